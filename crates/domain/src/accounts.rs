@@ -1,0 +1,128 @@
+//! Accounts: creation, sign-in to the web app, password changes.
+
+use std::net::IpAddr;
+
+use secrecy::SecretString;
+
+use crate::account_password::{self, AccountPassword};
+use crate::core::Core;
+use crate::email::{Email, Login};
+use crate::error::{DomainError, Result};
+use crate::ids::AccountId;
+use crate::model::{Account, Address};
+
+/// The account made on the first start, with its password to print once.
+pub struct FirstAccount {
+    pub account: Account,
+    pub address: Address,
+    pub password: SecretString,
+}
+
+impl Core {
+    /// Creates an account with a password chosen by its owner.
+    pub async fn create_account(
+        &self,
+        login: &Login,
+        password: AccountPassword,
+    ) -> Result<Account> {
+        if self.store.account_by_login(login).await?.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "account {login} already exists"
+            )));
+        }
+        let hash = account_password::hash(password).await?;
+        self.store
+            .create_account(login, &hash, self.clock.now())
+            .await
+    }
+
+    /// On a store with no account yet, creates `admin@<domain>` with that address and a
+    /// generated password. Returns `None` when accounts already exist.
+    pub async fn bootstrap(&self, domain: &str) -> Result<Option<FirstAccount>> {
+        if self.store.count_accounts().await? > 0 {
+            return Ok(None);
+        }
+        let email = Email::parse(&format!("admin@{domain}"))?;
+        let login = Login::parse(email.as_str())?;
+        let (password, shown) = AccountPassword::generate()?;
+        let account = self.create_account(&login, password).await?;
+        let address = self
+            .store
+            .create_address(&email, account.id, self.clock.now())
+            .await?;
+        Ok(Some(FirstAccount {
+            account,
+            address,
+            password: shown,
+        }))
+    }
+
+    /// Checks a web sign-in. Unknown logins cost the same as wrong passwords, and every
+    /// failure is the same `AuthFailed`; a throttled source gets `Throttled`.
+    pub async fn sign_in(&self, login: &str, password: &str, ip: IpAddr) -> Result<Account> {
+        if !self.throttle.admit(ip) {
+            tokio::time::sleep(self.throttle.failure(ip, login)).await;
+            return Err(DomainError::Throttled);
+        }
+        let record = match Login::parse(login) {
+            Ok(l) => self.store.account_by_login(&l).await?,
+            Err(_) => None,
+        };
+        let ok = match AccountPassword::parse_attempt(password) {
+            Ok(p) => {
+                account_password::verify(p, record.as_ref().map(|r| r.password_hash.clone())).await
+            }
+            Err(_) => false,
+        };
+        match record {
+            Some(r) if ok => {
+                self.throttle.success(ip);
+                Ok(r.account)
+            }
+            _ => {
+                tokio::time::sleep(self.throttle.failure(ip, login)).await;
+                Err(DomainError::AuthFailed)
+            }
+        }
+    }
+
+    /// Confirms an account's password again (re-authentication); `AuthFailed` if wrong.
+    pub async fn confirm_password(
+        &self,
+        account: AccountId,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<()> {
+        let record = self
+            .store
+            .account(account)
+            .await?
+            .ok_or(DomainError::NotFound("account"))?;
+        self.sign_in(record.account.login.as_str(), password, ip)
+            .await
+            .map(|_| ())
+    }
+
+    /// Changes an account's password after checking the current one.
+    pub async fn change_password(
+        &self,
+        account: AccountId,
+        current: &str,
+        new: &str,
+        ip: IpAddr,
+    ) -> Result<()> {
+        let new = AccountPassword::parse_new(new)?;
+        self.confirm_password(account, current, ip).await?;
+        let hash = account_password::hash(new).await?;
+        self.store.set_account_password(account, &hash).await
+    }
+
+    /// An account by id, for a web session.
+    pub async fn account(&self, id: AccountId) -> Result<Account> {
+        self.store
+            .account(id)
+            .await?
+            .map(|r| r.account)
+            .ok_or(DomainError::NotFound("account"))
+    }
+}

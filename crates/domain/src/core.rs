@@ -1,0 +1,113 @@
+//! `Core`: the services every edge (CLI, web, protocols) calls. Authorisation lives here,
+//! so no edge can forget it.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::device_password::Pepper;
+use crate::error::{DomainError, Result};
+use crate::mail::MailboxChanges;
+use crate::model::{Account, Address};
+use crate::repo::Store;
+use crate::revocation::RevocationBus;
+use crate::throttle::{Throttle, ThrottleConfig};
+
+/// Who asks for a change.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    /// A signed-in account: reaches its own addresses only.
+    Account(Account),
+    /// The server's operator on the command line: reaches everything.
+    CommandLine,
+}
+
+impl Actor {
+    /// The name written to the activity log and to `created by`.
+    pub fn name(&self) -> String {
+        match self {
+            Actor::Account(a) => a.login.to_string(),
+            Actor::CommandLine => "command line".to_owned(),
+        }
+    }
+
+    /// Refuses, as `NotFound`, an address that this actor does not own.
+    pub fn check_owns(&self, address: &Address) -> Result<()> {
+        match self {
+            Actor::Account(a) if a.id != address.owner => Err(DomainError::NotFound("address")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The shared services.
+pub struct Core {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) pepper: Pepper,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) throttle: Throttle,
+    /// Revocations, for live sessions to subscribe to.
+    pub revocations: Arc<RevocationBus>,
+    /// Mailbox changes, for IDLE and the webmail.
+    pub mailbox_changes: MailboxChanges,
+}
+
+impl Core {
+    /// Wires the services to a store, a pepper and a clock.
+    pub fn new(
+        store: Arc<dyn Store>,
+        pepper: Pepper,
+        clock: Arc<dyn Clock>,
+        throttle: ThrottleConfig,
+    ) -> Self {
+        Core {
+            store,
+            pepper,
+            clock,
+            throttle: Throttle::new(throttle),
+            revocations: Arc::new(RevocationBus::new()),
+            mailbox_changes: MailboxChanges::default(),
+        }
+    }
+
+    /// The store, for edges that read what the services do not wrap.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock everything uses.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The sign-in throttle shared by every protocol.
+    pub fn throttle(&self) -> &Throttle {
+        &self.throttle
+    }
+
+    /// Passes revocations written by other processes on to this process's sessions.
+    /// Runs until the task is dropped.
+    pub async fn follow_revocations(&self, poll: std::time::Duration) {
+        let mut seq = match self.store.last_revocation_seq().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("cannot read the revocation log: {e}");
+                0
+            }
+        };
+        loop {
+            self.store.wait_for_revocations(poll).await;
+            match self.store.revocations_after(seq).await {
+                Ok(revs) => {
+                    for r in revs {
+                        self.revocations.publish(r.device_id, r.through_generation);
+                        seq = seq.max(r.seq);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("reading the revocation log failed: {e}");
+                    tokio::time::sleep(poll).await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Creating, resetting, disconnecting and verifying devices.
+
+use std::net::IpAddr;
+
+use secrecy::SecretString;
+use time::Duration;
+
+use crate::core::{Actor, Core};
+use crate::description::Description;
+use crate::device_password::DevicePassword;
+use crate::email::Email;
+use crate::error::{DomainError, Result};
+use crate::ids::{AddressId, DeviceId};
+use crate::model::{ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse, NewDevice};
+use crate::protocol::{Protocol, ProtocolSet};
+use crate::revocation::RevocationWatch;
+
+/// Last-use records closer together than this, from the same place, are not written again.
+const LAST_USE_RESOLUTION: Duration = Duration::minutes(1);
+/// Client names are cut to this many characters.
+const CLIENT_MAX_CHARS: usize = 64;
+
+/// A device and its new password, to be shown exactly once.
+pub struct IssuedPassword {
+    pub device: Device,
+    /// The display form (`xxxx-xxxx-…`).
+    pub password: SecretString,
+}
+
+/// A successful sign-in with a device password.
+pub struct SignedIn {
+    pub device_id: DeviceId,
+    pub address_id: AddressId,
+    pub email: Email,
+    pub description: String,
+    /// The client name already known for the device.
+    pub client: Option<String>,
+    /// Fires when the device is disconnected or its password reset.
+    pub revocation: RevocationWatch,
+}
+
+impl Core {
+    /// The address, if the actor may manage it.
+    pub async fn owned_address(&self, actor: &Actor, email: &Email) -> Result<Address> {
+        let address = self
+            .store
+            .address_by_email(email)
+            .await?
+            .ok_or(DomainError::NotFound("address"))?;
+        actor.check_owns(&address)?;
+        Ok(address)
+    }
+
+    /// An active device, if the actor may manage its address.
+    pub async fn device(&self, actor: &Actor, id: DeviceId) -> Result<Device> {
+        let device = self
+            .store
+            .device(id)
+            .await?
+            .filter(|d| d.state == DeviceState::Active)
+            .ok_or(DomainError::NotFound("device"))?;
+        let address = self
+            .store
+            .address(device.address_id)
+            .await?
+            .ok_or(DomainError::NotFound("device"))?;
+        actor
+            .check_owns(&address)
+            .map_err(|_| DomainError::NotFound("device"))?;
+        Ok(device)
+    }
+
+    /// The address's devices, newest first; disconnected ones only if asked for.
+    pub async fn devices(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        with_disconnected: bool,
+    ) -> Result<Vec<Device>> {
+        let address = self.owned_address(actor, email).await?;
+        let mut devices = self.store.devices_of(address.id).await?;
+        if !with_disconnected {
+            devices.retain(|d| d.state == DeviceState::Active);
+        }
+        Ok(devices)
+    }
+
+    /// Creates a device with a new password.
+    pub async fn create_device(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        description: Description,
+        protocols: ProtocolSet,
+    ) -> Result<IssuedPassword> {
+        let address = self.owned_address(actor, email).await?;
+        let password = DevicePassword::generate()?;
+        let now = self.clock.now();
+        let new = NewDevice {
+            id: DeviceId::new(),
+            address_id: address.id,
+            description: description.clone(),
+            protocols,
+            digest: password.digest(&self.pepper),
+            created_at: now,
+            created_by: actor.name(),
+        };
+        let activity = self.activity(
+            &address,
+            ActivityKind::DeviceCreated,
+            &new.id,
+            &description,
+            actor,
+        );
+        let device = self.store.create_device(&new, &activity).await?;
+        tracing::info!(device = %device.id, address = %address.email, "device created");
+        Ok(IssuedPassword {
+            device,
+            password: password.display(),
+        })
+    }
+
+    /// Gives a device a new password; the old one dies at once, with its sessions and links.
+    pub async fn reset_device(&self, actor: &Actor, id: DeviceId) -> Result<IssuedPassword> {
+        let device = self.device(actor, id).await?;
+        let address = self.address_of(&device).await?;
+        let password = DevicePassword::generate()?;
+        let activity = self.activity(
+            &address,
+            ActivityKind::DeviceReset,
+            &id,
+            &device.description,
+            actor,
+        );
+        let (device, revocation) = self
+            .store
+            .reset_device(id, &password.digest(&self.pepper), &activity)
+            .await?;
+        self.revocations
+            .publish(revocation.device_id, revocation.through_generation);
+        tracing::info!(device = %id, "device password reset");
+        Ok(IssuedPassword {
+            device,
+            password: password.display(),
+        })
+    }
+
+    /// Revokes a device: its password dies, its sessions close, its links vanish.
+    pub async fn disconnect_device(&self, actor: &Actor, id: DeviceId) -> Result<Device> {
+        let device = self.device(actor, id).await?;
+        let address = self.address_of(&device).await?;
+        let activity = self.activity(
+            &address,
+            ActivityKind::DeviceDisconnected,
+            &id,
+            &device.description,
+            actor,
+        );
+        let revocation = self.store.disconnect_device(id, &activity).await?;
+        self.revocations
+            .publish(revocation.device_id, revocation.through_generation);
+        tracing::info!(device = %id, "device disconnected");
+        Ok(device)
+    }
+
+    /// Disconnects every active device of the address; returns how many.
+    pub async fn disconnect_all_devices(&self, actor: &Actor, email: &Email) -> Result<usize> {
+        let devices = self.devices(actor, email, false).await?;
+        let mut n = 0;
+        for d in devices {
+            match self.disconnect_device(actor, d.id).await {
+                Ok(_) => n += 1,
+                // Disconnected meanwhile by someone else: that is what was asked for.
+                Err(DomainError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    /// Checks a device password for an address and a protocol. Every refusal is the same
+    /// `AuthFailed` (or `Throttled` when the source must wait), after a pause.
+    pub async fn verify(
+        &self,
+        email: &str,
+        password: &str,
+        protocol: Protocol,
+        ip: IpAddr,
+    ) -> Result<SignedIn> {
+        if !self.throttle.admit(ip) {
+            tokio::time::sleep(self.throttle.failure(ip, email)).await;
+            return Err(DomainError::Throttled);
+        }
+        match self
+            .check_device_password(email, password, protocol, ip)
+            .await
+        {
+            Ok(signed_in) => {
+                self.throttle.success(ip);
+                Ok(signed_in)
+            }
+            Err(DomainError::AuthFailed) => {
+                tokio::time::sleep(self.throttle.failure(ip, email)).await;
+                Err(DomainError::AuthFailed)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn check_device_password(
+        &self,
+        email: &str,
+        password: &str,
+        protocol: Protocol,
+        ip: IpAddr,
+    ) -> Result<SignedIn> {
+        let email = Email::parse(email).map_err(|_| DomainError::AuthFailed)?;
+        let password = DevicePassword::parse(password).map_err(|_| DomainError::AuthFailed)?;
+        let digest = password.digest(&self.pepper);
+        let found = self
+            .store
+            .device_by_digest(&digest)
+            .await?
+            .ok_or(DomainError::AuthFailed)?;
+        let device = found.device;
+        let ok = found.digest.ct_eq(&digest)
+            & (device.email == email)
+            & (device.state == DeviceState::Active)
+            & device.protocols.contains(protocol);
+        if !ok {
+            return Err(DomainError::AuthFailed);
+        }
+        // Subscribe before anything else can interleave: a revocation committed since the
+        // look-up is remembered by the bus and fires this watch at once.
+        let revocation = self.revocations.watch(device.id, device.generation);
+        if revocation.is_revoked() {
+            return Err(DomainError::AuthFailed);
+        }
+        self.record_use(&device, protocol, ip).await;
+        Ok(SignedIn {
+            device_id: device.id,
+            address_id: device.address_id,
+            email: device.email,
+            description: device.description.to_string(),
+            client: device.client,
+            revocation,
+        })
+    }
+
+    async fn record_use(&self, device: &Device, protocol: Protocol, ip: IpAddr) {
+        let now = self.clock.now();
+        let unchanged = device.last_use.as_ref().is_some_and(|u| {
+            u.ip == ip && u.protocol == protocol && (now - u.at).abs() < LAST_USE_RESOLUTION
+        });
+        if unchanged {
+            return;
+        }
+        let last_use = LastUse {
+            at: now,
+            ip,
+            protocol,
+        };
+        if let Err(e) = self.store.record_use(device.id, &last_use).await {
+            // A sign-in must not fail because its bookkeeping did.
+            tracing::warn!(device = %device.id, "recording the last use failed: {e}");
+        }
+    }
+
+    /// Records the name a mail program gave (IMAP ID, EHLO), if it is new.
+    pub async fn record_client(&self, signed_in: &mut SignedIn, client: &str) {
+        let name: String = client
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(CLIENT_MAX_CHARS)
+            .collect();
+        let name = name.trim();
+        if name.is_empty() || signed_in.client.as_deref() == Some(name) {
+            return;
+        }
+        match self.store.record_client(signed_in.device_id, name).await {
+            Ok(()) => signed_in.client = Some(name.to_owned()),
+            Err(e) => {
+                tracing::warn!(device = %signed_in.device_id, "recording the client failed: {e}")
+            }
+        }
+    }
+
+    async fn address_of(&self, device: &Device) -> Result<Address> {
+        self.store
+            .address(device.address_id)
+            .await?
+            .ok_or(DomainError::NotFound("device"))
+    }
+
+    pub(crate) fn activity(
+        &self,
+        address: &Address,
+        kind: ActivityKind,
+        device: &DeviceId,
+        description: &Description,
+        actor: &Actor,
+    ) -> ActivityEntry {
+        ActivityEntry {
+            address_id: address.id,
+            at: self.clock.now(),
+            kind,
+            device_id: Some(*device),
+            device_description: Some(description.to_string()),
+            actor: actor.name(),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Postern's domain: accounts, addresses, devices and their passwords, links, the activity
+//! log, and the traits a store implements. No web framework, no database driver, no sockets.
+
+pub mod account_password;
+pub mod accounts;
+pub mod addresses;
+pub mod clock;
+pub mod core;
+pub mod description;
+pub mod device_password;
+pub mod devices;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod mail;
+pub mod model;
+pub mod protocol;
+pub mod repo;
+pub mod revocation;
+pub mod throttle;
+
+pub use crate::addresses::{Access, MailAddress};
+pub use crate::core::{Actor, Core};
+pub use crate::description::Description;
+pub use crate::device_password::{DevicePassword, PasswordDigest, Pepper};
+pub use crate::devices::{IssuedPassword, SignedIn};
+pub use crate::email::{Email, Login};
+pub use crate::error::{DomainError, Result};
+pub use crate::ids::{AccountId, AddressId, DeviceId};
+pub use crate::protocol::{Protocol, ProtocolSet};

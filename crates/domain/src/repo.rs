@@ -1,0 +1,157 @@
+//! What the domain needs from a store, as capability traits. Each backend (SQLite, PostgreSQL)
+//! implements all of them; multi-step changes are one transaction inside the backend.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::account_password::AccountPasswordHash;
+use crate::device_password::PasswordDigest;
+use crate::email::{Email, Login};
+use crate::error::Result;
+use crate::ids::{AccountId, AddressId, DeviceId};
+use crate::mail::MailRepo;
+use crate::model::{
+    Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, LastUse, Link,
+    NewDevice, Revocation, WebSession,
+};
+
+/// Accounts of the web app.
+#[async_trait]
+pub trait AccountRepo: Send + Sync {
+    /// Creates an account; `Conflict` if the login is taken.
+    async fn create_account(
+        &self,
+        login: &Login,
+        hash: &AccountPasswordHash,
+        at: OffsetDateTime,
+    ) -> Result<Account>;
+    async fn account_by_login(&self, login: &Login) -> Result<Option<AccountRecord>>;
+    async fn account(&self, id: AccountId) -> Result<Option<AccountRecord>>;
+    async fn set_account_password(&self, id: AccountId, hash: &AccountPasswordHash) -> Result<()>;
+    async fn count_accounts(&self) -> Result<i64>;
+}
+
+/// Hosted addresses. Creating one also creates its standard mailboxes.
+#[async_trait]
+pub trait AddressRepo: Send + Sync {
+    /// Creates an address; `Conflict` if it exists.
+    async fn create_address(
+        &self,
+        email: &Email,
+        owner: AccountId,
+        at: OffsetDateTime,
+    ) -> Result<Address>;
+    async fn address_by_email(&self, email: &Email) -> Result<Option<Address>>;
+    async fn address(&self, id: AddressId) -> Result<Option<Address>>;
+    async fn addresses_of(&self, owner: AccountId) -> Result<Vec<Address>>;
+}
+
+/// Devices and their credentials. Every change writes its activity entry in the same transaction.
+#[async_trait]
+pub trait DeviceRepo: Send + Sync {
+    async fn create_device(&self, device: &NewDevice, activity: &ActivityEntry) -> Result<Device>;
+    /// Replaces the digest, bumps the generation, drops links made through the device, and
+    /// records a revocation of every earlier generation. `NotFound` unless active.
+    async fn reset_device(
+        &self,
+        id: DeviceId,
+        digest: &PasswordDigest,
+        activity: &ActivityEntry,
+    ) -> Result<(Device, Revocation)>;
+    /// Marks the device disconnected, forgets its digest, drops its links and records the
+    /// revocation of all its generations. `NotFound` unless active.
+    async fn disconnect_device(&self, id: DeviceId, activity: &ActivityEntry)
+    -> Result<Revocation>;
+    async fn device(&self, id: DeviceId) -> Result<Option<Device>>;
+    /// Every device of the address, newest first, disconnected ones included.
+    async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>>;
+    /// The one indexed look-up of a sign-in.
+    async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>>;
+    async fn record_use(&self, id: DeviceId, last_use: &LastUse) -> Result<()>;
+    async fn record_client(&self, id: DeviceId, client: &str) -> Result<()>;
+}
+
+/// Addresses of other accounts added to an account's webmail through a device password.
+#[async_trait]
+pub trait LinkRepo: Send + Sync {
+    /// `Conflict` if the account already has the address linked.
+    async fn create_link(&self, link: &Link, activity: &ActivityEntry) -> Result<()>;
+    /// Whether a link was there to delete.
+    async fn delete_link(
+        &self,
+        account: AccountId,
+        address: AddressId,
+        activity: &ActivityEntry,
+    ) -> Result<bool>;
+    async fn links_of(&self, account: AccountId) -> Result<Vec<Link>>;
+    async fn link(&self, account: AccountId, address: AddressId) -> Result<Option<Link>>;
+}
+
+/// The activity log of an address.
+#[async_trait]
+pub trait ActivityRepo: Send + Sync {
+    /// The newest `limit` entries, newest first.
+    async fn activity_of(&self, address: AddressId, limit: u32) -> Result<Vec<ActivityEntry>>;
+}
+
+/// Revocations as rows, so that other processes on the same store learn of them.
+#[async_trait]
+pub trait RevocationLog: Send + Sync {
+    async fn revocations_after(&self, seq: i64) -> Result<Vec<Revocation>>;
+    async fn last_revocation_seq(&self) -> Result<i64>;
+    /// Waits until a revocation may have been written or `max_wait` passed. Backends with
+    /// notifications return early; the default just waits.
+    async fn wait_for_revocations(&self, max_wait: std::time::Duration) {
+        tokio::time::sleep(max_wait).await;
+    }
+}
+
+/// Web app sessions, keyed by the SHA-256 of their cookie token.
+#[async_trait]
+pub trait WebSessionRepo: Send + Sync {
+    async fn create_session(&self, token_hash: &[u8; 32], session: &WebSession) -> Result<()>;
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<WebSession>>;
+    async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
+    async fn confirm_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Signs an account out everywhere except, optionally, one session.
+    async fn delete_sessions_of(&self, account: AccountId, except: Option<&[u8; 32]>)
+    -> Result<()>;
+    /// Forgets sessions idle since `idle_before` or created before `created_before`.
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64>;
+}
+
+/// Everything a backend provides.
+pub trait Store:
+    AccountRepo
+    + AddressRepo
+    + DeviceRepo
+    + LinkRepo
+    + ActivityRepo
+    + RevocationLog
+    + WebSessionRepo
+    + MailRepo
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountRepo
+        + AddressRepo
+        + DeviceRepo
+        + LinkRepo
+        + ActivityRepo
+        + RevocationLog
+        + WebSessionRepo
+        + MailRepo
+        + Send
+        + Sync
+        + 'static
+{
+}

@@ -1,0 +1,264 @@
+//! The command line. Stable: scripts rely on it. Exit 0 on success, 1 on an error (one line
+//! on stderr), 2 on a usage error.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use postern_domain::account_password::AccountPassword;
+use postern_domain::clock::{SystemClock, rfc3339};
+use postern_domain::model::Device;
+use postern_domain::{Actor, Core, Description, DeviceId, DomainError, Email, Login, ProtocolSet};
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "postern",
+    version,
+    about = "A self-hosted mail service built around per-device passwords"
+)]
+pub struct Cli {
+    /// A TOML configuration file (POSTERN_* environment variables override it).
+    #[arg(long, global = true, env = "POSTERN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web app and the mail servers (the default).
+    Serve,
+    /// Manage accounts of the web app.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage hosted addresses.
+    #[command(subcommand)]
+    Address(AddressCommand),
+    /// Manage the devices (passwords) of an address.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Create an account; without --password-stdin a password is generated and printed.
+    Create {
+        login: String,
+        /// Read the account password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AddressCommand {
+    /// Create a hosted address owned by an account.
+    Create {
+        email: String,
+        #[arg(long, value_name = "LOGIN")]
+        owner: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Create a device and print its password (alone, once).
+    Create {
+        email: String,
+        #[arg(long, value_name = "TEXT")]
+        description: String,
+        /// Comma-separated: imap,smtp,pop3,webmail (default: all).
+        #[arg(long)]
+        protocols: Option<String>,
+    },
+    /// List the devices of an address.
+    List {
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disconnect a device: its password dies and its sessions close.
+    Disconnect { email: String, device_id: String },
+}
+
+/// Runs a command other than `serve`.
+pub async fn run(config: Config, command: Command) -> Result<()> {
+    let core = crate::setup::open_core(&config, Arc::new(SystemClock)).await?;
+    match command {
+        Command::Serve => unreachable!("serve is dispatched by main"),
+        Command::Account(AccountCommand::Create {
+            login,
+            password_stdin,
+        }) => account_create(&core, &login, password_stdin).await,
+        Command::Address(AddressCommand::Create { email, owner }) => {
+            let email = Email::parse(&email)?;
+            let owner = Login::parse(&owner)?;
+            core.create_address(&email, &owner)
+                .await
+                .map_err(|e| match e {
+                    DomainError::NotFound(_) => anyhow!("no account {owner}"),
+                    other => other.into(),
+                })?;
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Create {
+            email,
+            description,
+            protocols,
+        }) => {
+            let email = Email::parse(&email)?;
+            let description = Description::parse(&description)?;
+            let protocols = match protocols {
+                Some(p) => ProtocolSet::parse(&p)?,
+                None => ProtocolSet::ALL,
+            };
+            let issued = core
+                .create_device(&Actor::CommandLine, &email, description, protocols)
+                .await
+                .map_err(|e| no_address(e, &email))?;
+            println!("{}", issued.password.expose_secret());
+            Ok(())
+        }
+        Command::Device(DeviceCommand::List { email, json }) => {
+            let email = Email::parse(&email)?;
+            let devices = core
+                .devices(&Actor::CommandLine, &email, true)
+                .await
+                .map_err(|e| no_address(e, &email))?;
+            if json {
+                let list: Vec<_> = devices.iter().map(device_json).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print_table(&devices);
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Disconnect { email, device_id }) => {
+            let email = Email::parse(&email)?;
+            core.owned_address(&Actor::CommandLine, &email)
+                .await
+                .map_err(|e| no_address(e, &email))?;
+            let unknown = || anyhow!("no active device {device_id} for {email}");
+            let id = DeviceId::parse(&device_id).map_err(|_| unknown())?;
+            match core.device(&Actor::CommandLine, id).await {
+                Ok(d) if d.email == email => {}
+                Ok(_) | Err(DomainError::NotFound(_)) => return Err(unknown()),
+                Err(e) => return Err(e.into()),
+            }
+            let device = core
+                .disconnect_device(&Actor::CommandLine, id)
+                .await
+                .map_err(|e| match e {
+                    DomainError::NotFound(_) => unknown(),
+                    other => other.into(),
+                })?;
+            eprintln!("Disconnected {} ({}).", device.description, device.id);
+            Ok(())
+        }
+    }
+}
+
+async fn account_create(core: &Core, login: &str, password_stdin: bool) -> Result<()> {
+    let login = Login::parse(login)?;
+    let (password, shown) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            bail!("no password on standard input");
+        }
+        (AccountPassword::parse_new(line)?, None)
+    } else {
+        let (p, shown) = AccountPassword::generate()?;
+        (p, Some(shown))
+    };
+    core.create_account(&login, password).await?;
+    if let Some(shown) = shown {
+        println!("{}", shown.expose_secret());
+    }
+    Ok(())
+}
+
+fn no_address(e: DomainError, email: &Email) -> anyhow::Error {
+    match e {
+        DomainError::NotFound(_) => anyhow!("no address {email}"),
+        other => other.into(),
+    }
+}
+
+fn device_json(d: &Device) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id.to_string(),
+        "address": d.email.as_str(),
+        "description": d.description.as_str(),
+        "protocols": d.protocols.to_names(),
+        "state": d.state.as_str(),
+        "created_at": rfc3339(d.created_at),
+        "created_by": d.created_by,
+        "last_used_at": d.last_use.as_ref().map(|u| rfc3339(u.at)),
+        "last_used_ip": d.last_use.as_ref().map(|u| u.ip.to_string()),
+        "last_used_protocol": d.last_use.as_ref().map(|u| u.protocol.as_str()),
+        "client": d.client,
+    })
+}
+
+fn print_table(devices: &[Device]) {
+    let short = |t: time::OffsetDateTime| {
+        let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        t.format(&f).unwrap_or_default()
+    };
+    let rows: Vec<[String; 8]> = devices
+        .iter()
+        .map(|d| {
+            [
+                d.id.to_string(),
+                d.description.to_string(),
+                d.protocols.to_names().join(","),
+                d.state.as_str().to_owned(),
+                short(d.created_at),
+                d.last_use
+                    .as_ref()
+                    .map(|u| short(u.at))
+                    .unwrap_or_else(|| "never".into()),
+                d.last_use
+                    .as_ref()
+                    .map(|u| format!("{} {}", u.ip, u.protocol.as_str()))
+                    .unwrap_or_default(),
+                d.client.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "DESCRIPTION",
+        "PROTOCOLS",
+        "STATE",
+        "CREATED",
+        "LAST USED",
+        "FROM",
+        "CLIENT",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}

@@ -1,0 +1,163 @@
+//! `postern serve`: opens the store, makes the first account on a fresh store, starts every
+//! configured listener, follows revocations from other processes, and shuts down cleanly.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use postern_domain::Core;
+use postern_domain::accounts::FirstAccount;
+use postern_domain::clock::Clock;
+use postern_net::{CancellationToken, TlsAcceptor};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::services;
+use crate::setup;
+
+/// How often revocations written by other processes are looked for.
+const REVOCATION_POLL: Duration = Duration::from_millis(200);
+
+/// What every service is started with.
+pub struct ServiceContext {
+    pub core: Arc<Core>,
+    pub config: Arc<Config>,
+    pub tls: TlsAcceptor,
+    pub shutdown: CancellationToken,
+}
+
+/// A started server.
+pub struct Running {
+    pub core: Arc<Core>,
+    /// The account made on a fresh store, with its password (shown once).
+    pub first_account: Option<FirstAccount>,
+    /// Bound addresses by configuration key (`imap.listen`, …); port 0 is resolved.
+    pub addrs: BTreeMap<&'static str, SocketAddr>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// The bound address of a listener, by configuration key.
+    pub fn addr(&self, key: &str) -> Option<SocketAddr> {
+        self.addrs.get(key).copied()
+    }
+
+    /// Asks every session to finish and waits for the listeners to close.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Runs until the shutdown token is cancelled.
+    pub async fn wait(mut self) {
+        self.shutdown.cancelled().await;
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// The token that stops the server.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+/// Binds a configured listener; `None` when it is turned off.
+pub(crate) async fn bind(key: &'static str, addr: &str) -> Result<Option<TcpListener>> {
+    if addr.is_empty() {
+        return Ok(None);
+    }
+    TcpListener::bind(addr)
+        .await
+        .map(Some)
+        .with_context(|| format!("cannot listen on {addr} ({key})"))
+}
+
+/// Starts the server described by `config`.
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
+    let core = Arc::new(setup::open_core(&config, clock).await?);
+    let tls = setup::load_or_create_tls(&config)?;
+    tokio::task::spawn_blocking(postern_domain::account_password::warm_up);
+    let first_account = core.bootstrap(&config.domain).await?;
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    {
+        let core = Arc::clone(&core);
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            tokio::select! {
+                () = core.follow_revocations(REVOCATION_POLL) => {}
+                () = shutdown.cancelled() => {}
+            }
+        });
+    }
+    let ctx = ServiceContext {
+        core: Arc::clone(&core),
+        config: Arc::new(config),
+        tls,
+        shutdown: shutdown.clone(),
+    };
+    let addrs = services::start_all(&ctx, &mut tasks).await?;
+    Ok(Running {
+        core,
+        first_account,
+        addrs,
+        shutdown,
+        tasks,
+    })
+}
+
+/// `postern serve`: starts, prints where to go, and runs until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<()> {
+    let public_url = config.web.public_url.clone();
+    let data_dir = config.data_dir.clone();
+    let running = start(config, Arc::new(postern_domain::clock::SystemClock)).await?;
+    println!(
+        "Postern {} is running (data in {}).",
+        env!("CARGO_PKG_VERSION"),
+        data_dir.display()
+    );
+    for (key, addr) in &running.addrs {
+        println!("  {key:<16} {addr}");
+    }
+    println!("  Web app: {public_url}");
+    if let Some(first) = &running.first_account {
+        println!();
+        println!(
+            "First start: created the account {} with the address {}.",
+            first.account.login, first.address.email
+        );
+        println!("Sign in at {public_url} with");
+        println!("  Login:    {}", first.account.login);
+        println!(
+            "  Password: {}",
+            secrecy::ExposeSecret::expose_secret(&first.password)
+        );
+        println!("This password is shown only this once; change it in the web app.");
+    }
+    let token = running.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        token.cancel();
+    });
+    running.wait().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Devices, their digests and their revocations.
+
+use async_trait::async_trait;
+use postern_domain::clock::to_millis;
+use postern_domain::model::{
+    ActivityEntry, Device, DeviceCredential, LastUse, NewDevice, Revocation,
+};
+use postern_domain::repo::DeviceRepo;
+use postern_domain::{AddressId, DeviceId, DomainError, PasswordDigest, Result};
+use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
+
+use super::SqliteStore;
+use super::rows::{self, DEVICE_COLUMNS};
+use crate::error::db;
+
+fn select_devices(filter: &str) -> AssertSqlSafe<String> {
+    AssertSqlSafe(format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices d JOIN addresses a ON a.id = d.address_id WHERE {filter}"
+    ))
+}
+
+pub(crate) async fn insert_activity(conn: &mut SqliteConnection, a: &ActivityEntry) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO activity (address_id, at, kind, device_id, device_description, actor) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.address_id.0)
+    .bind(to_millis(a.at))
+    .bind(a.kind.as_str())
+    .bind(a.device_id.map(|d| d.to_string()))
+    .bind(a.device_description.as_deref())
+    .bind(&a.actor)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+async fn device_in(conn: &mut SqliteConnection, id: DeviceId) -> Result<Option<Device>> {
+    sqlx::query::<Sqlite>(select_devices("d.id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?
+        .map(|r| rows::device(&r))
+        .transpose()
+}
+
+/// The generation of an active device, or `NotFound`.
+async fn active_generation(conn: &mut SqliteConnection, id: DeviceId) -> Result<i64> {
+    sqlx::query("SELECT generation FROM devices WHERE id = ? AND state = 'active'")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?
+        .ok_or(DomainError::NotFound("device"))?
+        .try_get("generation")
+        .map_err(db)
+}
+
+async fn record_revocation(
+    conn: &mut SqliteConnection,
+    id: DeviceId,
+    through_generation: i64,
+    at: i64,
+) -> Result<Revocation> {
+    sqlx::query("DELETE FROM links WHERE device_id = ?")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let seq: i64 = sqlx::query(
+        "INSERT INTO revocations (device_id, through_generation, at) VALUES (?, ?, ?) RETURNING seq",
+    )
+    .bind(id.to_string())
+    .bind(through_generation)
+    .bind(at)
+    .fetch_one(conn)
+    .await
+    .map_err(db)?
+    .try_get("seq")
+    .map_err(db)?;
+    Ok(Revocation {
+        seq,
+        device_id: id,
+        through_generation,
+    })
+}
+
+#[async_trait]
+impl DeviceRepo for SqliteStore {
+    async fn create_device(&self, d: &NewDevice, activity: &ActivityEntry) -> Result<Device> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO devices (id, address_id, description, protocols, state, password_digest, \
+             created_at, created_by) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+        )
+        .bind(d.id.to_string())
+        .bind(d.address_id.0)
+        .bind(d.description.as_str())
+        .bind(i64::from(d.protocols.bits()))
+        .bind(&d.digest.0[..])
+        .bind(to_millis(d.created_at))
+        .bind(&d.created_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_activity(&mut tx, activity).await?;
+        let device = device_in(&mut tx, d.id)
+            .await?
+            .ok_or_else(|| DomainError::Store("created device vanished".into()))?;
+        tx.commit().await.map_err(db)?;
+        Ok(device)
+    }
+
+    async fn reset_device(
+        &self,
+        id: DeviceId,
+        digest: &PasswordDigest,
+        activity: &ActivityEntry,
+    ) -> Result<(Device, Revocation)> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let generation = active_generation(&mut tx, id).await?;
+        sqlx::query(
+            "UPDATE devices SET password_digest = ?, generation = generation + 1 WHERE id = ?",
+        )
+        .bind(&digest.0[..])
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_activity(&mut tx, activity).await?;
+        let revocation = record_revocation(&mut tx, id, generation, to_millis(activity.at)).await?;
+        let device = device_in(&mut tx, id)
+            .await?
+            .ok_or(DomainError::NotFound("device"))?;
+        tx.commit().await.map_err(db)?;
+        Ok((device, revocation))
+    }
+
+    async fn disconnect_device(
+        &self,
+        id: DeviceId,
+        activity: &ActivityEntry,
+    ) -> Result<Revocation> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        active_generation(&mut tx, id).await?;
+        sqlx::query(
+            "UPDATE devices SET state = 'disconnected', password_digest = NULL, disconnected_at = ? \
+             WHERE id = ?",
+        )
+        .bind(to_millis(activity.at))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_activity(&mut tx, activity).await?;
+        let revocation = record_revocation(&mut tx, id, i64::MAX, to_millis(activity.at)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(revocation)
+    }
+
+    async fn device(&self, id: DeviceId) -> Result<Option<Device>> {
+        let mut conn = self.reader.acquire().await.map_err(db)?;
+        device_in(&mut conn, id).await
+    }
+
+    async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>> {
+        sqlx::query::<Sqlite>(select_devices(
+            "d.address_id = ? ORDER BY d.created_at DESC, d.id DESC",
+        ))
+        .bind(address.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::device)
+        .collect()
+    }
+
+    async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>> {
+        let row = sqlx::query::<Sqlite>(AssertSqlSafe(format!(
+            "SELECT {DEVICE_COLUMNS}, d.password_digest FROM devices d \
+             JOIN addresses a ON a.id = d.address_id WHERE d.password_digest = ?"
+        )))
+        .bind(&digest.0[..])
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let stored: Vec<u8> = row.try_get("password_digest").map_err(db)?;
+        Ok(Some(DeviceCredential {
+            device: rows::device(&row)?,
+            digest: PasswordDigest::from_slice(&stored)?,
+        }))
+    }
+
+    async fn record_use(&self, id: DeviceId, u: &LastUse) -> Result<()> {
+        sqlx::query(
+            "UPDATE devices SET last_used_at = ?, last_used_ip = ?, last_used_protocol = ? WHERE id = ?",
+        )
+        .bind(to_millis(u.at))
+        .bind(u.ip.to_string())
+        .bind(u.protocol.as_str())
+        .bind(id.to_string())
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn record_client(&self, id: DeviceId, client: &str) -> Result<()> {
+        sqlx::query("UPDATE devices SET client = ? WHERE id = ?")
+            .bind(client)
+            .bind(id.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,169 @@
+//! Links, the activity log and the revocation log.
+
+use async_trait::async_trait;
+use postern_domain::clock::{from_millis, to_millis};
+use postern_domain::model::{ActivityEntry, Link, Revocation};
+use postern_domain::repo::{ActivityRepo, LinkRepo, RevocationLog};
+use postern_domain::{AccountId, AddressId, DeviceId, DomainError, Result};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::devices::insert_activity;
+use super::{SqliteStore, rows};
+use crate::error::{corrupt, db};
+
+const LINK_SELECT: &str = "SELECT l.account_id, l.device_id, l.created_at AS linked_at, \
+     a.id, a.email, a.owner_id, a.created_at FROM links l JOIN addresses a ON a.id = l.address_id";
+
+fn link(row: &SqliteRow) -> Result<Link> {
+    let device: String = row.try_get("device_id").map_err(db)?;
+    Ok(Link {
+        account_id: AccountId(row.try_get("account_id").map_err(db)?),
+        address: rows::address(row)?,
+        device_id: DeviceId::parse(&device).map_err(|_| corrupt("link device"))?,
+        created_at: from_millis(row.try_get("linked_at").map_err(db)?),
+    })
+}
+
+#[async_trait]
+impl LinkRepo for SqliteStore {
+    async fn create_link(&self, l: &Link, activity: &ActivityEntry) -> Result<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        // The device may have been disconnected since its password was checked.
+        let active: Option<i64> =
+            sqlx::query("SELECT 1 AS one FROM devices WHERE id = ? AND state = 'active'")
+                .bind(l.device_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|r| r.try_get("one"))
+                .transpose()
+                .map_err(db)?;
+        if active.is_none() {
+            return Err(DomainError::AuthFailed);
+        }
+        sqlx::query(
+            "INSERT INTO links (account_id, address_id, device_id, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(l.account_id.0)
+        .bind(l.address.id.0)
+        .bind(l.device_id.to_string())
+        .bind(to_millis(l.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db(e) {
+            DomainError::Conflict(_) => {
+                DomainError::Conflict("This address is already in your list.".to_owned())
+            }
+            other => other,
+        })?;
+        insert_activity(&mut tx, activity).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_link(
+        &self,
+        account: AccountId,
+        address: AddressId,
+        activity: &ActivityEntry,
+    ) -> Result<bool> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let gone = sqlx::query("DELETE FROM links WHERE account_id = ? AND address_id = ?")
+            .bind(account.0)
+            .bind(address.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        insert_activity(&mut tx, activity).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn links_of(&self, account: AccountId) -> Result<Vec<Link>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LINK_SELECT} WHERE l.account_id = ? ORDER BY a.email"
+        )))
+        .bind(account.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(link)
+        .collect()
+    }
+
+    async fn link(&self, account: AccountId, address: AddressId) -> Result<Option<Link>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{LINK_SELECT} WHERE l.account_id = ? AND l.address_id = ?"
+        )))
+        .bind(account.0)
+        .bind(address.0)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .map(|r| link(&r))
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl ActivityRepo for SqliteStore {
+    async fn activity_of(&self, address: AddressId, limit: u32) -> Result<Vec<ActivityEntry>> {
+        sqlx::query(
+            "SELECT address_id, at, kind, device_id, device_description, actor FROM activity \
+             WHERE address_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(address.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(rows::activity)
+        .collect()
+    }
+}
+
+#[async_trait]
+impl RevocationLog for SqliteStore {
+    async fn revocations_after(&self, seq: i64) -> Result<Vec<Revocation>> {
+        sqlx::query(
+            "SELECT seq, device_id, through_generation FROM revocations WHERE seq > ? ORDER BY seq LIMIT 1000",
+        )
+        .bind(seq)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            let device: String = r.try_get("device_id").map_err(db)?;
+            Ok(Revocation {
+                seq: r.try_get("seq").map_err(db)?,
+                device_id: DeviceId::parse(&device).map_err(|_| corrupt("revoked device"))?,
+                through_generation: r.try_get("through_generation").map_err(db)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn last_revocation_seq(&self) -> Result<i64> {
+        sqlx::query("SELECT coalesce(max(seq), 0) AS seq FROM revocations")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db)?
+            .try_get("seq")
+            .map_err(db)
+    }
+}

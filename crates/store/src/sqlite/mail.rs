@@ -1,0 +1,205 @@
+//! Mailboxes and messages.
+
+use async_trait::async_trait;
+use postern_domain::clock::{from_millis, to_millis};
+use postern_domain::mail::{
+    Appended, Flags, MailRepo, Mailbox, MailboxId, MessageMeta, SpecialUse,
+};
+use postern_domain::{AddressId, DomainError, Result};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use time::OffsetDateTime;
+
+use super::SqliteStore;
+use crate::error::db;
+
+const MAILBOX_COLUMNS: &str =
+    "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed";
+
+fn mailbox(row: &SqliteRow) -> Result<Mailbox> {
+    let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
+    let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
+    let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
+    Ok(Mailbox {
+        id: MailboxId(row.try_get("id").map_err(db)?),
+        address_id: AddressId(row.try_get("address_id").map_err(db)?),
+        name: row.try_get("name").map_err(db)?,
+        special_use: special_use.as_deref().and_then(SpecialUse::parse),
+        uidvalidity: u32::try_from(uidvalidity).unwrap_or(1),
+        uidnext: u32::try_from(uidnext).unwrap_or(u32::MAX),
+        modseq: row.try_get("modseq").map_err(db)?,
+        subscribed: row.try_get::<i64, _>("subscribed").map_err(db)? != 0,
+    })
+}
+
+fn message(row: &SqliteRow) -> Result<MessageMeta> {
+    let uid: i64 = row.try_get("uid").map_err(db)?;
+    let keywords: String = row.try_get("keywords").map_err(db)?;
+    Ok(MessageMeta {
+        uid: u32::try_from(uid).unwrap_or(0),
+        size: row.try_get("size").map_err(db)?,
+        internal_date: from_millis(row.try_get("internal_date").map_err(db)?),
+        flags: Flags::from_stored(row.try_get("flags").map_err(db)?, &keywords),
+        modseq: row.try_get("modseq").map_err(db)?,
+    })
+}
+
+#[async_trait]
+impl MailRepo for SqliteStore {
+    async fn mailboxes(&self, address: AddressId) -> Result<Vec<Mailbox>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = ? ORDER BY name"
+        )))
+        .bind(address.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(mailbox)
+        .collect()
+    }
+
+    async fn mailbox(&self, address: AddressId, name: &str) -> Result<Option<Mailbox>> {
+        let name = if name.eq_ignore_ascii_case("INBOX") {
+            "INBOX"
+        } else {
+            name
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = ? AND name = ?"
+        )))
+        .bind(address.0)
+        .bind(name)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .map(|r| mailbox(&r))
+        .transpose()
+    }
+
+    async fn append(
+        &self,
+        mailbox: MailboxId,
+        flags: &Flags,
+        internal_date: OffsetDateTime,
+        content: &[u8],
+    ) -> Result<Appended> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let row = sqlx::query(
+            "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = ? \
+             RETURNING uidnext - 1 AS uid, modseq, uidvalidity",
+        )
+        .bind(mailbox.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or(DomainError::NotFound("mailbox"))?;
+        let uid: i64 = row.try_get("uid").map_err(db)?;
+        let modseq: i64 = row.try_get("modseq").map_err(db)?;
+        let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
+        let content_id: i64 =
+            sqlx::query("INSERT INTO message_contents (content, refs) VALUES (?, 1) RETURNING id")
+                .bind(content)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?
+                .try_get("id")
+                .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO messages (mailbox_id, uid, content_id, size, internal_date, flags, keywords, modseq) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(mailbox.0)
+        .bind(uid)
+        .bind(content_id)
+        .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
+        .bind(to_millis(internal_date))
+        .bind(i64::from(flags.system))
+        .bind(flags.keywords_text())
+        .bind(modseq)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Appended {
+            mailbox,
+            uid: u32::try_from(uid).map_err(|_| DomainError::Store("UIDs exhausted".into()))?,
+            uidvalidity: u32::try_from(uidvalidity).unwrap_or(1),
+            modseq,
+        })
+    }
+
+    async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
+        sqlx::query(
+            "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
+             WHERE mailbox_id = ? ORDER BY uid",
+        )
+        .bind(mailbox.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
+    async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>> {
+        sqlx::query(
+            "SELECT c.content FROM messages m JOIN message_contents c ON c.id = m.content_id \
+             WHERE m.mailbox_id = ? AND m.uid = ?",
+        )
+        .bind(mailbox.0)
+        .bind(i64::from(uid))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .map(|r| r.try_get("content").map_err(db))
+        .transpose()
+    }
+
+    async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let mut gone = Vec::new();
+        for uid in uids {
+            let row = sqlx::query(
+                "DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING content_id",
+            )
+            .bind(mailbox.0)
+            .bind(i64::from(*uid))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if let Some(row) = row {
+                let content_id: i64 = row.try_get("content_id").map_err(db)?;
+                sqlx::query("UPDATE message_contents SET refs = refs - 1 WHERE id = ?")
+                    .bind(content_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                sqlx::query("DELETE FROM message_contents WHERE id = ? AND refs <= 0")
+                    .bind(content_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                gone.push(*uid);
+            }
+        }
+        if !gone.is_empty() {
+            sqlx::query("UPDATE mailboxes SET modseq = modseq + 1 WHERE id = ?")
+                .bind(mailbox.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(gone)
+    }
+}

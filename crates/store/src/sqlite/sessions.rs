@@ -1,0 +1,110 @@
+//! Web app sessions.
+
+use async_trait::async_trait;
+use postern_domain::clock::{from_millis, to_millis};
+use postern_domain::model::WebSession;
+use postern_domain::repo::WebSessionRepo;
+use postern_domain::{AccountId, Result};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::SqliteStore;
+use crate::error::db;
+
+#[async_trait]
+impl WebSessionRepo for SqliteStore {
+    async fn create_session(&self, token_hash: &[u8; 32], s: &WebSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO web_sessions (token_hash, account_id, created_at, last_seen_at, confirmed_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&token_hash[..])
+        .bind(s.account_id.0)
+        .bind(to_millis(s.created_at))
+        .bind(to_millis(s.last_seen_at))
+        .bind(to_millis(s.confirmed_at))
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<WebSession>> {
+        let row = sqlx::query(
+            "SELECT account_id, created_at, last_seen_at, confirmed_at FROM web_sessions WHERE token_hash = ?",
+        )
+        .bind(&token_hash[..])
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(WebSession {
+            account_id: AccountId(r.try_get("account_id").map_err(db)?),
+            created_at: from_millis(r.try_get("created_at").map_err(db)?),
+            last_seen_at: from_millis(r.try_get("last_seen_at").map_err(db)?),
+            confirmed_at: from_millis(r.try_get("confirmed_at").map_err(db)?),
+        }))
+    }
+
+    async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE web_sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(to_millis(at))
+            .bind(&token_hash[..])
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn confirm_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()> {
+        sqlx::query(
+            "UPDATE web_sessions SET confirmed_at = ?, last_seen_at = ? WHERE token_hash = ?",
+        )
+        .bind(to_millis(at))
+        .bind(to_millis(at))
+        .bind(&token_hash[..])
+        .execute(&self.writer)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()> {
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = ?")
+            .bind(&token_hash[..])
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(
+        &self,
+        account: AccountId,
+        except: Option<&[u8; 32]>,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM web_sessions WHERE account_id = ? AND token_hash IS NOT ?")
+            .bind(account.0)
+            .bind(except.map(|h| &h[..]))
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?")
+                .bind(to_millis(idle_before))
+                .bind(to_millis(created_before))
+                .execute(&self.writer)
+                .await
+                .map_err(db)?
+                .rows_affected(),
+        )
+    }
+}

@@ -1,0 +1,162 @@
+//! Test support: a whole Postern server on port 0 with its own temporary data directory,
+//! and shortcuts to create accounts, addresses and devices.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use postern_domain::account_password::AccountPassword;
+use postern_domain::clock::{Clock, SystemClock};
+use postern_domain::model::Account;
+use postern_domain::{Actor, Core, Description, DeviceId, Email, Login, ProtocolSet};
+use postern_server::config::Config;
+use postern_server::serve::{self, Running};
+use secrecy::ExposeSecret;
+
+/// A running server with its own temporary data directory.
+pub struct TestServer {
+    pub config: Config,
+    running: Option<Running>,
+    dir: tempfile::TempDir,
+}
+
+/// A configuration for tests: every listener on 127.0.0.1 port 0, data in `dir`, a short
+/// pause after failed sign-ins.
+pub fn test_config(dir: &Path) -> Config {
+    let mut c = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    for listen in [
+        &mut c.web.listen,
+        &mut c.imap.listen,
+        &mut c.imap.listen_tls,
+        &mut c.smtp.listen,
+        &mut c.smtp.listen_tls,
+        &mut c.pop3.listen,
+        &mut c.pop3.listen_tls,
+        &mut c.lmtp.listen,
+    ] {
+        *listen = "127.0.0.1:0".into();
+    }
+    c.limits.auth_failure_pause_ms = 20;
+    c
+}
+
+impl TestServer {
+    /// Starts a server with the test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `adjust` changed the test configuration.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_clock(adjust, Arc::new(SystemClock)).await
+    }
+
+    /// Starts a server with a given clock.
+    pub async fn start_with_clock(adjust: impl FnOnce(&mut Config), clock: Arc<dyn Clock>) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = test_config(dir.path());
+        adjust(&mut config);
+        let running = serve::start(config.clone(), clock)
+            .await
+            .expect("the test server starts");
+        TestServer {
+            config,
+            running: Some(running),
+            dir,
+        }
+    }
+
+    fn running(&self) -> &Running {
+        self.running.as_ref().expect("the server is running")
+    }
+
+    /// The domain services of the server.
+    pub fn core(&self) -> &Arc<Core> {
+        &self.running().core
+    }
+
+    /// A bound listener address by configuration key, such as `imap.listen`.
+    pub fn addr(&self, key: &str) -> SocketAddr {
+        self.running()
+            .addr(key)
+            .unwrap_or_else(|| panic!("no listener {key}"))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// The first account's login and password, made on start.
+    pub fn admin(&self) -> (String, String) {
+        let first = self
+            .running()
+            .first_account
+            .as_ref()
+            .expect("a fresh store");
+        (
+            first.account.login.to_string(),
+            first.password.expose_secret().to_owned(),
+        )
+    }
+
+    /// Creates an account.
+    pub async fn account(&self, login: &str, password: &str) -> Account {
+        self.core()
+            .create_account(
+                &Login::parse(login).expect("a login"),
+                AccountPassword::parse_new(password).expect("a password"),
+            )
+            .await
+            .expect("account created")
+    }
+
+    /// Creates an address owned by `owner`.
+    pub async fn address(&self, email: &str, owner: &str) {
+        self.core()
+            .create_address(
+                &Email::parse(email).expect("an email"),
+                &Login::parse(owner).expect("a login"),
+            )
+            .await
+            .expect("address created");
+    }
+
+    /// Creates a device and returns its id and password (display form).
+    pub async fn device(
+        &self,
+        email: &str,
+        description: &str,
+        protocols: &str,
+    ) -> (DeviceId, String) {
+        let issued = self
+            .core()
+            .create_device(
+                &Actor::CommandLine,
+                &Email::parse(email).expect("an email"),
+                Description::parse(description).expect("a description"),
+                ProtocolSet::parse(protocols).expect("protocols"),
+            )
+            .await
+            .expect("device created");
+        (issued.device.id, issued.password.expose_secret().to_owned())
+    }
+
+    /// Disconnects a device as the operator would.
+    pub async fn disconnect(&self, id: DeviceId) {
+        self.core()
+            .disconnect_device(&Actor::CommandLine, id)
+            .await
+            .expect("device disconnected");
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
