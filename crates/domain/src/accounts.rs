@@ -61,7 +61,7 @@ impl Core {
     /// failure is the same `AuthFailed`; a throttled source gets `Throttled`.
     pub async fn sign_in(&self, login: &str, password: &str, ip: IpAddr) -> Result<Account> {
         if !self.throttle.admit(ip) {
-            tokio::time::sleep(self.throttle.failure(ip, login)).await;
+            self.throttle.pause_after_failure(ip, login).await;
             return Err(DomainError::Throttled);
         }
         let record = match Login::parse(login) {
@@ -80,7 +80,7 @@ impl Core {
                 Ok(r.account)
             }
             _ => {
-                tokio::time::sleep(self.throttle.failure(ip, login)).await;
+                self.throttle.pause_after_failure(ip, login).await;
                 Err(DomainError::AuthFailed)
             }
         }

@@ -188,7 +188,7 @@ impl Core {
         ip: IpAddr,
     ) -> Result<SignedIn> {
         if !self.throttle.admit(ip) {
-            tokio::time::sleep(self.throttle.failure(ip, email)).await;
+            self.throttle.pause_after_failure(ip, email).await;
             return Err(DomainError::Throttled);
         }
         match self
@@ -200,7 +200,7 @@ impl Core {
                 Ok(signed_in)
             }
             Err(DomainError::AuthFailed) => {
-                tokio::time::sleep(self.throttle.failure(ip, email)).await;
+                self.throttle.pause_after_failure(ip, email).await;
                 Err(DomainError::AuthFailed)
             }
             Err(e) => Err(e),

@@ -88,6 +88,14 @@ impl Throttle {
         self.config.failure_pause + extra
     }
 
+    /// Records a failure and waits out its pause (no timer at all for a zero pause).
+    pub async fn pause_after_failure(&self, ip: IpAddr, login: &str) {
+        let pause = self.failure(ip, login);
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+
     /// A successful sign-in clears the source's record.
     pub fn success(&self, ip: IpAddr) {
         lock(&self.sources).remove(&source_key(ip));

@@ -34,10 +34,10 @@ pub struct Config {
     pub domain: String,
     pub hostname: String,
     pub web: WebConfig,
-    pub imap: TwoListeners,
+    pub imap: ImapConfig,
     pub smtp: SmtpConfig,
-    pub pop3: TwoListeners,
-    pub lmtp: OneListener,
+    pub pop3: Pop3Config,
+    pub lmtp: LmtpConfig,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
 }
@@ -49,13 +49,19 @@ pub struct WebConfig {
     pub public_url: String,
 }
 
-/// A service with a STARTTLS port and an implicit-TLS port.
+/// IMAP: a STARTTLS port and an implicit-TLS port.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TwoListeners {
-    #[serde(default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
     pub listen: String,
-    #[serde(default)]
+    pub listen_tls: String,
+}
+
+/// POP3: an STLS port and an implicit-TLS port.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pop3Config {
+    pub listen: String,
     pub listen_tls: String,
 }
 
@@ -69,9 +75,8 @@ pub struct SmtpConfig {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct OneListener {
-    #[serde(default)]
+#[serde(default, deny_unknown_fields)]
+pub struct LmtpConfig {
     pub listen: String,
 }
 
@@ -113,12 +118,10 @@ impl Default for Config {
             domain: "localhost".into(),
             hostname: "localhost".into(),
             web: WebConfig::default(),
-            imap: TwoListeners::new("127.0.0.1:1143", "127.0.0.1:1993"),
+            imap: ImapConfig::default(),
             smtp: SmtpConfig::default(),
-            pop3: TwoListeners::new("127.0.0.1:1110", "127.0.0.1:1995"),
-            lmtp: OneListener {
-                listen: "127.0.0.1:1024".into(),
-            },
+            pop3: Pop3Config::default(),
+            lmtp: LmtpConfig::default(),
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
         }
@@ -134,11 +137,28 @@ impl Default for WebConfig {
     }
 }
 
-impl TwoListeners {
-    fn new(listen: &str, listen_tls: &str) -> Self {
-        TwoListeners {
-            listen: listen.into(),
-            listen_tls: listen_tls.into(),
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            listen: "127.0.0.1:1143".into(),
+            listen_tls: "127.0.0.1:1993".into(),
+        }
+    }
+}
+
+impl Default for Pop3Config {
+    fn default() -> Self {
+        Pop3Config {
+            listen: "127.0.0.1:1110".into(),
+            listen_tls: "127.0.0.1:1995".into(),
+        }
+    }
+}
+
+impl Default for LmtpConfig {
+    fn default() -> Self {
+        LmtpConfig {
+            listen: "127.0.0.1:1024".into(),
         }
     }
 }
@@ -338,7 +358,7 @@ mod tests {
         let path = dir.path().join("postern.toml");
         std::fs::write(
             &path,
-            "domain = \"example.org\"\n[imap]\nlisten = \"127.0.0.1:143\"\n[limits]\nmax_message_bytes = 1000\n",
+            "domain = \"example.org\"\n[imap]\nlisten = \"127.0.0.1:143\"\n[lmtp]\n[limits]\nmax_message_bytes = 1000\n",
         )
         .unwrap();
         let c = Config::load(
@@ -358,6 +378,7 @@ mod tests {
         assert_eq!(c.smtp.smarthost, "relay.example.org:25");
         assert_eq!(c.limits.max_message_bytes, 1000);
         assert_eq!(c.limits.max_connections, 7);
+        assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Running {
 }
 
 /// Binds a configured listener; `None` when it is turned off.
-pub(crate) async fn bind(key: &'static str, addr: &str) -> Result<Option<TcpListener>> {
+pub async fn bind(key: &'static str, addr: &str) -> Result<Option<TcpListener>> {
     if addr.is_empty() {
         return Ok(None);
     }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test of Postern: unit, property, integration (real servers, real clients,
+# a real browser) and short fuzz runs. Installs the programs the tests drive if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-test-deps.sh
+cargo test --workspace --locked

@@ -1,0 +1,294 @@
+//! The command line of product.md: every command, every error path, exit codes and the one
+//! stderr line.
+
+use crate::support::{run, run_with_stdin};
+
+fn one_line_error(r: &crate::support::Ran, expected: &str) {
+    assert_eq!(r.code, 1, "stdout: {} stderr: {}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "stdout: {}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains(expected),
+        "stderr {:?} lacks {expected:?}",
+        r.stderr
+    );
+}
+
+#[test]
+fn accounts_addresses_and_devices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+
+    let r = run(dir, &["account", "create", "Ann@Example.com"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let generated = r.stdout.trim();
+    assert_eq!(generated.len(), 19, "{generated}");
+    let r = run_with_stdin(
+        dir,
+        &["account", "create", "bob@example.com", "--password-stdin"],
+        "a long password\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    one_line_error(
+        &run(dir, &["account", "create", "ann@example.com"]),
+        "already exists",
+    );
+    one_line_error(
+        &run_with_stdin(
+            dir,
+            &["account", "create", "c@example.com", "--password-stdin"],
+            "short\n",
+        ),
+        "at least",
+    );
+    one_line_error(&run(dir, &["account", "create", "not-a-login"]), "login");
+
+    assert_eq!(
+        run(
+            dir,
+            &[
+                "address",
+                "create",
+                "ann@example.com",
+                "--owner",
+                "ann@example.com"
+            ]
+        )
+        .code,
+        0
+    );
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "address",
+                "create",
+                "ann@example.com",
+                "--owner",
+                "ann@example.com",
+            ],
+        ),
+        "already exists",
+    );
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "address",
+                "create",
+                "x@example.com",
+                "--owner",
+                "nobody@example.com",
+            ],
+        ),
+        "no account nobody@example.com",
+    );
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "address",
+                "create",
+                "not an email",
+                "--owner",
+                "ann@example.com",
+            ],
+        ),
+        "email address",
+    );
+
+    let r = run(
+        dir,
+        &[
+            "device",
+            "create",
+            "ann@example.com",
+            "--description",
+            "Phone",
+            "--protocols",
+            "imap,smtp",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let password = r.stdout.trim().to_owned();
+    assert_eq!(r.stdout, format!("{password}\n"), "the password alone");
+    assert_eq!(password.len(), 29);
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "device",
+                "create",
+                "nobody@example.com",
+                "--description",
+                "x",
+            ],
+        ),
+        "no address nobody@example.com",
+    );
+    one_line_error(
+        &run(dir, &["device", "create", "bad", "--description", "x"]),
+        "email address",
+    );
+    one_line_error(
+        &run(
+            dir,
+            &["device", "create", "ann@example.com", "--description", "  "],
+        ),
+        "description",
+    );
+    let long = "x".repeat(65);
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "device",
+                "create",
+                "ann@example.com",
+                "--description",
+                &long,
+            ],
+        ),
+        "64 characters",
+    );
+    one_line_error(
+        &run(
+            dir,
+            &[
+                "device",
+                "create",
+                "ann@example.com",
+                "--description",
+                "ok",
+                "--protocols",
+                "ftp",
+            ],
+        ),
+        "protocol",
+    );
+
+    let r = run(dir, &["device", "list", "ann@example.com", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let device = &list[0];
+    for key in [
+        "id",
+        "description",
+        "protocols",
+        "state",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "last_used_protocol",
+        "client",
+    ] {
+        assert!(device.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(device["description"], "Phone");
+    assert_eq!(device["protocols"], serde_json::json!(["imap", "smtp"]));
+    assert_eq!(device["state"], "active");
+    assert!(
+        time::OffsetDateTime::parse(
+            device["created_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok()
+    );
+    let id = device["id"].as_str().unwrap().to_owned();
+    assert!(!r.stdout.contains(&password));
+
+    let table = run(dir, &["device", "list", "ann@example.com"]);
+    assert_eq!(table.code, 0);
+    assert!(table.stdout.starts_with("ID"), "{}", table.stdout);
+    assert!(table.stdout.contains(&id) && table.stdout.contains("Phone"));
+    one_line_error(
+        &run(dir, &["device", "list", "nobody@example.com"]),
+        "no address",
+    );
+
+    one_line_error(
+        &run(
+            dir,
+            &["device", "disconnect", "ann@example.com", "not-an-id"],
+        ),
+        "no active device",
+    );
+    one_line_error(
+        &run(dir, &["device", "disconnect", "bob@example.com", &id]),
+        "no address bob@example.com",
+    );
+    assert_eq!(
+        run(
+            dir,
+            &[
+                "address",
+                "create",
+                "bob@example.com",
+                "--owner",
+                "bob@example.com"
+            ]
+        )
+        .code,
+        0
+    );
+    one_line_error(
+        &run(dir, &["device", "disconnect", "bob@example.com", &id]),
+        "no active device",
+    );
+    let r = run(dir, &["device", "disconnect", "ann@example.com", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    one_line_error(
+        &run(dir, &["device", "disconnect", "ann@example.com", &id]),
+        "no active device",
+    );
+    let r = run(dir, &["device", "list", "ann@example.com", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(list[0]["state"], "disconnected");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["device"][..],
+        &["device", "frobnicate"],
+        &["device", "create", "a@example.com"],
+        &["address", "create", "a@example.com"],
+        &["--no-such-flag"],
+    ] {
+        let r = run(tmp.path(), args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn configuration_errors_are_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(
+        tmp.path(),
+        &[
+            "device",
+            "list",
+            "a@example.com",
+            "--config",
+            "/nonexistent/postern.toml",
+        ],
+    );
+    one_line_error(&r, "cannot read");
+    let config = tmp.path().join("bad.toml");
+    std::fs::write(&config, "[imap]\nlisten = \"nowhere\"\n").unwrap();
+    one_line_error(
+        &run(
+            tmp.path(),
+            &[
+                "device",
+                "list",
+                "a@example.com",
+                "--config",
+                config.to_str().unwrap(),
+            ],
+        ),
+        "imap.listen",
+    );
+}

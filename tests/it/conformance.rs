@@ -1,0 +1,400 @@
+//! One conformance suite for the store traits, run on every backend.
+
+use std::sync::Arc;
+
+use postern_domain::account_password::AccountPasswordHash;
+use postern_domain::clock::from_millis;
+use postern_domain::mail::Flags;
+use postern_domain::model::{ActivityEntry, ActivityKind, LastUse, Link, NewDevice, WebSession};
+use postern_domain::repo::Store;
+use postern_domain::{
+    Description, DeviceId, DevicePassword, DomainError, Email, Login, Pepper, Protocol, ProtocolSet,
+};
+
+fn activity(
+    address: postern_domain::AddressId,
+    kind: ActivityKind,
+    device: DeviceId,
+    at: i64,
+) -> ActivityEntry {
+    ActivityEntry {
+        address_id: address,
+        at: from_millis(at),
+        kind,
+        device_id: Some(device),
+        device_description: Some("Phone".into()),
+        actor: "test".into(),
+    }
+}
+
+/// Runs every check against a fresh, empty store.
+pub async fn all(store: Arc<dyn Store>) {
+    let t = from_millis(1_700_000_000_000);
+    let hash = AccountPasswordHash("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+    let ann = store
+        .create_account(&Login::parse("ann@example.com").unwrap(), &hash, t)
+        .await
+        .unwrap();
+    let bob = store
+        .create_account(&Login::parse("bob@example.com").unwrap(), &hash, t)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_account(&Login::parse("ann@example.com").unwrap(), &hash, t)
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert_eq!(store.count_accounts().await.unwrap(), 2);
+    let found = store.account_by_login(&ann.login).await.unwrap().unwrap();
+    assert_eq!(found.account.id, ann.id);
+    assert_eq!(found.password_hash.0, hash.0);
+    assert!(
+        store
+            .account_by_login(&Login::parse("x@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let new_hash = AccountPasswordHash("$argon2id$other".into());
+    store.set_account_password(ann.id, &new_hash).await.unwrap();
+    assert_eq!(
+        store
+            .account(ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .0,
+        new_hash.0
+    );
+
+    // Addresses come with their standard mailboxes.
+    let email = Email::parse("ann@example.com").unwrap();
+    let address = store.create_address(&email, ann.id, t).await.unwrap();
+    assert!(matches!(
+        store.create_address(&email, bob.id, t).await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert_eq!(
+        store.address_by_email(&email).await.unwrap().unwrap(),
+        address
+    );
+    assert_eq!(
+        store.addresses_of(ann.id).await.unwrap(),
+        vec![address.clone()]
+    );
+    assert!(store.addresses_of(bob.id).await.unwrap().is_empty());
+    let names: Vec<String> = store
+        .mailboxes(address.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    for expected in ["INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+
+    // Devices: create, look up by digest, record use, reset, disconnect.
+    let pepper = Pepper::generate().unwrap();
+    let password = DevicePassword::generate().unwrap();
+    let id = DeviceId::new();
+    let new = NewDevice {
+        id,
+        address_id: address.id,
+        description: Description::parse("Phone").unwrap(),
+        protocols: ProtocolSet::parse("imap,webmail").unwrap(),
+        digest: password.digest(&pepper),
+        created_at: t,
+        created_by: "ann@example.com".into(),
+    };
+    let device = store
+        .create_device(
+            &new,
+            &activity(address.id, ActivityKind::DeviceCreated, id, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.generation, 1);
+    assert_eq!(device.email, email);
+    let cred = store
+        .device_by_digest(&password.digest(&pepper))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cred.device.id, id);
+    assert!(cred.digest.ct_eq(&password.digest(&pepper)));
+    let other = DevicePassword::generate().unwrap();
+    assert!(
+        store
+            .device_by_digest(&other.digest(&pepper))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let last = LastUse {
+        at: from_millis(1_700_000_100_000),
+        ip: "192.0.2.7".parse().unwrap(),
+        protocol: Protocol::Imap,
+    };
+    store.record_use(id, &last).await.unwrap();
+    store.record_client(id, "Thunderbird 128").await.unwrap();
+    let device = store.device(id).await.unwrap().unwrap();
+    assert_eq!(device.last_use, Some(last));
+    assert_eq!(device.client.as_deref(), Some("Thunderbird 128"));
+
+    // A link hangs on the device; a reset removes it and revokes generation 1.
+    let link = Link {
+        account_id: bob.id,
+        address: address.clone(),
+        device_id: id,
+        created_at: t,
+    };
+    store
+        .create_link(
+            &link,
+            &activity(address.id, ActivityKind::AddressLinked, id, 2),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_link(
+                &link,
+                &activity(address.id, ActivityKind::AddressLinked, id, 3)
+            )
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert_eq!(store.links_of(bob.id).await.unwrap().len(), 1);
+    let since = store.last_revocation_seq().await.unwrap();
+    let (device, revocation) = store
+        .reset_device(
+            id,
+            &other.digest(&pepper),
+            &activity(address.id, ActivityKind::DeviceReset, id, 4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.generation, 2);
+    assert_eq!(revocation.through_generation, 1);
+    assert!(
+        store
+            .device_by_digest(&password.digest(&pepper))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .device_by_digest(&other.digest(&pepper))
+            .await
+            .unwrap()
+            .unwrap()
+            .device
+            .id,
+        id
+    );
+    assert!(store.link(bob.id, address.id).await.unwrap().is_none());
+
+    // Linking again and unlinking.
+    store
+        .create_link(
+            &link,
+            &activity(address.id, ActivityKind::AddressLinked, id, 5),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .delete_link(
+                bob.id,
+                address.id,
+                &activity(address.id, ActivityKind::AddressUnlinked, id, 6)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_link(
+                bob.id,
+                address.id,
+                &activity(address.id, ActivityKind::AddressUnlinked, id, 7)
+            )
+            .await
+            .unwrap()
+    );
+    store
+        .create_link(
+            &link,
+            &activity(address.id, ActivityKind::AddressLinked, id, 8),
+        )
+        .await
+        .unwrap();
+
+    // A disconnect forgets the digest, drops the link and revokes every generation.
+    let revocation = store
+        .disconnect_device(
+            id,
+            &activity(address.id, ActivityKind::DeviceDisconnected, id, 9),
+        )
+        .await
+        .unwrap();
+    assert_eq!(revocation.through_generation, i64::MAX);
+    assert!(
+        store
+            .device_by_digest(&other.digest(&pepper))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.links_of(bob.id).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .disconnect_device(
+                id,
+                &activity(address.id, ActivityKind::DeviceDisconnected, id, 10)
+            )
+            .await,
+        Err(DomainError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .create_link(
+                &link,
+                &activity(address.id, ActivityKind::AddressLinked, id, 11)
+            )
+            .await,
+        Err(DomainError::AuthFailed)
+    ));
+    let revocations = store.revocations_after(since).await.unwrap();
+    assert_eq!(revocations.len(), 2);
+    assert!(revocations[0].seq < revocations[1].seq);
+    assert_eq!(
+        store.last_revocation_seq().await.unwrap(),
+        revocations[1].seq
+    );
+    assert_eq!(store.devices_of(address.id).await.unwrap().len(), 1);
+
+    let log = store.activity_of(address.id, 100).await.unwrap();
+    let kinds: Vec<_> = log.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "device_disconnected",
+            "address_linked",
+            "address_unlinked",
+            "address_linked",
+            "device_reset",
+            "address_linked",
+            "device_created"
+        ]
+    );
+    assert_eq!(store.activity_of(address.id, 2).await.unwrap().len(), 2);
+
+    // Web sessions.
+    let token = [7u8; 32];
+    let session = WebSession {
+        account_id: ann.id,
+        created_at: t,
+        last_seen_at: t,
+        confirmed_at: t,
+    };
+    store.create_session(&token, &session).await.unwrap();
+    store.create_session(&[8u8; 32], &session).await.unwrap();
+    let later = from_millis(1_700_000_500_000);
+    store.confirm_session(&token, later).await.unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(
+        (s.account_id, s.confirmed_at, s.last_seen_at),
+        (ann.id, later, later)
+    );
+    store
+        .delete_sessions_of(ann.id, Some(&token))
+        .await
+        .unwrap();
+    assert!(store.session(&[8u8; 32]).await.unwrap().is_none());
+    assert!(store.session(&token).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .delete_expired_sessions(from_millis(1_700_000_400_000), t)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_expired_sessions(from_millis(1_700_000_600_000), t)
+            .await
+            .unwrap(),
+        1
+    );
+    store.create_session(&token, &session).await.unwrap();
+    store.delete_session(&token).await.unwrap();
+    assert!(store.session(&token).await.unwrap().is_none());
+
+    // Mail: append, list, read, expunge.
+    let inbox = store.mailbox(address.id, "inbox").await.unwrap().unwrap();
+    let first = store
+        .append(
+            inbox.id,
+            &Flags::default(),
+            t,
+            b"Subject: one\r\n\r\nbody\r\n",
+        )
+        .await
+        .unwrap();
+    let flags = Flags {
+        system: Flags::SEEN | Flags::FLAGGED,
+        keywords: vec!["$Label1".into()],
+    };
+    let second = store
+        .append(inbox.id, &flags, t, b"Subject: two\r\n\r\nbody\r\n")
+        .await
+        .unwrap();
+    assert!(second.uid > first.uid && second.modseq > first.modseq);
+    assert_eq!(second.uidvalidity, inbox.uidvalidity);
+    let metas = store.messages(inbox.id).await.unwrap();
+    assert_eq!(
+        metas.iter().map(|m| m.uid).collect::<Vec<_>>(),
+        vec![first.uid, second.uid]
+    );
+    assert_eq!(metas[1].flags, flags);
+    assert_eq!(metas[0].size, 22);
+    assert_eq!(
+        store
+            .message_content(inbox.id, second.uid)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"Subject: two\r\n\r\nbody\r\n"
+    );
+    assert_eq!(
+        store.expunge(inbox.id, &[first.uid, 999]).await.unwrap(),
+        vec![first.uid]
+    );
+    assert!(
+        store
+            .message_content(inbox.id, first.uid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let third = store
+        .append(inbox.id, &Flags::default(), t, b"x")
+        .await
+        .unwrap();
+    assert!(third.uid > second.uid, "UIDs are never reused");
+}
+
+#[tokio::test]
+async fn sqlite_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    all(postern_store::open(&url).await.unwrap()).await;
+}

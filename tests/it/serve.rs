@@ -1,0 +1,95 @@
+//! `postern serve` with no configuration: first start, second start, clean shutdown.
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::postern;
+
+/// Starts `postern serve` in `dir` with every listener on a free loopback port.
+fn serve(dir: &std::path::Path) -> Child {
+    let mut cmd = postern(&dir.join("data"));
+    cmd.current_dir(dir)
+        .env_remove("POSTERN_DATA_DIR")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for key in ["WEB", "IMAP", "SMTP", "POP3", "LMTP"] {
+        cmd.env(format!("POSTERN_{key}__LISTEN"), "127.0.0.1:0");
+    }
+    for key in ["IMAP", "SMTP", "POP3"] {
+        cmd.env(format!("POSTERN_{key}__LISTEN_TLS"), "127.0.0.1:0");
+    }
+    cmd.spawn().expect("postern serve starts")
+}
+
+/// Waits for the first start's banner, then stops the server with SIGTERM.
+fn banner_then_terminate(mut child: Child) -> (String, String, i32) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("Web app:") && Instant::now() < deadline {
+        match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+    // Let the rest of the banner arrive.
+    std::thread::sleep(Duration::from_millis(200));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout");
+    seen.push_str(&rest);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("postern exits");
+    (seen, stderr, status.code().unwrap_or(-1))
+}
+
+#[test]
+fn first_start_creates_everything_and_prints_how_to_sign_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, err, code) = banner_then_terminate(serve(tmp.path()));
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    assert!(out.contains("Web app: http://127.0.0.1:8080"), "{out}");
+    assert!(out.contains("Login:    admin@localhost"), "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Password: "))
+        .expect("the password is printed");
+    assert_eq!(password.len(), 19);
+    assert!(!err.contains(password), "the password is not logged");
+    let data = tmp.path().join("data");
+    let mode = |p: &str| {
+        std::fs::metadata(data.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(mode("pepper"), 0o600);
+    assert_eq!(mode("tls-key.pem"), 0o600);
+    assert!(data.join("postern.db").exists());
+    assert!(data.join("tls-cert.pem").exists());
+
+    // A second start finds the account and prints no password.
+    let (out, err, code) = banner_then_terminate(serve(tmp.path()));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is running"), "{out}");
+    assert!(!out.contains("Password:"), "{out}");
+}
