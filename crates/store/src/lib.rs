@@ -1,24 +1,23 @@
-//! Postern's stores: the domain's repository traits on SQLite (the default) and PostgreSQL.
-//! Dialect differences stay inside each backend module.
+//! Postern's store: the domain's repository traits on SQLite (the default) and PostgreSQL.
+//! Dialect differences stay inside the `sql` module.
 
 use std::sync::Arc;
 
+use postern_domain::Result;
 use postern_domain::repo::Store;
-use postern_domain::{DomainError, Result};
 
 mod error;
-pub mod sqlite;
+pub mod sql;
 
-pub use sqlite::SqliteStore;
+pub use sql::{Backend, PoolOptions, SqlStore};
 
 /// Opens (creating and migrating if needed) the store named by a `store` URL:
-/// `sqlite://path/to/file.db`.
+/// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    if let Some(path) = sqlite::path_of(url) {
-        return Ok(Arc::new(SqliteStore::open(&path).await?));
-    }
-    Err(DomainError::invalid(
-        "store",
-        format!("{url:?} is not a store URL; use sqlite://path/to/postern.db"),
-    ))
+    open_with(url, PoolOptions::default()).await
+}
+
+/// Like [`open`], with pool settings.
+pub async fn open_with(url: &str, options: PoolOptions) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqlStore::open(url, options).await?))
 }

@@ -7,9 +7,9 @@ use postern_domain::model::{
 };
 use postern_domain::repo::DeviceRepo;
 use postern_domain::{AddressId, DeviceId, DomainError, PasswordDigest, Result};
-use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::Any};
 
-use super::SqliteStore;
+use super::SqlStore;
 use super::rows::{self, DEVICE_COLUMNS};
 use crate::error::db;
 
@@ -19,10 +19,10 @@ fn select_devices(filter: &str) -> AssertSqlSafe<String> {
     ))
 }
 
-pub(crate) async fn insert_activity(conn: &mut SqliteConnection, a: &ActivityEntry) -> Result<()> {
+pub(crate) async fn insert_activity(conn: &mut AnyConnection, a: &ActivityEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO activity (address_id, at, kind, device_id, device_description, actor) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(a.address_id.0)
     .bind(to_millis(a.at))
@@ -36,8 +36,8 @@ pub(crate) async fn insert_activity(conn: &mut SqliteConnection, a: &ActivityEnt
     Ok(())
 }
 
-async fn device_in(conn: &mut SqliteConnection, id: DeviceId) -> Result<Option<Device>> {
-    sqlx::query::<Sqlite>(select_devices("d.id = ?"))
+async fn device_in(conn: &mut AnyConnection, id: DeviceId) -> Result<Option<Device>> {
+    sqlx::query::<Any>(select_devices("d.id = ?"))
         .bind(id.to_string())
         .fetch_optional(conn)
         .await
@@ -47,8 +47,8 @@ async fn device_in(conn: &mut SqliteConnection, id: DeviceId) -> Result<Option<D
 }
 
 /// The generation of an active device, or `NotFound`.
-async fn active_generation(conn: &mut SqliteConnection, id: DeviceId) -> Result<i64> {
-    sqlx::query("SELECT generation FROM devices WHERE id = ? AND state = 'active'")
+async fn active_generation(conn: &mut AnyConnection, id: DeviceId) -> Result<i64> {
+    sqlx::query("SELECT generation FROM devices WHERE id = $1 AND state = 'active'")
         .bind(id.to_string())
         .fetch_optional(conn)
         .await
@@ -59,18 +59,18 @@ async fn active_generation(conn: &mut SqliteConnection, id: DeviceId) -> Result<
 }
 
 async fn record_revocation(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: DeviceId,
     through_generation: i64,
     at: i64,
 ) -> Result<Revocation> {
-    sqlx::query("DELETE FROM links WHERE device_id = ?")
+    sqlx::query("DELETE FROM links WHERE device_id = $1")
         .bind(id.to_string())
         .execute(&mut *conn)
         .await
         .map_err(db)?;
     let seq: i64 = sqlx::query(
-        "INSERT INTO revocations (device_id, through_generation, at) VALUES (?, ?, ?) RETURNING seq",
+        "INSERT INTO revocations (device_id, through_generation, at) VALUES ($1, $2, $3) RETURNING seq",
     )
     .bind(id.to_string())
     .bind(through_generation)
@@ -88,7 +88,7 @@ async fn record_revocation(
 }
 
 #[async_trait]
-impl DeviceRepo for SqliteStore {
+impl DeviceRepo for SqlStore {
     async fn create_device(&self, d: &NewDevice, activity: &ActivityEntry) -> Result<Device> {
         let mut tx = self
             .writer
@@ -97,7 +97,7 @@ impl DeviceRepo for SqliteStore {
             .map_err(db)?;
         sqlx::query(
             "INSERT INTO devices (id, address_id, description, protocols, state, password_digest, \
-             created_at, created_by) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+             created_at, created_by) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)",
         )
         .bind(d.id.to_string())
         .bind(d.address_id.0)
@@ -130,7 +130,7 @@ impl DeviceRepo for SqliteStore {
             .map_err(db)?;
         let generation = active_generation(&mut tx, id).await?;
         sqlx::query(
-            "UPDATE devices SET password_digest = ?, generation = generation + 1 WHERE id = ?",
+            "UPDATE devices SET password_digest = $1, generation = generation + 1 WHERE id = $2",
         )
         .bind(&digest.0[..])
         .bind(id.to_string())
@@ -158,8 +158,8 @@ impl DeviceRepo for SqliteStore {
             .map_err(db)?;
         active_generation(&mut tx, id).await?;
         sqlx::query(
-            "UPDATE devices SET state = 'disconnected', password_digest = NULL, disconnected_at = ? \
-             WHERE id = ?",
+            "UPDATE devices SET state = 'disconnected', password_digest = NULL, disconnected_at = $1 \
+             WHERE id = $2",
         )
         .bind(to_millis(activity.at))
         .bind(id.to_string())
@@ -178,7 +178,7 @@ impl DeviceRepo for SqliteStore {
     }
 
     async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>> {
-        sqlx::query::<Sqlite>(select_devices(
+        sqlx::query::<Any>(select_devices(
             "d.address_id = ? ORDER BY d.created_at DESC, d.id DESC",
         ))
         .bind(address.0)
@@ -191,9 +191,9 @@ impl DeviceRepo for SqliteStore {
     }
 
     async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>> {
-        let row = sqlx::query::<Sqlite>(AssertSqlSafe(format!(
+        let row = sqlx::query::<Any>(AssertSqlSafe(format!(
             "SELECT {DEVICE_COLUMNS}, d.password_digest FROM devices d \
-             JOIN addresses a ON a.id = d.address_id WHERE d.password_digest = ?"
+             JOIN addresses a ON a.id = d.address_id WHERE d.password_digest = $1"
         )))
         .bind(&digest.0[..])
         .fetch_optional(&self.reader)
@@ -209,7 +209,7 @@ impl DeviceRepo for SqliteStore {
 
     async fn record_use(&self, id: DeviceId, u: &LastUse) -> Result<()> {
         sqlx::query(
-            "UPDATE devices SET last_used_at = ?, last_used_ip = ?, last_used_protocol = ? WHERE id = ?",
+            "UPDATE devices SET last_used_at = $1, last_used_ip = $2, last_used_protocol = $3 WHERE id = $4",
         )
         .bind(to_millis(u.at))
         .bind(u.ip.to_string())
@@ -222,7 +222,7 @@ impl DeviceRepo for SqliteStore {
     }
 
     async fn record_client(&self, id: DeviceId, client: &str) -> Result<()> {
-        sqlx::query("UPDATE devices SET client = ? WHERE id = ?")
+        sqlx::query("UPDATE devices SET client = $1 WHERE id = $2")
             .bind(client)
             .bind(id.to_string())
             .execute(&self.writer)

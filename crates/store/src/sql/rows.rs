@@ -9,7 +9,7 @@ use postern_domain::{
     AccountId, AddressId, Description, DeviceId, Email, Login, Protocol, ProtocolSet, Result,
 };
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use crate::error::{corrupt, db};
 
@@ -18,7 +18,7 @@ pub(crate) const DEVICE_COLUMNS: &str = "d.id, d.address_id, a.email, d.descript
      d.state, d.created_at, d.created_by, d.last_used_at, d.last_used_ip, d.last_used_protocol, \
      d.client, d.generation";
 
-pub(crate) fn device(row: &SqliteRow) -> Result<Device> {
+pub(crate) fn device(row: &AnyRow) -> Result<Device> {
     let id: String = row.try_get("id").map_err(db)?;
     let email: String = row.try_get("email").map_err(db)?;
     let description: String = row.try_get("description").map_err(db)?;
@@ -53,7 +53,7 @@ pub(crate) fn device(row: &SqliteRow) -> Result<Device> {
     })
 }
 
-pub(crate) fn address(row: &SqliteRow) -> Result<Address> {
+pub(crate) fn address(row: &AnyRow) -> Result<Address> {
     let email: String = row.try_get("email").map_err(db)?;
     Ok(Address {
         id: AddressId(row.try_get("id").map_err(db)?),
@@ -63,7 +63,7 @@ pub(crate) fn address(row: &SqliteRow) -> Result<Address> {
     })
 }
 
-pub(crate) fn account(row: &SqliteRow) -> Result<AccountRecord> {
+pub(crate) fn account(row: &AnyRow) -> Result<AccountRecord> {
     let login: String = row.try_get("login").map_err(db)?;
     Ok(AccountRecord {
         account: Account {
@@ -75,7 +75,7 @@ pub(crate) fn account(row: &SqliteRow) -> Result<AccountRecord> {
     })
 }
 
-pub(crate) fn activity(row: &SqliteRow) -> Result<ActivityEntry> {
+pub(crate) fn activity(row: &AnyRow) -> Result<ActivityEntry> {
     let kind: String = row.try_get("kind").map_err(db)?;
     let device_id: Option<String> = row.try_get("device_id").map_err(db)?;
     Ok(ActivityEntry {

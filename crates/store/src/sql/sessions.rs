@@ -8,15 +8,15 @@ use postern_domain::{AccountId, Result};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::SqlStore;
 use crate::error::db;
 
 #[async_trait]
-impl WebSessionRepo for SqliteStore {
+impl WebSessionRepo for SqlStore {
     async fn create_session(&self, token_hash: &[u8; 32], s: &WebSession) -> Result<()> {
         sqlx::query(
             "INSERT INTO web_sessions (token_hash, account_id, created_at, last_seen_at, confirmed_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&token_hash[..])
         .bind(s.account_id.0)
@@ -31,7 +31,7 @@ impl WebSessionRepo for SqliteStore {
 
     async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<WebSession>> {
         let row = sqlx::query(
-            "SELECT account_id, created_at, last_seen_at, confirmed_at FROM web_sessions WHERE token_hash = ?",
+            "SELECT account_id, created_at, last_seen_at, confirmed_at FROM web_sessions WHERE token_hash = $1",
         )
         .bind(&token_hash[..])
         .fetch_optional(&self.reader)
@@ -47,7 +47,7 @@ impl WebSessionRepo for SqliteStore {
     }
 
     async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE web_sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(to_millis(at))
             .bind(&token_hash[..])
             .execute(&self.writer)
@@ -58,7 +58,7 @@ impl WebSessionRepo for SqliteStore {
 
     async fn confirm_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()> {
         sqlx::query(
-            "UPDATE web_sessions SET confirmed_at = ?, last_seen_at = ? WHERE token_hash = ?",
+            "UPDATE web_sessions SET confirmed_at = $1, last_seen_at = $2 WHERE token_hash = $3",
         )
         .bind(to_millis(at))
         .bind(to_millis(at))
@@ -70,7 +70,7 @@ impl WebSessionRepo for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()> {
-        sqlx::query("DELETE FROM web_sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
             .bind(&token_hash[..])
             .execute(&self.writer)
             .await
@@ -78,17 +78,14 @@ impl WebSessionRepo for SqliteStore {
         Ok(())
     }
 
-    async fn delete_sessions_of(
-        &self,
-        account: AccountId,
-        except: Option<&[u8; 32]>,
-    ) -> Result<()> {
-        sqlx::query("DELETE FROM web_sessions WHERE account_id = ? AND token_hash IS NOT ?")
-            .bind(account.0)
-            .bind(except.map(|h| &h[..]))
-            .execute(&self.writer)
-            .await
-            .map_err(db)?;
+    async fn delete_sessions_of(&self, account: AccountId, except: Option<&[u8; 32]>) -> Result<()> {
+        let query = match except {
+            Some(keep) => sqlx::query("DELETE FROM web_sessions WHERE account_id = $1 AND token_hash <> $2")
+                .bind(account.0)
+                .bind(&keep[..]),
+            None => sqlx::query("DELETE FROM web_sessions WHERE account_id = $1").bind(account.0),
+        };
+        query.execute(&self.writer).await.map_err(db)?;
         Ok(())
     }
 
@@ -98,7 +95,7 @@ impl WebSessionRepo for SqliteStore {
         created_before: OffsetDateTime,
     ) -> Result<u64> {
         Ok(
-            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < ? OR created_at < ?")
+            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1 OR created_at < $2")
                 .bind(to_millis(idle_before))
                 .bind(to_millis(created_before))
                 .execute(&self.writer)

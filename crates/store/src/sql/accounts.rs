@@ -10,11 +10,11 @@ use postern_domain::{AccountId, AddressId, DomainError, Email, Login, Result};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{SqliteStore, rows};
+use super::{SqlStore, rows};
 use crate::error::db;
 
 #[async_trait]
-impl AccountRepo for SqliteStore {
+impl AccountRepo for SqlStore {
     async fn create_account(
         &self,
         login: &Login,
@@ -22,7 +22,7 @@ impl AccountRepo for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<Account> {
         let id: i64 = sqlx::query(
-            "INSERT INTO accounts (login, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO accounts (login, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(login.as_str())
         .bind(&hash.0)
@@ -45,7 +45,7 @@ impl AccountRepo for SqliteStore {
     }
 
     async fn account_by_login(&self, login: &Login) -> Result<Option<AccountRecord>> {
-        sqlx::query("SELECT id, login, password_hash, created_at FROM accounts WHERE login = ?")
+        sqlx::query("SELECT id, login, password_hash, created_at FROM accounts WHERE login = $1")
             .bind(login.as_str())
             .fetch_optional(&self.reader)
             .await
@@ -55,7 +55,7 @@ impl AccountRepo for SqliteStore {
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<AccountRecord>> {
-        sqlx::query("SELECT id, login, password_hash, created_at FROM accounts WHERE id = ?")
+        sqlx::query("SELECT id, login, password_hash, created_at FROM accounts WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
             .await
@@ -65,7 +65,7 @@ impl AccountRepo for SqliteStore {
     }
 
     async fn set_account_password(&self, id: AccountId, hash: &AccountPasswordHash) -> Result<()> {
-        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(&hash.0)
             .bind(id.0)
             .execute(&self.writer)
@@ -85,7 +85,7 @@ impl AccountRepo for SqliteStore {
 }
 
 #[async_trait]
-impl AddressRepo for SqliteStore {
+impl AddressRepo for SqlStore {
     async fn create_address(
         &self,
         email: &Email,
@@ -98,7 +98,7 @@ impl AddressRepo for SqliteStore {
             .await
             .map_err(db)?;
         let id: i64 = sqlx::query(
-            "INSERT INTO addresses (email, owner_id, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO addresses (email, owner_id, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(email.as_str())
         .bind(owner.0)
@@ -116,7 +116,7 @@ impl AddressRepo for SqliteStore {
         let uidvalidity = u32::try_from(at.unix_timestamp().rem_euclid(1 << 31)).unwrap_or(1);
         for (name, special_use) in DEFAULT_MAILBOXES {
             sqlx::query(
-                "INSERT INTO mailboxes (address_id, name, special_use, uidvalidity) VALUES (?, ?, ?, ?)",
+                "INSERT INTO mailboxes (address_id, name, special_use, uidvalidity) VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
             .bind(name)
@@ -136,7 +136,7 @@ impl AddressRepo for SqliteStore {
     }
 
     async fn address_by_email(&self, email: &Email) -> Result<Option<Address>> {
-        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE email = ?")
+        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&self.reader)
             .await
@@ -146,7 +146,7 @@ impl AddressRepo for SqliteStore {
     }
 
     async fn address(&self, id: AddressId) -> Result<Option<Address>> {
-        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE id = ?")
+        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
             .await
@@ -156,7 +156,7 @@ impl AddressRepo for SqliteStore {
     }
 
     async fn addresses_of(&self, owner: AccountId) -> Result<Vec<Address>> {
-        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE owner_id = ? ORDER BY email")
+        sqlx::query("SELECT id, email, owner_id, created_at FROM addresses WHERE owner_id = $1 ORDER BY email")
             .bind(owner.0)
             .fetch_all(&self.reader)
             .await

@@ -7,16 +7,16 @@ use postern_domain::mail::{
 };
 use postern_domain::{AddressId, DomainError, Result};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::SqlStore;
 use crate::error::db;
 
 const MAILBOX_COLUMNS: &str =
     "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed";
 
-fn mailbox(row: &SqliteRow) -> Result<Mailbox> {
+fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
     let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
@@ -32,7 +32,7 @@ fn mailbox(row: &SqliteRow) -> Result<Mailbox> {
     })
 }
 
-fn message(row: &SqliteRow) -> Result<MessageMeta> {
+fn message(row: &AnyRow) -> Result<MessageMeta> {
     let uid: i64 = row.try_get("uid").map_err(db)?;
     let keywords: String = row.try_get("keywords").map_err(db)?;
     Ok(MessageMeta {
@@ -45,10 +45,10 @@ fn message(row: &SqliteRow) -> Result<MessageMeta> {
 }
 
 #[async_trait]
-impl MailRepo for SqliteStore {
+impl MailRepo for SqlStore {
     async fn mailboxes(&self, address: AddressId) -> Result<Vec<Mailbox>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = ? ORDER BY name"
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = $1 ORDER BY name"
         )))
         .bind(address.0)
         .fetch_all(&self.reader)
@@ -66,7 +66,7 @@ impl MailRepo for SqliteStore {
             name
         };
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = ? AND name = ?"
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = $1 AND name = $2"
         )))
         .bind(address.0)
         .bind(name)
@@ -90,7 +90,7 @@ impl MailRepo for SqliteStore {
             .await
             .map_err(db)?;
         let row = sqlx::query(
-            "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = ? \
+            "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = $1 \
              RETURNING uidnext - 1 AS uid, modseq, uidvalidity",
         )
         .bind(mailbox.0)
@@ -102,7 +102,7 @@ impl MailRepo for SqliteStore {
         let modseq: i64 = row.try_get("modseq").map_err(db)?;
         let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
         let content_id: i64 =
-            sqlx::query("INSERT INTO message_contents (content, refs) VALUES (?, 1) RETURNING id")
+            sqlx::query("INSERT INTO message_contents (content, refs) VALUES ($1, 1) RETURNING id")
                 .bind(content)
                 .fetch_one(&mut *tx)
                 .await
@@ -111,7 +111,7 @@ impl MailRepo for SqliteStore {
                 .map_err(db)?;
         sqlx::query(
             "INSERT INTO messages (mailbox_id, uid, content_id, size, internal_date, flags, keywords, modseq) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(mailbox.0)
         .bind(uid)
@@ -136,7 +136,7 @@ impl MailRepo for SqliteStore {
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
         sqlx::query(
             "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
-             WHERE mailbox_id = ? ORDER BY uid",
+             WHERE mailbox_id = $1 ORDER BY uid",
         )
         .bind(mailbox.0)
         .fetch_all(&self.reader)
@@ -150,7 +150,7 @@ impl MailRepo for SqliteStore {
     async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>> {
         sqlx::query(
             "SELECT c.content FROM messages m JOIN message_contents c ON c.id = m.content_id \
-             WHERE m.mailbox_id = ? AND m.uid = ?",
+             WHERE m.mailbox_id = $1 AND m.uid = $2",
         )
         .bind(mailbox.0)
         .bind(i64::from(uid))
@@ -170,7 +170,7 @@ impl MailRepo for SqliteStore {
         let mut gone = Vec::new();
         for uid in uids {
             let row = sqlx::query(
-                "DELETE FROM messages WHERE mailbox_id = ? AND uid = ? RETURNING content_id",
+                "DELETE FROM messages WHERE mailbox_id = $1 AND uid = $2 RETURNING content_id",
             )
             .bind(mailbox.0)
             .bind(i64::from(*uid))
@@ -179,12 +179,12 @@ impl MailRepo for SqliteStore {
             .map_err(db)?;
             if let Some(row) = row {
                 let content_id: i64 = row.try_get("content_id").map_err(db)?;
-                sqlx::query("UPDATE message_contents SET refs = refs - 1 WHERE id = ?")
+                sqlx::query("UPDATE message_contents SET refs = refs - 1 WHERE id = $1")
                     .bind(content_id)
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
-                sqlx::query("DELETE FROM message_contents WHERE id = ? AND refs <= 0")
+                sqlx::query("DELETE FROM message_contents WHERE id = $1 AND refs <= 0")
                     .bind(content_id)
                     .execute(&mut *tx)
                     .await
@@ -193,7 +193,7 @@ impl MailRepo for SqliteStore {
             }
         }
         if !gone.is_empty() {
-            sqlx::query("UPDATE mailboxes SET modseq = modseq + 1 WHERE id = ?")
+            sqlx::query("UPDATE mailboxes SET modseq = modseq + 1 WHERE id = $1")
                 .bind(mailbox.0)
                 .execute(&mut *tx)
                 .await

@@ -6,16 +6,16 @@ use postern_domain::model::{ActivityEntry, Link, Revocation};
 use postern_domain::repo::{ActivityRepo, LinkRepo, RevocationLog};
 use postern_domain::{AccountId, AddressId, DeviceId, DomainError, Result};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use super::devices::insert_activity;
-use super::{SqliteStore, rows};
+use super::{SqlStore, rows};
 use crate::error::{corrupt, db};
 
 const LINK_SELECT: &str = "SELECT l.account_id, l.device_id, l.created_at AS linked_at, \
      a.id, a.email, a.owner_id, a.created_at FROM links l JOIN addresses a ON a.id = l.address_id";
 
-fn link(row: &SqliteRow) -> Result<Link> {
+fn link(row: &AnyRow) -> Result<Link> {
     let device: String = row.try_get("device_id").map_err(db)?;
     Ok(Link {
         account_id: AccountId(row.try_get("account_id").map_err(db)?),
@@ -26,7 +26,7 @@ fn link(row: &SqliteRow) -> Result<Link> {
 }
 
 #[async_trait]
-impl LinkRepo for SqliteStore {
+impl LinkRepo for SqlStore {
     async fn create_link(&self, l: &Link, activity: &ActivityEntry) -> Result<()> {
         let mut tx = self
             .writer
@@ -35,7 +35,7 @@ impl LinkRepo for SqliteStore {
             .map_err(db)?;
         // The device may have been disconnected since its password was checked.
         let active: Option<i64> =
-            sqlx::query("SELECT 1 AS one FROM devices WHERE id = ? AND state = 'active'")
+            sqlx::query("SELECT 1 AS one FROM devices WHERE id = $1 AND state = 'active'")
                 .bind(l.device_id.to_string())
                 .fetch_optional(&mut *tx)
                 .await
@@ -47,7 +47,7 @@ impl LinkRepo for SqliteStore {
             return Err(DomainError::AuthFailed);
         }
         sqlx::query(
-            "INSERT INTO links (account_id, address_id, device_id, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO links (account_id, address_id, device_id, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(l.account_id.0)
         .bind(l.address.id.0)
@@ -76,7 +76,7 @@ impl LinkRepo for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db)?;
-        let gone = sqlx::query("DELETE FROM links WHERE account_id = ? AND address_id = ?")
+        let gone = sqlx::query("DELETE FROM links WHERE account_id = $1 AND address_id = $2")
             .bind(account.0)
             .bind(address.0)
             .execute(&mut *tx)
@@ -119,11 +119,11 @@ impl LinkRepo for SqliteStore {
 }
 
 #[async_trait]
-impl ActivityRepo for SqliteStore {
+impl ActivityRepo for SqlStore {
     async fn activity_of(&self, address: AddressId, limit: u32) -> Result<Vec<ActivityEntry>> {
         sqlx::query(
             "SELECT address_id, at, kind, device_id, device_description, actor FROM activity \
-             WHERE address_id = ? ORDER BY id DESC LIMIT ?",
+             WHERE address_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(address.0)
         .bind(i64::from(limit))
@@ -137,10 +137,10 @@ impl ActivityRepo for SqliteStore {
 }
 
 #[async_trait]
-impl RevocationLog for SqliteStore {
+impl RevocationLog for SqlStore {
     async fn revocations_after(&self, seq: i64) -> Result<Vec<Revocation>> {
         sqlx::query(
-            "SELECT seq, device_id, through_generation FROM revocations WHERE seq > ? ORDER BY seq LIMIT 1000",
+            "SELECT seq, device_id, through_generation FROM revocations WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(seq)
         .fetch_all(&self.reader)
@@ -156,6 +156,13 @@ impl RevocationLog for SqliteStore {
             })
         })
         .collect()
+    }
+
+    async fn wait_for_revocations(&self, max_wait: std::time::Duration) {
+        match &self.notifications {
+            Some(listener) => listener.wait("postern_revocations", max_wait).await,
+            None => tokio::time::sleep(max_wait).await,
+        }
     }
 
     async fn last_revocation_seq(&self) -> Result<i64> {

@@ -1,0 +1,168 @@
+//! The SQL store: one implementation of the repository traits for SQLite and PostgreSQL,
+//! through sqlx's `Any` driver. Queries use `$N` placeholders, which both accept; what differs
+//! (connection set-up, how a write transaction starts, migrations, notifications) is chosen
+//! by [`Backend`] here and nowhere else.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use postern_domain::{DomainError, Result};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, SqlSafeStr, Transaction, any::Any};
+
+use crate::error::db;
+
+mod accounts;
+mod devices;
+mod links;
+mod mail;
+mod notify;
+mod rows;
+mod sessions;
+
+/// Which database is behind the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store on either backend.
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) backend: Backend,
+    /// Writes. On SQLite a single connection, since SQLite has one writer anyway.
+    pub(crate) writer: AnyPool,
+    /// Reads. On PostgreSQL the same pool as the writes.
+    pub(crate) reader: AnyPool,
+    pub(crate) notifications: Option<notify::Listener>,
+}
+
+/// Pool sizes and other tuning of a store.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolOptions {
+    /// Connections to PostgreSQL (or SQLite readers).
+    pub max_connections: u32,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { max_connections: 16 }
+    }
+}
+
+/// The path in a `sqlite://` URL, if it is one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = rest.split('?').next().unwrap_or(rest);
+    (!rest.is_empty()).then(|| PathBuf::from(rest))
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let migration = |version, description: &'static str, sql: &'static str| {
+        Migration::new(version, description.into(), MigrationType::Simple, sql.into_sql_str(), false)
+    };
+    Migrator::with_migrations(match backend {
+        Backend::Sqlite => vec![migration(1, "core", include_str!("../../migrations/sqlite/0001_core.sql"))],
+        Backend::Postgres => vec![migration(1, "core", include_str!("../../migrations/postgres/0001_core.sql"))],
+    })
+}
+
+/// SQLite settings for every connection: WAL, foreign keys, every commit on disk before it is
+/// acknowledged, and a wait instead of an error when another process writes.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+impl SqlStore {
+    /// Opens the store named by `url` (`sqlite://path` or `postgres://…`), creating and
+    /// migrating it if needed.
+    pub async fn open(url: &str, options: PoolOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        if let Some(path) = sqlite_path(url) {
+            Self::open_sqlite(&path, options).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, options).await
+        } else {
+            Err(DomainError::invalid(
+                "store",
+                format!("{url:?} is not a store URL; use sqlite://path or postgres://…"),
+            ))
+        }
+    }
+
+    async fn open_sqlite(path: &std::path::Path, options: PoolOptions) -> Result<Self> {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let connect = AnyConnectOptions::from_str(&url).map_err(db)?;
+        let writer = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+            .connect_with(connect.clone())
+            .await
+            .map_err(|e| DomainError::Store(format!("cannot open {}: {e}", path.display())))?;
+        migrator(Backend::Sqlite)
+            .run(&writer)
+            .await
+            .map_err(|e| DomainError::Store(format!("migrating {}: {e}", path.display())))?;
+        let reader = AnyPoolOptions::new()
+            .max_connections(options.max_connections.clamp(1, 8))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    conn.execute("PRAGMA query_only = ON").await.map(|_| ())
+                })
+            })
+            .connect_with(connect)
+            .await
+            .map_err(db)?;
+        Ok(SqlStore {
+            backend: Backend::Sqlite,
+            writer,
+            reader,
+            notifications: None,
+        })
+    }
+
+    async fn open_postgres(url: &str, options: PoolOptions) -> Result<Self> {
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| DomainError::Store(format!("cannot connect to PostgreSQL: {e}")))?;
+        migrator(Backend::Postgres)
+            .run(&pool)
+            .await
+            .map_err(|e| DomainError::Store(format!("migrating PostgreSQL: {e}")))?;
+        Ok(SqlStore {
+            backend: Backend::Postgres,
+            writer: pool.clone(),
+            reader: pool,
+            notifications: Some(notify::Listener::new(url)),
+        })
+    }
+
+    /// Which database is behind the store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction. SQLite takes its write lock at once, so that a transaction
+    /// that read first never fails to upgrade; PostgreSQL locks rows as it goes.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        self.writer.begin_with(begin).await.map_err(db)
+    }
+
+    /// Waits for every connection to finish and closes the store cleanly.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
