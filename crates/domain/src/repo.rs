@@ -10,6 +10,7 @@ use crate::email::{Email, Login};
 use crate::error::Result;
 use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::mail::MailRepo;
+use crate::queue::QueueRepo;
 use crate::model::{
     Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, LastUse, Link,
     NewDevice, Revocation, WebSession,
@@ -135,6 +136,7 @@ pub trait Store:
     + RevocationLog
     + WebSessionRepo
     + MailRepo
+    + QueueRepo
     + Send
     + Sync
     + 'static
@@ -150,6 +152,7 @@ impl<T> Store for T where
         + RevocationLog
         + WebSessionRepo
         + MailRepo
+        + QueueRepo
         + Send
         + Sync
         + 'static

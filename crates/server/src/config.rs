@@ -66,6 +66,9 @@ pub struct SmtpConfig {
     pub listen_tls: String,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
+    /// Pauses between attempts to hand queued mail to the smarthost (`"1m 5m 1h"`; units
+    /// ms, s, m, h, d); after the last one the mail is bounced to its sender.
+    pub retry_schedule: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -102,6 +105,12 @@ pub struct LimitsConfig {
     /// Pause before each failed sign-in answer, in milliseconds.
     #[serde(deserialize_with = "lenient::u64")]
     pub auth_failure_pause_ms: u64,
+    /// Recipients of one message (SMTP, LMTP).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub max_recipients: u64,
+    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -149,6 +158,7 @@ impl Default for SmtpConfig {
             listen: "127.0.0.1:1587".into(),
             listen_tls: "127.0.0.1:1465".into(),
             smarthost: String::new(),
+            retry_schedule: postern_smtp::queue::schedule::DEFAULT_SCHEDULE.into(),
         }
     }
 }
@@ -161,6 +171,8 @@ impl Default for LimitsConfig {
             max_connections_per_ip: 2_000,
             auth_free_failures: 5,
             auth_failure_pause_ms: 300,
+            max_recipients: 100,
+            idle_timeout_secs: 600,
         }
     }
 }
@@ -263,6 +275,13 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "smtp.smarthost",
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
+            });
+        }
+        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule)
+        {
+            return Err(ConfigError::Invalid {
+                key: "smtp.retry_schedule",
+                message,
             });
         }
         Ok(())
@@ -371,6 +390,9 @@ mod tests {
         let e =
             Config::load(None, env(&[("POSTERN_LIMITS__MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(e.to_string().contains("many"), "{e}");
+        let e = Config::load(None, env(&[("POSTERN_SMTP__RETRY_SCHEDULE", "5 minutes")]))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("smtp.retry_schedule:"), "{e}");
         let e = Config::load(None, env(&[("POSTERN_DOMAIN", "not a domain")])).unwrap_err();
         assert!(e.to_string().starts_with("domain:"), "{e}");
     }
