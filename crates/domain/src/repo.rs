@@ -10,11 +10,11 @@ use crate::email::{Email, Login};
 use crate::error::Result;
 use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::mail::MailRepo;
-use crate::queue::QueueRepo;
 use crate::model::{
     Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, LastUse, Link,
     NewDevice, Revocation, WebSession,
 };
+use crate::queue::QueueRepo;
 
 /// Accounts of the web app.
 #[async_trait]

@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn keywords_and_arguments() {
         assert_eq!(parse(b"capa"), Ok(Command::Capa));
-        assert_eq!(parse(b"USER me@example.org"), Ok(Command::User("me@example.org".into())));
+        assert_eq!(
+            parse(b"USER me@example.org"),
+            Ok(Command::User("me@example.org".into()))
+        );
         assert_eq!(parse(b"PASS a b  c"), Ok(Command::Pass("a b  c".into())));
         assert_eq!(parse(b"LIST"), Ok(Command::List(None)));
         assert_eq!(parse(b"list 3"), Ok(Command::List(Some(3))));
@@ -116,9 +119,18 @@ mod tests {
         );
         assert_eq!(parse(b"RETR x"), Err(ParseError::Syntax("RETR message")));
         assert_eq!(parse(b"RETR -1"), Err(ParseError::Syntax("RETR message")));
-        assert_eq!(parse(b"RETR 99999999999"), Err(ParseError::Syntax("RETR message")));
-        assert_eq!(parse(b"LIST 1 2"), Err(ParseError::Syntax("LIST [message]")));
-        assert_eq!(parse(b"STAT now"), Err(ParseError::Syntax("takes no argument")));
+        assert_eq!(
+            parse(b"RETR 99999999999"),
+            Err(ParseError::Syntax("RETR message"))
+        );
+        assert_eq!(
+            parse(b"LIST 1 2"),
+            Err(ParseError::Syntax("LIST [message]"))
+        );
+        assert_eq!(
+            parse(b"STAT now"),
+            Err(ParseError::Syntax("takes no argument"))
+        );
         assert_eq!(parse(b"PASS"), Err(ParseError::Syntax("PASS password")));
         assert_eq!(parse(b"XYZZY"), Err(ParseError::Unknown));
         assert_eq!(parse(b""), Err(ParseError::Unknown));

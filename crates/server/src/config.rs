@@ -277,8 +277,7 @@ impl Config {
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
             });
         }
-        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule)
-        {
+        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
             return Err(ConfigError::Invalid {
                 key: "smtp.retry_schedule",
                 message,
@@ -390,8 +389,8 @@ mod tests {
         let e =
             Config::load(None, env(&[("POSTERN_LIMITS__MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(e.to_string().contains("many"), "{e}");
-        let e = Config::load(None, env(&[("POSTERN_SMTP__RETRY_SCHEDULE", "5 minutes")]))
-            .unwrap_err();
+        let e =
+            Config::load(None, env(&[("POSTERN_SMTP__RETRY_SCHEDULE", "5 minutes")])).unwrap_err();
         assert!(e.to_string().starts_with("smtp.retry_schedule:"), "{e}");
         let e = Config::load(None, env(&[("POSTERN_DOMAIN", "not a domain")])).unwrap_err();
         assert!(e.to_string().starts_with("domain:"), "{e}");

@@ -108,7 +108,11 @@ impl Deliverer {
             .await;
         match queued {
             Ok(id) => {
-                tracing::info!(queued = id.0, recipients = recipients.len(), "message queued");
+                tracing::info!(
+                    queued = id.0,
+                    recipients = recipients.len(),
+                    "message queued"
+                );
                 self.queue_wake.notify_one();
                 DeliveryOutcome::Stored
             }

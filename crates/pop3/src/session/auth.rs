@@ -47,7 +47,8 @@ impl Session {
     pub(super) fn auth(&mut self, mechanism: Option<(String, Option<String>)>) -> Option<Event> {
         let Some((mechanism, initial)) = mechanism else {
             // RFC 1734: a bare AUTH lists the mechanisms.
-            self.out.extend_from_slice(b"+OK Mechanisms follow\r\nPLAIN\r\n.\r\n");
+            self.out
+                .extend_from_slice(b"+OK Mechanisms follow\r\nPLAIN\r\n.\r\n");
             return None;
         };
         if !self.auth_allowed {

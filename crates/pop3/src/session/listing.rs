@@ -4,7 +4,9 @@ use super::{Event, Session};
 
 impl Session {
     pub(super) fn stat(&mut self) -> Option<Event> {
-        let (count, size) = self.live().fold((0u64, 0u64), |(c, s), (_, m)| (c + 1, s + m.size));
+        let (count, size) = self
+            .live()
+            .fold((0u64, 0u64), |(c, s), (_, m)| (c + 1, s + m.size));
         self.ok(&format!("{count} {size}"))
     }
 

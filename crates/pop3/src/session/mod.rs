@@ -80,7 +80,9 @@ pub enum Event {
 }
 
 enum State {
-    Authorization { user: Option<String> },
+    Authorization {
+        user: Option<String>,
+    },
     /// Waiting for the client's response to `AUTH PLAIN`.
     AuthPlain,
     Transaction,
@@ -207,13 +209,15 @@ impl Session {
     }
 
     fn ok(&mut self, text: &str) -> Option<Event> {
-        self.out.extend_from_slice(format!("+OK {text}\r\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("+OK {text}\r\n").as_bytes());
         None
     }
 
     /// A refusal; too many of them end the connection.
     fn err(&mut self, text: &str) -> Option<Event> {
-        self.out.extend_from_slice(format!("-ERR {text}\r\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("-ERR {text}\r\n").as_bytes());
         self.errors += 1;
         if self.errors >= self.settings.max_errors {
             return self.close_err("Too many errors; closing the connection");
@@ -222,13 +226,15 @@ impl Session {
     }
 
     fn close_ok(&mut self, text: &str) -> Option<Event> {
-        self.out.extend_from_slice(format!("+OK {text}\r\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("+OK {text}\r\n").as_bytes());
         self.state = State::Closed;
         Some(Event::Close)
     }
 
     fn close_err(&mut self, text: &str) -> Option<Event> {
-        self.out.extend_from_slice(format!("-ERR {text}\r\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("-ERR {text}\r\n").as_bytes());
         self.state = State::Closed;
         Some(Event::Close)
     }

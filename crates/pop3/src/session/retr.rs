@@ -76,7 +76,10 @@ mod tests {
             "Subject: x\r\nFrom: a\r\n\r\n..one\r\ntwo\r\n..\r\nthree\r\n"
         );
         assert_eq!(stuffed(m, Some(0)), "Subject: x\r\nFrom: a\r\n\r\n");
-        assert_eq!(stuffed(m, Some(2)), "Subject: x\r\nFrom: a\r\n\r\n..one\r\ntwo\r\n");
+        assert_eq!(
+            stuffed(m, Some(2)),
+            "Subject: x\r\nFrom: a\r\n\r\n..one\r\ntwo\r\n"
+        );
         assert_eq!(stuffed(b"", None), "");
     }
 }

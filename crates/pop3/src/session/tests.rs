@@ -138,11 +138,12 @@ fn sasl_plain_with_and_without_initial_response() {
          + \r\n+OK Signed in; 3 messages (77 octets)\r\n+OK 3 77\r\n"
     );
     let mut s = session(true);
-    let (out, _) = w.drive(&mut s, format!("AUTH PLAIN {ir}\r\nQUIT\r\n").as_bytes(), 4096);
-    assert_eq!(
-        out,
-        "+OK Signed in; 3 messages (77 octets)\r\n+OK Bye\r\n"
+    let (out, _) = w.drive(
+        &mut s,
+        format!("AUTH PLAIN {ir}\r\nQUIT\r\n").as_bytes(),
+        4096,
     );
+    assert_eq!(out, "+OK Signed in; 3 messages (77 octets)\r\n+OK Bye\r\n");
     assert!(w.expunged.is_empty());
 }
 

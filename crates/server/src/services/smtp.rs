@@ -33,8 +33,20 @@ pub async fn start(
     let submission = Tracker::new(limits(config));
     let lmtp = Tracker::new(limits(config));
     let listeners = [
-        ("smtp.listen", &config.smtp.listen, false, Mode::Submission, &submission),
-        ("smtp.listen_tls", &config.smtp.listen_tls, true, Mode::Submission, &submission),
+        (
+            "smtp.listen",
+            &config.smtp.listen,
+            false,
+            Mode::Submission,
+            &submission,
+        ),
+        (
+            "smtp.listen_tls",
+            &config.smtp.listen_tls,
+            true,
+            Mode::Submission,
+            &submission,
+        ),
         ("lmtp.listen", &config.lmtp.listen, false, Mode::Lmtp, &lmtp),
     ];
     for (key, addr, implicit_tls, mode, tracker) in listeners {

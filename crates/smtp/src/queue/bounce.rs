@@ -96,7 +96,9 @@ fn status_of(diagnostic: &str) -> String {
         .filter(|c| {
             let parts: Vec<&str> = c.split('.').collect();
             parts.len() == 3
-                && parts.iter().all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit()))
                 && (parts[0] == "4" || parts[0] == "5")
         })
         // A temporary failure that was given up is reported as permanent.
@@ -148,8 +150,12 @@ mod tests {
         );
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("To: <me@example.org>\r\n"));
-        assert!(text.contains("Final-Recipient: rfc822; a@far.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"));
-        assert!(text.contains("Final-Recipient: rfc822; b@far.test\r\nAction: failed\r\nStatus: 5.3.0\r\n"));
+        assert!(text.contains(
+            "Final-Recipient: rfc822; a@far.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        ));
+        assert!(text.contains(
+            "Final-Recipient: rfc822; b@far.test\r\nAction: failed\r\nStatus: 5.3.0\r\n"
+        ));
         assert!(text.contains("Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n"));
         assert!(text.contains("Subject: hello\r\nFrom: me@example.org\r\n"));
         assert!(!text.contains("secret body"));

@@ -39,7 +39,11 @@ pub async fn send(
     let all = |o: RelayOutcome| vec![o; message.recipients.len()];
     let tcp = match tokio::time::timeout(step_timeout, TcpStream::connect(smarthost)).await {
         Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => return all(RelayOutcome::Retry(format!("cannot reach {smarthost}: {e}"))),
+        Ok(Err(e)) => {
+            return all(RelayOutcome::Retry(format!(
+                "cannot reach {smarthost}: {e}"
+            )));
+        }
         Err(_) => return all(RelayOutcome::Retry(format!("{smarthost} did not answer"))),
     };
     let mut client = Client {
@@ -70,7 +74,10 @@ fn describe(r: &Response<String>) -> String {
     if r.esc[0] == 0 {
         format!("{} {message}", r.code)
     } else {
-        format!("{} {}.{}.{} {message}", r.code, r.esc[0], r.esc[1], r.esc[2])
+        format!(
+            "{} {}.{}.{} {message}",
+            r.code, r.esc[0], r.esc[1], r.esc[2]
+        )
     }
 }
 
@@ -101,7 +108,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             .map(|l| l.trim().to_ascii_uppercase())
             .collect();
         let mut mail = format!("MAIL FROM:<{}>", m.sender);
-        if extensions.iter().any(|e| e == "SIZE" || e.starts_with("SIZE ")) {
+        if extensions
+            .iter()
+            .any(|e| e == "SIZE" || e.starts_with("SIZE "))
+        {
             mail.push_str(&format!(" SIZE={}", m.content.len()));
         }
         if extensions.iter().any(|e| e == "8BITMIME") && !m.content.is_ascii() {
@@ -229,7 +239,10 @@ mod tests {
                 ("MAIL FROM:<me@example.org> SIZE=", "250 ok\r\n"),
                 ("RCPT TO:<a@far.test>", "250 ok\r\n"),
                 ("RCPT TO:<b@far.test>", "451 4.3.0 later\r\n"),
-                ("RCPT TO:<c@far.test>", "550-5.1.1 no such\r\n550 5.1.1 user\r\n"),
+                (
+                    "RCPT TO:<c@far.test>",
+                    "550-5.1.1 no such\r\n550 5.1.1 user\r\n",
+                ),
                 ("DATA", "354 go\r\n"),
                 ("Subject", "250 2.0.0 queued\r\n"),
                 ("QUIT", "221 bye\r\n"),

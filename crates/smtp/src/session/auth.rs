@@ -27,10 +27,7 @@ impl Session {
             if self.mode == crate::settings::Mode::Lmtp {
                 return self.fail(502, "5.5.1 AUTH is not available on LMTP");
             }
-            return self.fail(
-                538,
-                "5.7.11 Encryption required: use STARTTLS before AUTH",
-            );
+            return self.fail(538, "5.7.11 Encryption required: use STARTTLS before AUTH");
         }
         if self.hello.is_none() {
             return self.fail(503, "5.5.1 Say EHLO first");
@@ -124,7 +121,10 @@ impl Session {
             AuthOutcome::Failed | AuthOutcome::Throttled => {
                 self.auth_failures += 1;
                 if self.auth_failures >= self.settings.max_auth_failures {
-                    self.close(421, "4.7.0 Too many failed sign-ins; closing the connection");
+                    self.close(
+                        421,
+                        "4.7.0 Too many failed sign-ins; closing the connection",
+                    );
                 } else if outcome == AuthOutcome::Throttled {
                     self.fail(
                         454,
@@ -135,7 +135,10 @@ impl Session {
                 }
             }
             AuthOutcome::Unavailable => {
-                self.fail(454, "4.7.0 Temporary authentication failure; try again later");
+                self.fail(
+                    454,
+                    "4.7.0 Temporary authentication failure; try again later",
+                );
             }
         }
     }

@@ -27,10 +27,7 @@ impl Session {
             return self.fail(501, "5.1.3 The recipient address is empty");
         }
         let Ok(email) = Email::parse(&to.address) else {
-            let text = format!(
-                "5.1.3 <{}> is not a valid address",
-                printable(&to.address)
-            );
+            let text = format!("5.1.3 <{}> is not a valid address", printable(&to.address));
             return self.fail(501, &text);
         };
         if self.mode == Mode::Submission && self.recipients.iter().any(|r| r.email == email) {

@@ -110,7 +110,10 @@ fn ehlo_offers_auth_only_where_passwords_may_cross() {
 
     let mut s = submission(true);
     let (out, _) = w.drive(&mut s, b"EHLO laptop\r\n", 1000);
-    assert!(out.contains("250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"), "{out}");
+    assert!(
+        out.contains("250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"),
+        "{out}"
+    );
     let mut tls = Session::new(settings(false), Mode::Submission, true, true, false);
     let (out, _) = w.drive(&mut tls, b"EHLO laptop\r\n", 1000);
     assert!(out.ends_with("250 AUTH PLAIN LOGIN\r\n"), "{out}");
@@ -169,7 +172,10 @@ fn auth_login_and_plain_without_initial_response() {
             "501 5.7.0 Authentication cancelled",
         ]
     );
-    let input = format!("AUTH PLAIN\r\n{}\r\nAUTH PLAIN\r\n", plain("me@example.org", "pw"));
+    let input = format!(
+        "AUTH PLAIN\r\n{}\r\nAUTH PLAIN\r\n",
+        plain("me@example.org", "pw")
+    );
     let (out, _) = w.drive(&mut s, input.as_bytes(), 5);
     assert_eq!(
         lines(&out),
@@ -244,7 +250,10 @@ fn other_domains_need_a_smarthost_and_recipients_are_limited() {
         RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\nhi\r\n.\r\n";
     let (out, _) = w.drive(&mut s, input, 4096);
     let got = lines(&out);
-    assert_eq!(got[4], "452 4.5.3 Too many recipients: at most 3 per message");
+    assert_eq!(
+        got[4],
+        "452 4.5.3 Too many recipients: at most 3 per message"
+    );
     let routes: Vec<Route> = w.delivered[0].recipients.iter().map(|r| r.route).collect();
     assert_eq!(routes, vec![Route::Remote, Route::Hosted, Route::Hosted]);
 }

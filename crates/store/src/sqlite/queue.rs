@@ -228,7 +228,11 @@ mod tests {
         let lease = t0 + Duration::minutes(10);
         let claimed = store.claim_due(t0, lease, 10).await.unwrap();
         assert_eq!(claimed.len(), 2);
-        assert!(claimed.iter().all(|r| r.attempts == 1 && r.sender == sender));
+        assert!(
+            claimed
+                .iter()
+                .all(|r| r.attempts == 1 && r.sender == sender)
+        );
         assert_eq!(claimed[0].recipient, "a@far.test");
         // Claimed recipients are hidden until the lease ends.
         assert!(store.claim_due(t0, lease, 10).await.unwrap().is_empty());
