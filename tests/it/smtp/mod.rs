@@ -1,5 +1,6 @@
 //! SMTP submission, LMTP, the outbound queue and the clients that use them.
 
+mod binary;
 mod limits;
 mod lmtp;
 mod postfix;
