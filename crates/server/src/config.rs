@@ -183,17 +183,18 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut table = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                toml::from_str::<toml::Table>(&text)
-                    .map_err(|e| ConfigError::Parse(format!("{}: {e}", path.display())))?
-            }
-            None => toml::Table::new(),
-        };
+        // The defaults as a table, so that a section given in part keeps its other defaults.
+        let mut table = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Parse(format!("defaults: {e}")))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let from_file = toml::from_str::<toml::Table>(&text)
+                .map_err(|e| ConfigError::Parse(format!("{}: {e}", path.display())))?;
+            merge(&mut table, from_file);
+        }
         let overrides: BTreeMap<String, String> = env
             .into_iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("POSTERN_")?.to_ascii_lowercase(), v)))
@@ -298,6 +299,18 @@ impl Config {
             ("pop3.listen_tls", &self.pop3.listen_tls),
             ("lmtp.listen", &self.lmtp.listen),
         ]
+    }
+}
+
+/// Puts `over` on top of `base`, section by section.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 

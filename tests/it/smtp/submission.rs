@@ -258,6 +258,7 @@ async fn lettre_submits_over_starttls_and_implicit_tls() {
         let message = Message::builder()
             .from("Alice <alice@example.org>".parse::<Mailbox>().unwrap())
             .to("bob@example.org".parse::<Mailbox>().unwrap())
+            .cc("alice@example.org".parse::<Mailbox>().unwrap())
             .subject(format!("lettre {name}"))
             .body(format!("Sent with lettre over {name}.\r\n"))
             .unwrap();
@@ -282,5 +283,25 @@ async fn lettre_submits_over_starttls_and_implicit_tls() {
     assert!(messages[0].contains("Subject: lettre starttls"));
     assert!(messages[1].contains("Subject: lettre implicit"));
     assert!(messages.iter().all(|m| !m.contains("forged")));
+
+    // Alice's copies, read over POP3 by another device of hers.
+    let (_, alice_pop) = server.device("alice@example.org", "Phone", "pop3").await;
+    let pop = python(
+        POP_ALL,
+        args(&[
+            "localhost",
+            &server.addr("pop3.listen_tls").port().to_string(),
+            "alice@example.org",
+            &alice_pop,
+            &cert(&server).display().to_string(),
+        ]),
+    )
+    .await;
+    assert!(pop.status.success(), "poplib: {}", printed(&pop));
+    let text = String::from_utf8_lossy(&pop.stdout);
+    assert!(text.contains("COUNT 2"), "{text}");
+    assert!(text.contains("Subject: lettre starttls"), "{text}");
+    assert!(text.contains("Subject: lettre implicit"), "{text}");
+    assert!(text.contains("Sent with lettre over implicit."), "{text}");
     server.stop().await;
 }

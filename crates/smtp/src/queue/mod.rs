@@ -42,7 +42,12 @@ impl QueueWorker {
     /// Works until `shutdown`.
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
-            let wait = match self.run_once().await {
+            // An attempt cut short here is made again when its lease ends.
+            let round = tokio::select! {
+                r = self.run_once() => r,
+                () = shutdown.cancelled() => return,
+            };
+            let wait = match round {
                 Ok(0) => self.until_next_due().await,
                 Ok(_) => Duration::ZERO,
                 Err(e) => {
