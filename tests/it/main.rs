@@ -8,4 +8,7 @@ mod conformance;
 mod devices;
 mod serve;
 mod store_safety;
+mod pop3;
+mod smtp;
 mod support;
+mod wire;

@@ -18,6 +18,7 @@ mod accounts;
 mod devices;
 mod links;
 mod mail;
+mod queue;
 mod rows;
 mod sessions;
 
@@ -47,11 +48,18 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![migration(
-        1,
-        "core",
-        include_str!("../../migrations/sqlite/0001_core.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "core",
+            include_str!("../../migrations/sqlite/0001_core.sql"),
+        ),
+        migration(
+            3,
+            "queue",
+            include_str!("../../migrations/sqlite/0003_queue.sql"),
+        ),
+    ])
 }
 
 impl SqliteStore {
