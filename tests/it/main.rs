@@ -6,9 +6,9 @@
 mod cli;
 mod conformance;
 mod devices;
-mod serve;
-mod store_safety;
 mod pop3;
+mod serve;
 mod smtp;
+mod store_safety;
 mod support;
 mod wire;
