@@ -398,3 +398,9 @@ async fn sqlite_conforms() {
     let url = format!("sqlite://{}", dir.path().join("c.db").display());
     all(postern_store::open(&url).await.unwrap()).await;
 }
+
+#[tokio::test]
+async fn postgres_conforms() {
+    let url = postern_testkit::postgres::fresh_database();
+    all(postern_store::open(&url).await.unwrap()).await;
+}

@@ -6,6 +6,9 @@
 mod cli;
 mod conformance;
 mod devices;
+mod pop3;
 mod serve;
+mod smtp;
 mod store_safety;
 mod support;
+mod wire;

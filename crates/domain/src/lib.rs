@@ -15,6 +15,7 @@ pub mod ids;
 pub mod mail;
 pub mod model;
 pub mod protocol;
+pub mod queue;
 pub mod repo;
 pub mod revocation;
 pub mod throttle;

@@ -14,6 +14,7 @@ use crate::model::{
     Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, LastUse, Link,
     NewDevice, Revocation, WebSession,
 };
+use crate::queue::QueueRepo;
 
 /// Accounts of the web app.
 #[async_trait]
@@ -135,6 +136,7 @@ pub trait Store:
     + RevocationLog
     + WebSessionRepo
     + MailRepo
+    + QueueRepo
     + Send
     + Sync
     + 'static
@@ -150,6 +152,7 @@ impl<T> Store for T where
         + RevocationLog
         + WebSessionRepo
         + MailRepo
+        + QueueRepo
         + Send
         + Sync
         + 'static

@@ -1,12 +1,14 @@
 //! Listeners shared by every protocol: one accept loop with connection limits and graceful
 //! shutdown, a stream that is plain or TLS (and can turn TLS mid-way), and TLS set-up.
 
+pub mod line;
 mod listen;
 mod stream;
 pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 
+pub use line::{Line, LineBuffer};
 pub use listen::{Connection, ConnectionLimits, Tracker, serve};
 pub use stream::Stream;
 pub use tokio_rustls::TlsAcceptor;

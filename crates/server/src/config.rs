@@ -72,6 +72,9 @@ pub struct SmtpConfig {
     pub listen_tls: String,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
+    /// Pauses between attempts to hand queued mail to the smarthost (`"1m 5m 1h"`; units
+    /// ms, s, m, h, d); after the last one the mail is bounced to its sender.
+    pub retry_schedule: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -107,6 +110,12 @@ pub struct LimitsConfig {
     /// Pause before each failed sign-in answer, in milliseconds.
     #[serde(deserialize_with = "lenient::u64")]
     pub auth_failure_pause_ms: u64,
+    /// Recipients of one message (SMTP, LMTP).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub max_recipients: u64,
+    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -169,6 +178,7 @@ impl Default for SmtpConfig {
             listen: "127.0.0.1:1587".into(),
             listen_tls: "127.0.0.1:1465".into(),
             smarthost: String::new(),
+            retry_schedule: postern_smtp::queue::schedule::DEFAULT_SCHEDULE.into(),
         }
     }
 }
@@ -181,6 +191,8 @@ impl Default for LimitsConfig {
             max_connections_per_ip: 2_000,
             auth_free_failures: 5,
             auth_failure_pause_ms: 300,
+            max_recipients: 100,
+            idle_timeout_secs: 600,
         }
     }
 }
@@ -191,17 +203,18 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut table = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                toml::from_str::<toml::Table>(&text)
-                    .map_err(|e| ConfigError::Parse(format!("{}: {e}", path.display())))?
-            }
-            None => toml::Table::new(),
-        };
+        // The defaults as a table, so that a section given in part keeps its other defaults.
+        let mut table = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Parse(format!("defaults: {e}")))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let from_file = toml::from_str::<toml::Table>(&text)
+                .map_err(|e| ConfigError::Parse(format!("{}: {e}", path.display())))?;
+            merge(&mut table, from_file);
+        }
         let overrides: BTreeMap<String, String> = env
             .into_iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("POSTERN_")?.to_ascii_lowercase(), v)))
@@ -285,6 +298,12 @@ impl Config {
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
             });
         }
+        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
+            return Err(ConfigError::Invalid {
+                key: "smtp.retry_schedule",
+                message,
+            });
+        }
         Ok(())
     }
 
@@ -300,6 +319,18 @@ impl Config {
             ("pop3.listen_tls", &self.pop3.listen_tls),
             ("lmtp.listen", &self.lmtp.listen),
         ]
+    }
+}
+
+/// Puts `over` on top of `base`, section by section.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 
@@ -392,6 +423,9 @@ mod tests {
         let e =
             Config::load(None, env(&[("POSTERN_LIMITS__MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(e.to_string().contains("many"), "{e}");
+        let e =
+            Config::load(None, env(&[("POSTERN_SMTP__RETRY_SCHEDULE", "5 minutes")])).unwrap_err();
+        assert!(e.to_string().starts_with("smtp.retry_schedule:"), "{e}");
         let e = Config::load(None, env(&[("POSTERN_DOMAIN", "not a domain")])).unwrap_err();
         assert!(e.to_string().starts_with("domain:"), "{e}");
     }

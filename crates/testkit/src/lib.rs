@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod postgres;
+
 use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::{Clock, SystemClock};
 use postern_domain::model::Account;

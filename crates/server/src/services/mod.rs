@@ -1,5 +1,8 @@
 //! The services `postern serve` runs. Each protocol starts its listeners here.
 
+mod pop3;
+mod smtp;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -10,9 +13,11 @@ use crate::serve::ServiceContext;
 
 /// Starts every configured listener; returns their bound addresses by configuration key.
 pub async fn start_all(
-    _ctx: &ServiceContext,
-    _tasks: &mut JoinSet<()>,
+    ctx: &ServiceContext,
+    tasks: &mut JoinSet<()>,
 ) -> Result<BTreeMap<&'static str, SocketAddr>> {
-    let addrs = BTreeMap::new();
+    let mut addrs = BTreeMap::new();
+    smtp::start(ctx, tasks, &mut addrs).await?;
+    pop3::start(ctx, tasks, &mut addrs).await?;
     Ok(addrs)
 }

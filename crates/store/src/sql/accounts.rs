@@ -92,11 +92,7 @@ impl AddressRepo for SqlStore {
         owner: AccountId,
         at: OffsetDateTime,
     ) -> Result<Address> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO addresses (email, owner_id, created_at) VALUES ($1, $2, $3) RETURNING id",
         )

@@ -37,7 +37,7 @@ pub(crate) async fn insert_activity(conn: &mut AnyConnection, a: &ActivityEntry)
 }
 
 async fn device_in(conn: &mut AnyConnection, id: DeviceId) -> Result<Option<Device>> {
-    sqlx::query::<Any>(select_devices("d.id = ?"))
+    sqlx::query::<Any>(select_devices("d.id = $1"))
         .bind(id.to_string())
         .fetch_optional(conn)
         .await
@@ -90,11 +90,7 @@ async fn record_revocation(
 #[async_trait]
 impl DeviceRepo for SqlStore {
     async fn create_device(&self, d: &NewDevice, activity: &ActivityEntry) -> Result<Device> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO devices (id, address_id, description, protocols, state, password_digest, \
              created_at, created_by) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)",
@@ -123,11 +119,7 @@ impl DeviceRepo for SqlStore {
         digest: &PasswordDigest,
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         let generation = active_generation(&mut tx, id).await?;
         sqlx::query(
             "UPDATE devices SET password_digest = $1, generation = generation + 1 WHERE id = $2",
@@ -151,11 +143,7 @@ impl DeviceRepo for SqlStore {
         id: DeviceId,
         activity: &ActivityEntry,
     ) -> Result<Revocation> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         active_generation(&mut tx, id).await?;
         sqlx::query(
             "UPDATE devices SET state = 'disconnected', password_digest = NULL, disconnected_at = $1 \
@@ -179,7 +167,7 @@ impl DeviceRepo for SqlStore {
 
     async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>> {
         sqlx::query::<Any>(select_devices(
-            "d.address_id = ? ORDER BY d.created_at DESC, d.id DESC",
+            "d.address_id = $1 ORDER BY d.created_at DESC, d.id DESC",
         ))
         .bind(address.0)
         .fetch_all(&self.reader)

@@ -28,11 +28,7 @@ fn link(row: &AnyRow) -> Result<Link> {
 #[async_trait]
 impl LinkRepo for SqlStore {
     async fn create_link(&self, l: &Link, activity: &ActivityEntry) -> Result<()> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         // The device may have been disconnected since its password was checked.
         let active: Option<i64> =
             sqlx::query("SELECT 1 AS one FROM devices WHERE id = $1 AND state = 'active'")
@@ -71,11 +67,7 @@ impl LinkRepo for SqlStore {
         address: AddressId,
         activity: &ActivityEntry,
     ) -> Result<bool> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         let gone = sqlx::query("DELETE FROM links WHERE account_id = $1 AND address_id = $2")
             .bind(account.0)
             .bind(address.0)
@@ -93,7 +85,7 @@ impl LinkRepo for SqlStore {
 
     async fn links_of(&self, account: AccountId) -> Result<Vec<Link>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{LINK_SELECT} WHERE l.account_id = ? ORDER BY a.email"
+            "{LINK_SELECT} WHERE l.account_id = $1 ORDER BY a.email"
         )))
         .bind(account.0)
         .fetch_all(&self.reader)
@@ -106,7 +98,7 @@ impl LinkRepo for SqlStore {
 
     async fn link(&self, account: AccountId, address: AddressId) -> Result<Option<Link>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{LINK_SELECT} WHERE l.account_id = ? AND l.address_id = ?"
+            "{LINK_SELECT} WHERE l.account_id = $1 AND l.address_id = $2"
         )))
         .bind(account.0)
         .bind(address.0)

@@ -84,11 +84,7 @@ impl MailRepo for SqlStore {
         internal_date: OffsetDateTime,
         content: &[u8],
     ) -> Result<Appended> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = $1 \
              RETURNING uidnext - 1 AS uid, modseq, uidvalidity",
@@ -162,11 +158,7 @@ impl MailRepo for SqlStore {
     }
 
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        let mut tx = self.begin_write().await?;
         let mut gone = Vec::new();
         for uid in uids {
             let row = sqlx::query(

@@ -19,6 +19,7 @@ mod devices;
 mod links;
 mod mail;
 mod notify;
+mod queue;
 mod rows;
 mod sessions;
 
@@ -49,7 +50,9 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_connections: 16 }
+        PoolOptions {
+            max_connections: 16,
+        }
     }
 }
 
@@ -64,11 +67,39 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 
 fn migrator(backend: Backend) -> Migrator {
     let migration = |version, description: &'static str, sql: &'static str| {
-        Migration::new(version, description.into(), MigrationType::Simple, sql.into_sql_str(), false)
+        Migration::new(
+            version,
+            description.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
     };
     Migrator::with_migrations(match backend {
-        Backend::Sqlite => vec![migration(1, "core", include_str!("../../migrations/sqlite/0001_core.sql"))],
-        Backend::Postgres => vec![migration(1, "core", include_str!("../../migrations/postgres/0001_core.sql"))],
+        Backend::Sqlite => vec![
+            migration(
+                1,
+                "core",
+                include_str!("../../migrations/sqlite/0001_core.sql"),
+            ),
+            migration(
+                3,
+                "queue",
+                include_str!("../../migrations/sqlite/0003_queue.sql"),
+            ),
+        ],
+        Backend::Postgres => vec![
+            migration(
+                1,
+                "core",
+                include_str!("../../migrations/postgres/0001_core.sql"),
+            ),
+            migration(
+                3,
+                "queue",
+                include_str!("../../migrations/postgres/0003_queue.sql"),
+            ),
+        ],
     })
 }
 
@@ -99,7 +130,9 @@ impl SqlStore {
         let connect = AnyConnectOptions::from_str(&url).map_err(db)?;
         let writer = AnyPoolOptions::new()
             .max_connections(1)
-            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+            .after_connect(|conn, _| {
+                Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
+            })
             .connect_with(connect.clone())
             .await
             .map_err(|e| DomainError::Store(format!("cannot open {}: {e}", path.display())))?;

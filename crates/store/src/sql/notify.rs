@@ -21,8 +21,12 @@ pub(crate) struct Listener {
 impl Listener {
     /// Starts listening in the background.
     pub(crate) fn new(url: &str) -> Self {
-        let channels: Arc<HashMap<_, _>> =
-            Arc::new(CHANNELS.iter().map(|c| (*c, watch::Sender::new(0))).collect());
+        let channels: Arc<HashMap<_, _>> = Arc::new(
+            CHANNELS
+                .iter()
+                .map(|c| (*c, watch::Sender::new(0)))
+                .collect(),
+        );
         tokio::spawn(listen(url.to_owned(), Arc::clone(&channels)));
         Listener { channels }
     }

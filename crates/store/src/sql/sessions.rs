@@ -78,11 +78,17 @@ impl WebSessionRepo for SqlStore {
         Ok(())
     }
 
-    async fn delete_sessions_of(&self, account: AccountId, except: Option<&[u8; 32]>) -> Result<()> {
+    async fn delete_sessions_of(
+        &self,
+        account: AccountId,
+        except: Option<&[u8; 32]>,
+    ) -> Result<()> {
         let query = match except {
-            Some(keep) => sqlx::query("DELETE FROM web_sessions WHERE account_id = $1 AND token_hash <> $2")
-                .bind(account.0)
-                .bind(&keep[..]),
+            Some(keep) => {
+                sqlx::query("DELETE FROM web_sessions WHERE account_id = $1 AND token_hash <> $2")
+                    .bind(account.0)
+                    .bind(&keep[..])
+            }
             None => sqlx::query("DELETE FROM web_sessions WHERE account_id = $1").bind(account.0),
         };
         query.execute(&self.writer).await.map_err(db)?;

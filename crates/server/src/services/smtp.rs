@@ -1,0 +1,98 @@
+//! SMTP submission (`smtp.listen` with STARTTLS, `smtp.listen_tls` with implicit TLS), LMTP
+//! (`lmtp.listen`) and the outbound queue's worker when a smarthost is configured.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use postern_net::{ConnectionLimits, Tracker, serve};
+use postern_smtp::queue::{QueueWorker, RetrySchedule};
+use postern_smtp::{Mode, Settings, SmtpServer, reply};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::serve::{ServiceContext, bind};
+
+/// Starts the SMTP and LMTP listeners and the queue worker.
+pub async fn start(
+    ctx: &ServiceContext,
+    tasks: &mut JoinSet<()>,
+    addrs: &mut BTreeMap<&'static str, SocketAddr>,
+) -> Result<()> {
+    let config = &ctx.config;
+    let wake = Arc::new(Notify::new());
+    let server = SmtpServer::new(
+        Arc::clone(&ctx.core),
+        settings(config),
+        ctx.tls.clone(),
+        Arc::clone(&wake),
+    );
+    let submission = Tracker::new(limits(config));
+    let lmtp = Tracker::new(limits(config));
+    let listeners = [
+        (
+            "smtp.listen",
+            &config.smtp.listen,
+            false,
+            Mode::Submission,
+            &submission,
+        ),
+        (
+            "smtp.listen_tls",
+            &config.smtp.listen_tls,
+            true,
+            Mode::Submission,
+            &submission,
+        ),
+        ("lmtp.listen", &config.lmtp.listen, false, Mode::Lmtp, &lmtp),
+    ];
+    for (key, addr, implicit_tls, mode, tracker) in listeners {
+        let Some(listener) = bind(key, addr).await? else {
+            continue;
+        };
+        addrs.insert(key, listener.local_addr()?);
+        let server = Arc::clone(&server);
+        tasks.spawn(serve(
+            listener,
+            implicit_tls.then(|| ctx.tls.clone()),
+            Arc::clone(tracker),
+            reply::TOO_MANY_CONNECTIONS,
+            ctx.shutdown.clone(),
+            move |connection| Arc::clone(&server).handle(connection, mode),
+        ));
+    }
+    if !config.smtp.smarthost.is_empty() {
+        let worker = QueueWorker {
+            core: Arc::clone(&ctx.core),
+            smarthost: config.smtp.smarthost.clone(),
+            hostname: config.hostname.clone(),
+            schedule: RetrySchedule::parse(&config.smtp.retry_schedule)
+                .map_err(|e| anyhow::anyhow!("smtp.retry_schedule: {e}"))?,
+            wake,
+        };
+        tasks.spawn(worker.run(ctx.shutdown.clone()));
+    }
+    Ok(())
+}
+
+fn settings(config: &Config) -> Settings {
+    Settings {
+        hostname: config.hostname.clone(),
+        max_message_bytes: usize::try_from(config.limits.max_message_bytes).unwrap_or(usize::MAX),
+        max_recipients: usize::try_from(config.limits.max_recipients).unwrap_or(usize::MAX),
+        idle_timeout: Duration::from_secs(config.limits.idle_timeout_secs),
+        relay: !config.smtp.smarthost.is_empty(),
+        ..Settings::default()
+    }
+}
+
+/// The connection limits of the configuration.
+pub(super) fn limits(config: &Config) -> ConnectionLimits {
+    ConnectionLimits {
+        max_connections: usize::try_from(config.limits.max_connections).unwrap_or(usize::MAX),
+        max_per_ip: usize::try_from(config.limits.max_connections_per_ip).unwrap_or(usize::MAX),
+    }
+}
