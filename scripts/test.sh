@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of Postern: unit, property, integration (real servers, real clients,
-# a real browser) and short fuzz runs. Installs the programs the tests drive if missing.
+# a real browser) on SQLite and again on PostgreSQL, and short fuzz runs. Installs the
+# programs the tests drive if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 cargo test --workspace --locked
+echo "== the integration tests again, on PostgreSQL"
+STORE_UNDER_TEST=postgres cargo test --locked --test it

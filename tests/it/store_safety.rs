@@ -166,15 +166,21 @@ async fn a_disconnect_from_the_command_line_reaches_the_running_server() {
         .verify("ann@example.com", &password, Protocol::Imap, local)
         .await
         .unwrap();
+    let store = server.config.store.clone();
     let cli = tokio::task::spawn_blocking(move || {
-        let r = run(
-            &dir,
-            &["device", "disconnect", "ann@example.com", &id.to_string()],
-        );
-        (r, Instant::now())
+        let out = postern(&dir)
+            .env("POSTERN_STORE", store)
+            .args(["device", "disconnect", "ann@example.com", &id.to_string()])
+            .output()
+            .unwrap();
+        (out, Instant::now())
     });
-    let (r, committed) = cli.await.unwrap();
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (out, committed) = cli.await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     tokio::time::timeout(Duration::from_secs(1), session.revocation.revoked())
         .await
         .expect("the running server hears the disconnect within 1 s");

@@ -29,6 +29,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://path` (default `sqlite://<data_dir>/postern.db`) or `postgres://…`.
     pub store: String,
+    /// Connections the server keeps to the store (PostgreSQL; SQLite readers are capped at 8).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub store_max_connections: u64,
     /// Empty: `<data_dir>/pepper`.
     pub pepper_file: String,
     pub domain: String,
@@ -123,6 +126,7 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./data"),
             store: String::new(),
+            store_max_connections: 16,
             pepper_file: String::new(),
             domain: "localhost".into(),
             hostname: "localhost".into(),

@@ -102,7 +102,10 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Core> {
         ensure_data_dir(&config.data_dir)?;
     }
     let pepper = load_or_create_pepper(&config.pepper_path())?;
-    let store = match postern_store::open(&url).await {
+    let pool = postern_store::PoolOptions {
+        max_connections: u32::try_from(config.store_max_connections).unwrap_or(u32::MAX),
+    };
+    let store = match postern_store::open_with(&url, pool).await {
         Ok(s) => s,
         Err(e) => bail!("cannot open the store {url}: {e}"),
     };
