@@ -9,6 +9,7 @@ mod devices;
 mod pop3;
 mod serve;
 mod smtp;
+mod store_copy;
 mod store_safety;
 mod support;
 mod wire;

@@ -42,6 +42,21 @@ pub enum Command {
     /// Manage the devices (passwords) of an address.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Move the whole store to another database.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Copy everything from one store to another, empty one (SQLite to PostgreSQL and back).
+    /// Servers on the new store need the same pepper file to accept the device passwords.
+    Copy {
+        #[arg(long, value_name = "URL")]
+        from: String,
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,9 +103,12 @@ pub enum DeviceCommand {
 
 /// Runs a command other than `serve`.
 pub async fn run(config: Config, command: Command) -> Result<()> {
+    if let Command::Store(StoreCommand::Copy { from, to }) = &command {
+        return store_copy(from, to).await;
+    }
     let core = crate::setup::open_core(&config, Arc::new(SystemClock)).await?;
     match command {
-        Command::Serve => unreachable!("serve is dispatched by main"),
+        Command::Serve | Command::Store(_) => bail!("this command is not run here"),
         Command::Account(AccountCommand::Create {
             login,
             password_stdin,
@@ -161,6 +179,26 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn store_copy(from: &str, to: &str) -> Result<()> {
+    if from == to {
+        bail!("--from and --to name the same store");
+    }
+    let options = postern_store::PoolOptions::default();
+    let source = postern_store::SqlStore::open(from, options)
+        .await
+        .map_err(|e| anyhow!("cannot open {from}: {e}"))?;
+    let target = postern_store::SqlStore::open(to, options)
+        .await
+        .map_err(|e| anyhow!("cannot open {to}: {e}"))?;
+    let report = source.copy_to(&target).await?;
+    for (table, rows) in report {
+        println!("{table}: {rows}");
+    }
+    source.close().await;
+    target.close().await;
+    Ok(())
 }
 
 async fn account_create(core: &Core, login: &str, password_stdin: bool) -> Result<()> {

@@ -162,10 +162,12 @@ impl TestServer {
             .expect("device disconnected");
     }
 
-    /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
+    /// Stops the server and waits for it. The data directory lives on until the returned
+    /// handle is dropped.
+    pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
+        self.dir
     }
 }

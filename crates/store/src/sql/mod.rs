@@ -15,6 +15,8 @@ use sqlx::{AnyPool, Executor, SqlSafeStr, Transaction, any::Any};
 use crate::error::db;
 
 mod accounts;
+pub mod copy;
+pub use copy::TABLES;
 mod devices;
 mod links;
 mod mail;
