@@ -181,3 +181,61 @@ async fn live_sessions_hear_disconnects_and_resets() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn last_use_is_written_once_a_minute_unless_something_changed() {
+    let clock = std::sync::Arc::new(postern_domain::clock::ManualClock::new(
+        postern_domain::clock::from_millis(1_800_000_000_000),
+    ));
+    let server = TestServer::start_with_clock(|_| {}, clock.clone()).await;
+    server.account("owner@example.com", "owner password").await;
+    server.address("a@example.com", "owner@example.com").await;
+    let (id, password) = server.device("a@example.com", "Phone", "imap,pop3").await;
+    let core = server.core();
+    let last = || async {
+        core.store()
+            .device(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_use
+            .unwrap()
+    };
+    let here: IpAddr = "192.0.2.1".parse().unwrap();
+    core.verify("a@example.com", &password, Protocol::Imap, here)
+        .await
+        .unwrap();
+    let first = last().await;
+    assert_eq!((first.ip, first.protocol), (here, Protocol::Imap));
+    clock.advance(time::Duration::seconds(30));
+    core.verify("a@example.com", &password, Protocol::Imap, here)
+        .await
+        .unwrap();
+    assert_eq!(
+        last().await.at,
+        first.at,
+        "nothing changed within a minute: no write"
+    );
+    core.verify("a@example.com", &password, Protocol::Pop3, here)
+        .await
+        .unwrap();
+    assert_eq!(
+        last().await.protocol,
+        Protocol::Pop3,
+        "another protocol is written at once"
+    );
+    let there: IpAddr = "198.51.100.2".parse().unwrap();
+    core.verify("a@example.com", &password, Protocol::Pop3, there)
+        .await
+        .unwrap();
+    assert_eq!(last().await.ip, there, "another address is written at once");
+    clock.advance(time::Duration::seconds(61));
+    core.verify("a@example.com", &password, Protocol::Pop3, there)
+        .await
+        .unwrap();
+    assert!(
+        last().await.at > first.at,
+        "a minute later the time is written again"
+    );
+    server.stop().await;
+}
