@@ -45,6 +45,9 @@ pub trait AddressRepo: Send + Sync {
     async fn address_by_email(&self, email: &Email) -> Result<Option<Address>>;
     async fn address(&self, id: AddressId) -> Result<Option<Address>>;
     async fn addresses_of(&self, owner: AccountId) -> Result<Vec<Address>>;
+    /// Whether any address of `domain` is hosted here (so that an unknown one is refused
+    /// rather than relayed).
+    async fn domain_is_hosted(&self, domain: &str) -> Result<bool>;
 }
 
 /// Devices and their credentials. Every change writes its activity entry in the same transaction.

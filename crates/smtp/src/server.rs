@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postern_domain::{Core, DomainError, Protocol, SignedIn};
+use postern_domain::{Core, DomainError, Email, Protocol, SignedIn};
 use postern_net::{CancellationToken, Connection, Peer, Stream, TlsAcceptor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
@@ -135,14 +135,7 @@ impl SmtpServer {
                         session.authenticated(outcome);
                     }
                     Event::CheckRecipient(email) => {
-                        let verdict = match self.core.store().address_by_email(&email).await {
-                            Ok(Some(_)) => Verdict::Hosted,
-                            Ok(None) => Verdict::NotHosted,
-                            Err(e) => {
-                                tracing::error!("looking up a recipient failed: {e}");
-                                Verdict::Unavailable
-                            }
-                        };
+                        let verdict = self.check_recipient(&email).await;
                         session.recipient_checked(verdict);
                     }
                     Event::Deliver(transaction) => {
@@ -211,6 +204,24 @@ impl SmtpServer {
     }
 
     /// Writes and flushes; false when the client is gone or stopped reading.
+    /// Whether a recipient is hosted here, unknown in a hosted domain, or elsewhere.
+    async fn check_recipient(&self, email: &Email) -> Verdict {
+        let store = self.core.store();
+        let found = match store.address_by_email(email).await {
+            Ok(Some(_)) => return Verdict::Hosted,
+            Ok(None) => store.domain_is_hosted(email.domain()).await,
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(true) => Verdict::UnknownHosted,
+            Ok(false) => Verdict::NotHosted,
+            Err(e) => {
+                tracing::error!("looking up a recipient failed: {e}");
+                Verdict::Unavailable
+            }
+        }
+    }
+
     async fn write(&self, stream: &mut Stream, bytes: &[u8]) -> bool {
         if bytes.is_empty() {
             return true;

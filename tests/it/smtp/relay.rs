@@ -189,3 +189,42 @@ async fn an_unreachable_smarthost_keeps_the_mail_queued() {
     assert!(inbox(&server, "alice@example.org").await.is_empty());
     server.stop().await;
 }
+
+const REFUSED: &str = r#"
+import smtplib, sys
+port, password, rcpt = sys.argv[1:4]
+s = smtplib.SMTP("127.0.0.1", int(port))
+s.login("alice@example.org", password)
+s.mail("alice@example.org")
+code, text = s.rcpt(rcpt)
+print(code, text.decode())
+s.quit()
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_address_of_a_hosted_domain_is_refused_not_relayed() {
+    let sink = Sink::start().await;
+    let smarthost = sink.addr.to_string();
+    let server = server_with(|c| c.smtp.smarthost = smarthost).await;
+    let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
+    let port = server.addr("smtp.listen").port().to_string();
+    let out = python(REFUSED, args(&[&port, &pw, "nobody@example.org"])).await;
+    assert!(out.status.success(), "{}", printed(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("550 5.1.1 <nobody@example.org>"), "{said}");
+    let out = python(REFUSED, args(&[&port, &pw, "somebody@far.test"])).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("250 "),
+        "{}",
+        printed(&out)
+    );
+    assert!(
+        server
+            .core()
+            .store()
+            .queued_recipients()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

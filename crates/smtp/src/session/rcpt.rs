@@ -14,6 +14,8 @@ pub enum Verdict {
     Hosted,
     /// Not an address of this server.
     NotHosted,
+    /// No such address, in a domain this server hosts.
+    UnknownHosted,
     /// The look-up failed: try later.
     Unavailable,
 }
@@ -62,7 +64,7 @@ impl Session {
                 );
                 return;
             }
-            (Verdict::NotHosted, Mode::Lmtp) => {
+            (Verdict::UnknownHosted, _) | (Verdict::NotHosted, Mode::Lmtp) => {
                 self.fail(550, &format!("5.1.1 <{email}>: no such mailbox here"));
                 return;
             }

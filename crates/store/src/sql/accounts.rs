@@ -161,4 +161,17 @@ impl AddressRepo for SqlStore {
             .map(rows::address)
             .collect()
     }
+
+    async fn domain_is_hosted(&self, domain: &str) -> Result<bool> {
+        // Domains hold only letters, digits, dots and dashes: no LIKE wildcard can sneak in.
+        let pattern = format!("%@{}", domain.to_ascii_lowercase());
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM addresses WHERE email LIKE $1 LIMIT 1")
+                .bind(pattern)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db)?
+                .is_some(),
+        )
+    }
 }
