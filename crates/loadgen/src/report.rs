@@ -38,6 +38,29 @@ impl Results {
     fn rounds(&self, label: &str) -> usize {
         self.0.get(label).map_or(0, Vec::len)
     }
+
+    /// The connection counts of the idle loads present (1,000 and 10,000 if none).
+    fn idle_counts(&self) -> Vec<u64> {
+        let mut counts: Vec<u64> = self
+            .0
+            .keys()
+            .filter_map(|l| l.strip_prefix("idle/")?.split('/').nth(1)?.parse().ok())
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        if counts.is_empty() {
+            counts = vec![1000, 10000];
+        }
+        counts
+    }
+
+    /// The texts of the `note` lines, in order.
+    fn notes(&self) -> Vec<&str> {
+        self.0
+            .get("note")
+            .map(|v| v.iter().filter_map(|n| n.get("text")?.as_str()).collect())
+            .unwrap_or_default()
+    }
 }
 
 fn num(v: &Value, key: &str) -> Option<f64> {
@@ -183,11 +206,11 @@ pub fn render(text: &str) -> String {
         "—".into(),
         "—".into(),
     ]);
-    for k in ["1000", "10000"] {
+    for k in r.idle_counts() {
         let p = measured(&r, &format!("idle/postern/{k}"));
         let d = measured(&r, &format!("idle/dovecot/{k}"));
-        let shown = figure(k.parse().unwrap_or(0.0));
-        let total_target = (k == "10000").then(|| {
+        let shown = figure(k as f64);
+        let total_target = (k == 10000).then(|| {
             let rss = p.as_ref().ok().and_then(|v| num(v, "memory_idle.rss_kib"));
             verdict(rss.map(|x| x <= 100.0 * 1024.0), "≤ 100 MiB RSS in all")
         });
@@ -211,7 +234,7 @@ pub fn render(text: &str) -> String {
             cell(measured(&r, &format!("idle/postern/{k}")), &per_conn_cell),
             cell(measured(&r, &format!("idle/dovecot/{k}")), &per_conn_cell),
             less.map_or("—".into(), |x| format!("{}× less (PSS)", figure(x))),
-            if k == "1000" {
+            if k == 1000 {
                 verdict(less.map(|x| x >= 5.0), "≥ 5× less")
             } else {
                 "—".into()
@@ -279,6 +302,9 @@ pub fn render(text: &str) -> String {
             "\nSign-in rates: the median of {rounds} alternating rounds.\n"
         ));
     }
+    for note in r.notes() {
+        out.push_str(&format!("\n{note}\n"));
+    }
     out
 }
 
@@ -325,6 +351,23 @@ mod tests {
         assert!(row.contains("1,400/s (p50 1.50 ms, p99 3.25 ms)"), "{row}");
         assert!(row.contains("≥ 2×: pending"), "{row}");
         assert!(table.contains("≤ 100 MiB RSS in all: pending"));
+        assert!(table.contains("| 1,000 idle connections"));
+    }
+
+    #[test]
+    fn other_idle_counts_and_notes_are_shown() {
+        let text = [
+            r#"{"label":"idle/dovecot/200","count":200,"held":200,"memory_idle":{"rss_kib":2048,"pss_kib":1024},"per_connection_rss_kib":9.0,"per_connection_pss_kib":5.0}"#,
+            r#"{"label":"note","text":"Revocation went through the API."}"#,
+        ]
+        .join("\n");
+        let table = render(&text);
+        assert!(table.contains("| 200 idle connections (IDLE): server RSS / PSS in all — Dovecot `multiplex` | n/a (not run) | 2.0 MiB / 1.0 MiB (200 of 200 held) |"), "{table}");
+        assert!(!table.contains("10,000 idle"));
+        assert!(
+            table.ends_with("\nRevocation went through the API.\n"),
+            "{table}"
+        );
     }
 
     #[test]
@@ -376,5 +419,6 @@ mod tests {
         );
         assert!(find("Revocation").contains("p99 ≤ 100 ms: NOT met"));
         assert!(find("Device list").contains("pending"));
+        assert!(!table.contains("200 idle"));
     }
 }
