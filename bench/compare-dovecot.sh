@@ -29,6 +29,8 @@ CLIENTS=4            # sign-in and submission clients at once
 SPREAD=10            # source addresses 127.0.0.1..10: 1,000 idle connections each at 10,000
 DV_PORT_HP=${DV_PORT_HP:-10143}
 DV_PORT_MX=${DV_PORT_MX:-10144}
+DV_PORT_TLS_PLAIN=${DV_PORT_TLS_PLAIN:-10145}
+DV_PORT_TLS=${DV_PORT_TLS:-10146}
 DV_USER_PW=devpass-123   # the password setup-dovecot.sh gives its users
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -37,7 +39,7 @@ echo "Building (release)..." >&2
 cargo build --release --locked -p postern -p postern-loadgen >&2
 PT=$PWD/target/release/postern
 LG=$PWD/target/release/postern-loadgen
-export POSTERN_BIN=$PT
+export BENCH_POSTERN=$PT
 
 WORK=$(mktemp -d /tmp/postern-bench.XXXXXX)
 chmod 755 "$WORK"   # Dovecot's unprivileged processes must reach their folders inside
@@ -95,10 +97,10 @@ load() {
 }
 
 # ---- Dovecot: highperf for sign-ins, multiplex for idle connections and kick ----
-start_dovecot() {  # PROFILE PORT -> folder
+start_dovecot() {  # NAME PROFILE PORT
   local d=$WORK/dovecot-$1
   mkdir -p "$d"
-  D=$d PORT=$2 PROFILE=$1 PW=$DV_USER_PW "$DOVECOT_SCRIPTS/setup-dovecot.sh" > "$WORK/setup-$1.log" 2>&1 \
+  D=$d PORT=$3 PROFILE=$2 PW=$DV_USER_PW "$DOVECOT_SCRIPTS/setup-dovecot.sh" > "$WORK/setup-$1.log" 2>&1 \
     || { cat "$WORK/setup-$1.log" >&2; exit 1; }
   DOVECOTS+=("$d")
 }
@@ -108,11 +110,35 @@ restart_dovecot() {  # FOLDER PORT
   for _ in $(seq 100); do greets "127.0.0.1:$2" && return 0; sleep 0.1; done
   echo "Dovecot did not restart on port $2" >&2; exit 1
 }
-echo "Starting Dovecot (highperf on $DV_PORT_HP, multiplex on $DV_PORT_MX)..." >&2
-start_dovecot highperf "$DV_PORT_HP"
-start_dovecot multiplex "$DV_PORT_MX"
+# The peer has no TLS; a third copy of the highperf profile gets implicit TLS on its imaps
+# port with a throwaway self-signed certificate, so that TLS sign-ins compare too.
+enable_dovecot_tls() {  # FOLDER PLAIN_PORT TLS_PORT
+  local d=$1
+  command -v openssl >/dev/null || return 1
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$d/key.pem" -out "$d/cert.pem" >/dev/null 2>&1 || return 1
+  chmod 644 "$d/key.pem"
+  python3 - "$d" "$3" <<'EOF_PY' || return 1
+import re, sys
+d, port = sys.argv[1], sys.argv[2]
+path = d + "/dovecot.conf"
+conf = open(path).read()
+conf = conf.replace("ssl = no", "ssl = yes\nssl_cert = <%s/cert.pem\nssl_key = <%s/key.pem" % (d, d), 1)
+conf, n = re.subn(r"inet_listener imaps \{\n    port = 0", "inet_listener imaps {\n    address = 127.0.0.1\n    port = " + port, conf)
+assert n == 1, "no imaps listener in the configuration"
+open(path, "w").write(conf)
+EOF_PY
+  restart_dovecot "$d" "$2"
+}
+echo "Starting Dovecot (highperf on $DV_PORT_HP, TLS on $DV_PORT_TLS, multiplex on $DV_PORT_MX)..." >&2
+start_dovecot highperf highperf "$DV_PORT_HP"
+start_dovecot tls highperf "$DV_PORT_TLS_PLAIN"
+start_dovecot multiplex multiplex "$DV_PORT_MX"
 DV_HP=$WORK/dovecot-highperf
+DV_TLS=$WORK/dovecot-tls
 DV_MX=$WORK/dovecot-multiplex
+DV_TLS_WHY=
+enable_dovecot_tls "$DV_TLS" "$DV_PORT_TLS_PLAIN" "$DV_PORT_TLS" || DV_TLS_WHY="TLS could not be set up on the Dovecot copy"
 
 # ---- Postern: a fresh data folder, every listener on a free loopback port ----
 export POSTERN_DATA_DIR=$WORK/postern
@@ -167,11 +193,14 @@ for _ in $(seq "$ROUNDS"); do
   if [[ -z $IMAP_WHY ]] && greets "$P_IMAP"; then
     load login/postern/tls imap-login --tls --addr "$P_IMAPS" --user "$EMAIL" --password "$DEVICE_PW" -n "$TLS_N" "${login_args[@]}"
   else na login/postern/tls "${IMAP_WHY:-IMAP stopped answering}"; fi
+  if [[ -z $DV_TLS_WHY ]]; then
+    load login/dovecot/tls imap-login --tls --addr "127.0.0.1:$DV_PORT_TLS" --user plain@example.test --password "$DV_USER_PW" -n "$TLS_N" "${login_args[@]}"
+  else na login/dovecot/tls "$DV_TLS_WHY"; fi
   load login/dovecot/sha512-crypt imap-login --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test --password "$DV_USER_PW" -n "$SHA_N" "${login_args[@]}"
   load login/dovecot/argon2id imap-login --addr "127.0.0.1:$DV_PORT_HP" --user argon@example.test --password "$DV_USER_PW" -n "$ARGON_N" "${login_args[@]}"
 done
-na login/dovecot/tls "the Dovecot peer has no TLS"
 stop_dovecot "$DV_HP"
+stop_dovecot "$DV_TLS"
 
 # ---- Idle connections: each server fresh, Dovecot first, then Postern ----
 echo "Idle connections ($IDLE)..." >&2
