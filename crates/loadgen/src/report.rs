@@ -113,7 +113,12 @@ fn rate_cell(v: &Value) -> String {
 }
 
 fn mib(kib: f64) -> String {
-    format!("{:.1} MiB", kib / 1024.0)
+    let mib = kib / 1024.0;
+    if mib >= 1000.0 {
+        format!("{} MiB", figure(mib))
+    } else {
+        format!("{mib:.1} MiB")
+    }
 }
 
 fn memory_cell(v: &Value) -> String {
