@@ -11,6 +11,9 @@ use crate::net::BoxStream;
 /// Longest response line accepted; a server sending more is broken, not slow.
 const MAX_LINE: u64 = 64 * 1024;
 
+/// How long the server may take to close the connection after answering LOGOUT.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
 /// The status word of a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -285,14 +288,26 @@ impl ImapClient {
     }
 
     /// Ends IDLE (if `idling`) and logs out, reading until the server closes, so that the
-    /// closed connection waits on the server's side, not on our ephemeral ports.
+    /// closed connection waits on the server's side, not on our ephemeral ports. A server
+    /// that keeps the connection open after LOGOUT is reported, not waited for.
     pub async fn logout(mut self, idling: bool) -> Result<()> {
         if idling {
             self.send(b"DONE\r\n").await?;
         }
         self.command("LOGOUT").await?;
-        while self.read_line().await?.is_some() {}
-        Ok(())
+        let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.read_line()).await {
+                Ok(Ok(None)) | Ok(Err(LoadError::Io(_))) => return Ok(()),
+                Ok(Ok(Some(_))) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    return Err(LoadError::Protocol(
+                        "the server kept the connection open after LOGOUT".into(),
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -370,6 +385,43 @@ mod tests {
         assert_eq!(literal_len("* OK {}"), None);
         assert_eq!(literal_len("* OK {12} trailing"), None);
         assert_eq!(literal_len("* OK"), None);
+    }
+
+    #[tokio::test]
+    async fn logout_expects_the_server_to_close() {
+        use tokio::io::AsyncReadExt;
+        // Answers every command with OK, and closes after LOGOUT only if `closes`.
+        async fn server(closes: bool) -> std::net::SocketAddr {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                s.write_all(b"* OK hi\r\n").await.unwrap();
+                let mut buf = [0u8; 256];
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    s.write_all(b"* BYE bye\r\na1 OK done\r\n").await.unwrap();
+                    if closes {
+                        return;
+                    }
+                }
+            });
+            addr
+        }
+        for closes in [true, false] {
+            let stream = tokio::net::TcpStream::connect(server(closes).await)
+                .await
+                .unwrap();
+            let client = ImapClient::start(Box::new(stream), Duration::from_secs(5))
+                .await
+                .unwrap();
+            let begun = std::time::Instant::now();
+            let result = client.logout(false).await;
+            assert_eq!(result.is_ok(), closes, "{result:?}");
+            assert!(begun.elapsed() < Duration::from_secs(3));
+        }
     }
 
     #[test]
