@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Postern and Dovecot side by side on loopback, measured by the same client in one run:
+# sign-ins per second, memory of idle IMAP connections, revocation latency; then Postern's
+# SMTP submission rate and device list. Prints one Markdown table.
+#
+#   DOVECOT_SCRIPTS=DIR bench/compare-dovecot.sh
+#
+# DIR holds setup-dovecot.sh and memprobe.sh, which run a private Dovecot 2.3 on loopback
+# (see BENCHMARKS.md). Run as root: that setup adds a `vmail` user and files owned by it.
+# Every load is bounded in count and time; everything started here is stopped on exit.
+# A Postern service that is not there (no IMAP listener yet, say) shows as n/a.
+#
+# Knobs (environment): QUICK=1 (a short smoke run), ROUNDS, LOGIN_N, SHA_N, ARGON_N, TLS_N,
+# IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, DEVICE_PAGE (path of the device list to
+# load with wrk), OUT (a folder to keep results.jsonl and table.md in).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${DOVECOT_SCRIPTS:?set DOVECOT_SCRIPTS to the folder holding setup-dovecot.sh and memprobe.sh}"
+[[ -x $DOVECOT_SCRIPTS/setup-dovecot.sh ]] || { echo "no setup-dovecot.sh in $DOVECOT_SCRIPTS" >&2; exit 2; }
+
+if [[ ${QUICK:-0} == 1 ]]; then
+  : "${ROUNDS:=1}" "${LOGIN_N:=500}" "${SHA_N:=200}" "${ARGON_N:=12}" "${TLS_N:=200}"
+  : "${IDLE:=200}" "${REVOKE_N:=100}" "${TRIALS:=3}" "${SUBMIT_N:=100}"
+fi
+: "${ROUNDS:=3}" "${LOGIN_N:=5000}" "${SHA_N:=2000}" "${ARGON_N:=60}" "${TLS_N:=2000}"
+: "${IDLE:=1000 10000}" "${REVOKE_N:=1000}" "${TRIALS:=20}" "${SUBMIT_N:=2000}"
+CLIENTS=4            # sign-in and submission clients at once
+SPREAD=10            # source addresses 127.0.0.1..10: 1,000 idle connections each at 10,000
+DV_PORT_HP=${DV_PORT_HP:-10143}
+DV_PORT_MX=${DV_PORT_MX:-10144}
+DV_PORT_TLS_PLAIN=${DV_PORT_TLS_PLAIN:-10145}
+DV_PORT_TLS=${DV_PORT_TLS:-10146}
+DV_USER_PW=devpass-123   # the password setup-dovecot.sh gives its users
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+echo "Building (release)..." >&2
+cargo build --release --locked -p postern -p postern-loadgen >&2
+PT=$PWD/target/release/postern
+LG=$PWD/target/release/postern-loadgen
+export BENCH_POSTERN=$PT
+
+WORK=$(mktemp -d /tmp/postern-bench.XXXXXX)
+chmod 755 "$WORK"   # Dovecot's unprivileged processes must reach their folders inside
+RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
+DOVECOTS=()
+POSTERN_PID=0
+
+stop_postern() {
+  local pid=$POSTERN_PID
+  POSTERN_PID=0
+  (( pid > 1 )) || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_dovecot() {
+  local d=$1 pid
+  pid=$(cat "$d/run/master.pid" 2>/dev/null || echo 0)
+  doveadm -c "$d/dovecot.conf" stop >/dev/null 2>&1 || true
+  for _ in $(seq 100); do (( pid > 1 )) && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+}
+
+cleanup() {
+  for d in "${DOVECOTS[@]}"; do stop_dovecot "$d"; done
+  stop_postern
+  if [[ -n ${OUT:-} ]]; then mkdir -p "$OUT" && cp "$RESULTS" "$OUT/" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# True when host:port answers with an IMAP or SMTP greeting.
+greets() {
+  local host=${1%:*} port=${1##*:}
+  [[ -n $1 ]] || return 1
+  timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port && IFS= read -r -t 2 line <&3 && [[ \$line == '* OK'* || \$line == 220* ]]" 2>/dev/null
+}
+
+note() { printf '{"label":"note","text":%s}\n' "$(printf '%s' "$1" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" >> "$RESULTS"; }
+na() { printf '{"label":"%s","unavailable":"%s"}\n' "$1" "$2" >> "$RESULTS"; echo "  $1: n/a ($2)" >&2; }
+
+# load LABEL SUBCOMMAND ARGS...: one bounded run of the load generator, its line kept.
+load() {
+  local label=$1 sub=$2 out err
+  shift 2
+  err=$WORK/load.err
+  if out=$(timeout 900 "$LG" "$sub" --label "$label" "$@" 2>"$err"); then
+    echo "$out" >> "$RESULTS"
+    echo "  $label: $(grep -o '"rate":[0-9.]*' <<<"$out" | head -1) $(grep -o '"p99_ms":[0-9.]*' <<<"$out" | tail -1) $(grep -o '"errors":[0-9]*' <<<"$out" | tail -1)" >&2
+  else
+    na "$label" "load failed: $(tail -1 "$err" | tr -d '"\\')"
+  fi
+}
+
+# ---- Dovecot: highperf for sign-ins, multiplex for idle connections and kick ----
+start_dovecot() {  # NAME PROFILE PORT
+  local d=$WORK/dovecot-$1
+  mkdir -p "$d"
+  D=$d PORT=$3 PROFILE=$2 PW=$DV_USER_PW "$DOVECOT_SCRIPTS/setup-dovecot.sh" > "$WORK/setup-$1.log" 2>&1 \
+    || { cat "$WORK/setup-$1.log" >&2; exit 1; }
+  DOVECOTS+=("$d")
+}
+restart_dovecot() {  # FOLDER PORT
+  stop_dovecot "$1"
+  dovecot -c "$1/dovecot.conf" </dev/null >/dev/null 2>&1
+  for _ in $(seq 100); do greets "127.0.0.1:$2" && return 0; sleep 0.1; done
+  echo "Dovecot did not restart on port $2" >&2; exit 1
+}
+# The peer has no TLS; a third copy of the highperf profile gets implicit TLS on its imaps
+# port with a throwaway self-signed certificate, so that TLS sign-ins compare too.
+enable_dovecot_tls() {  # FOLDER PLAIN_PORT TLS_PORT
+  local d=$1
+  command -v openssl >/dev/null || return 1
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$d/key.pem" -out "$d/cert.pem" >/dev/null 2>&1 || return 1
+  chmod 644 "$d/key.pem"
+  python3 - "$d" "$3" <<'EOF_PY' || return 1
+import re, sys
+d, port = sys.argv[1], sys.argv[2]
+path = d + "/dovecot.conf"
+conf = open(path).read()
+conf = conf.replace("ssl = no", "ssl = yes\nssl_cert = <%s/cert.pem\nssl_key = <%s/key.pem" % (d, d), 1)
+conf, n = re.subn(r"inet_listener imaps \{\n    port = 0", "inet_listener imaps {\n    address = 127.0.0.1\n    port = " + port, conf)
+assert n == 1, "no imaps listener in the configuration"
+open(path, "w").write(conf)
+EOF_PY
+  restart_dovecot "$d" "$2"
+}
+echo "Starting Dovecot (highperf on $DV_PORT_HP, TLS on $DV_PORT_TLS, multiplex on $DV_PORT_MX)..." >&2
+start_dovecot highperf highperf "$DV_PORT_HP"
+start_dovecot tls highperf "$DV_PORT_TLS_PLAIN"
+start_dovecot multiplex multiplex "$DV_PORT_MX"
+DV_HP=$WORK/dovecot-highperf
+DV_TLS=$WORK/dovecot-tls
+DV_MX=$WORK/dovecot-multiplex
+DV_TLS_WHY=
+enable_dovecot_tls "$DV_TLS" "$DV_PORT_TLS_PLAIN" "$DV_PORT_TLS" || DV_TLS_WHY="TLS could not be set up on the Dovecot copy"
+
+# ---- Postern: a fresh data folder, every listener on a free loopback port ----
+export POSTERN_DATA_DIR=$WORK/postern
+WEB_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export POSTERN_WEB__LISTEN=127.0.0.1:$WEB_PORT POSTERN_WEB__PUBLIC_URL=http://127.0.0.1:$WEB_PORT
+export POSTERN_IMAP__LISTEN=127.0.0.1:0 POSTERN_IMAP__LISTEN_TLS=127.0.0.1:0
+export POSTERN_SMTP__LISTEN=127.0.0.1:0 POSTERN_SMTP__LISTEN_TLS=127.0.0.1:0
+export POSTERN_POP3__LISTEN= POSTERN_POP3__LISTEN_TLS= POSTERN_LMTP__LISTEN=
+export POSTERN_LIMITS__MAX_CONNECTIONS=20000
+WEB=http://127.0.0.1:$WEB_PORT
+EMAIL=bench@bench.test
+LIST_EMAIL=list@bench.test
+ACCOUNT_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+export LOADGEN_API_PASSWORD=$ACCOUNT_PW
+
+echo "Preparing Postern (account, addresses, devices)..." >&2
+echo "$ACCOUNT_PW" | "$PT" account create "$EMAIL" --password-stdin
+"$PT" address create "$EMAIL" --owner "$EMAIL"
+"$PT" address create "$LIST_EMAIL" --owner "$EMAIL"
+DEVICE_PW=$("$PT" device create "$EMAIL" --description bench --protocols imap,smtp)
+for i in $(seq 100); do "$PT" device create "$LIST_EMAIL" --description "phone $i" >/dev/null; done
+
+start_postern() {
+  local log=$WORK/postern.log
+  "$PT" serve > "$log" 2>&1 &
+  POSTERN_PID=$!
+  for _ in $(seq 300); do
+    grep -q 'is running' "$log" && break
+    kill -0 "$POSTERN_PID" 2>/dev/null || { cat "$log" >&2; echo "Postern did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  P_IMAP=$(awk '$1=="imap.listen"{print $2}' "$log")
+  P_IMAPS=$(awk '$1=="imap.listen_tls"{print $2}' "$log")
+  P_SMTP=$(awk '$1=="smtp.listen"{print $2}' "$log")
+  sleep 0.5
+}
+imap_up() { greets "$P_IMAP"; }
+echo "Starting Postern..." >&2
+start_postern
+NO_IMAP="Postern's IMAP does not answer"
+if imap_up; then IMAP_WHY=; else IMAP_WHY=$NO_IMAP; fi
+[[ -z $IMAP_WHY ]] || echo "  $IMAP_WHY: its columns will read n/a" >&2
+
+# ---- Sign-ins: alternating rounds, 4 clients, plaintext loopback ----
+echo "Sign-ins ($ROUNDS rounds)..." >&2
+login_args=(-c "$CLIENTS" --duration-limit 120)
+for _ in $(seq "$ROUNDS"); do
+  if [[ -z $IMAP_WHY ]]; then
+    load login/postern/plain imap-login --addr "$P_IMAP" --user "$EMAIL" --password "$DEVICE_PW" -n "$LOGIN_N" "${login_args[@]}"
+  else na login/postern/plain "$IMAP_WHY"; fi
+  load login/dovecot/plain imap-login --addr "127.0.0.1:$DV_PORT_HP" --user plain@example.test --password "$DV_USER_PW" -n "$LOGIN_N" "${login_args[@]}"
+  if [[ -z $IMAP_WHY ]] && greets "$P_IMAP"; then
+    load login/postern/tls imap-login --tls --addr "$P_IMAPS" --user "$EMAIL" --password "$DEVICE_PW" -n "$TLS_N" "${login_args[@]}"
+  else na login/postern/tls "${IMAP_WHY:-IMAP stopped answering}"; fi
+  if [[ -z $DV_TLS_WHY ]]; then
+    load login/dovecot/tls imap-login --tls --addr "127.0.0.1:$DV_PORT_TLS" --user plain@example.test --password "$DV_USER_PW" -n "$TLS_N" "${login_args[@]}"
+  else na login/dovecot/tls "$DV_TLS_WHY"; fi
+  load login/dovecot/sha512-crypt imap-login --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test --password "$DV_USER_PW" -n "$SHA_N" "${login_args[@]}"
+  load login/dovecot/argon2id imap-login --addr "127.0.0.1:$DV_PORT_HP" --user argon@example.test --password "$DV_USER_PW" -n "$ARGON_N" "${login_args[@]}"
+done
+stop_dovecot "$DV_HP"
+stop_dovecot "$DV_TLS"
+
+# ---- Idle connections: each server fresh, Dovecot first, then Postern ----
+echo "Idle connections ($IDLE)..." >&2
+idle_args=(-c 50 --source-ips "$SPREAD" --settle 3 --hold 5 --duration-limit 300)
+for k in $IDLE; do
+  restart_dovecot "$DV_MX" "$DV_PORT_MX"
+  load "idle/dovecot/$k" imap-idle --addr "127.0.0.1:$DV_PORT_MX" --user plain@example.test --password "$DV_USER_PW" \
+    -n "$k" --pid "$(cat "$DV_MX/run/master.pid")" "${idle_args[@]}"
+  stop_postern; start_postern
+  if imap_up; then
+    load "idle/postern/$k" imap-idle --addr "$P_IMAP" --user "$EMAIL" --password "$DEVICE_PW" \
+      -n "$k" --pid "$POSTERN_PID" "${idle_args[@]}"
+  else na "idle/postern/$k" "${IMAP_WHY:-$NO_IMAP}"; fi
+done
+
+# ---- Revocation: N live sessions of one device, then a disconnect; time to the last BYE ----
+echo "Revocation ($REVOKE_N sessions, $TRIALS trials)..." >&2
+revoke_args=(-n "$REVOKE_N" -c 50 --trials "$TRIALS" --duration-limit 600)
+restart_dovecot "$DV_MX" "$DV_PORT_MX"
+stop_postern; start_postern
+if imap_up; then
+  if [[ $(curl -s -o /dev/null -w '%{http_code}' "$WEB/api/v1/openapi.json") == 200 ]]; then
+    note "Postern's revocation: DELETE /api/v1/devices/{id} on the running server."
+    load revoke/postern revoke --addr "$P_IMAP" --user "$EMAIL" --api "$WEB" --api-login "$EMAIL" "${revoke_args[@]}"
+  else
+    note "Postern's revocation: \`postern device disconnect\` from another process (the web API did not answer), which reaches live sessions by polling the store."
+    load revoke/postern revoke --addr "$P_IMAP" --user "$EMAIL" \
+      --device-cmd "bench/new-device.sh $EMAIL" --disconnect-cmd "$PT device disconnect $EMAIL {id}" "${revoke_args[@]}"
+  fi
+else na revoke/postern "${IMAP_WHY:-$NO_IMAP}"; fi
+load revoke/dovecot revoke --addr "127.0.0.1:$DV_PORT_MX" --user plain@example.test --password "$DV_USER_PW" \
+  --disconnect-cmd "doveadm -c $DV_MX/dovecot.conf kick plain@example.test" "${revoke_args[@]}"
+stop_dovecot "$DV_MX"
+
+# ---- Postern only: SMTP submission, device list over HTTP ----
+echo "Submission and device list..." >&2
+if greets "$P_SMTP"; then
+  load submit/postern smtp-submit --addr "$P_SMTP" --user "$EMAIL" --password "$DEVICE_PW" \
+    -n "$SUBMIT_N" -c "$CLIENTS" --duration-limit 120
+else na submit/postern "Postern's SMTP submission does not answer"; fi
+na submit/dovecot "the Dovecot peer runs IMAP only"
+
+web_devices() {
+  local label=web/postern/devices path=${DEVICE_PAGE:-/api/v1/addresses/$LIST_EMAIL/devices} cookie out
+  command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
+  command -v wrk >/dev/null || { na $label "wrk is not installed"; return; }
+  cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -H "Origin: $WEB" \
+    --data "{\"login\":\"$EMAIL\",\"password\":\"$ACCOUNT_PW\"}" "$WEB/api/v1/login" 2>/dev/null \
+    | tr -d '\r' | grep -i '^set-cookie:' | sed 's/^[^:]*: *//; s/;.*//' | paste -sd';' -) || true
+  [[ -n $cookie ]] || { na $label "Postern's web API does not answer"; return; }
+  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$WEB$path") == 200 ]] \
+    || { na $label "GET $path is not 200"; return; }
+  out=$(timeout 60 wrk -t 2 -c 4 -d 10s --latency -H "Cookie: $cookie" "$WEB$path")
+  python3 - "$label" "$out" >> "$RESULTS" <<'EOF'
+import json, re, sys
+label, out = sys.argv[1], sys.argv[2]
+def ms(p):
+    m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, out, re.M)
+    return None if not m else float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+print(json.dumps({"label": label, "rate": rate, "p50_ms": ms(50), "p99_ms": ms(99),
+                  "errors": int(bad.group(1)) if bad else 0}))
+EOF
+  echo "  $label: $(tail -1 "$RESULTS")" >&2
+}
+web_devices
+stop_postern
+
+# ---- The table ----
+{
+  echo "Postern and Dovecot on loopback, $(date -u +%Y-%m-%d), one run"
+  echo
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r); $(dovecot --version | awk '{print "Dovecot " $1}'); load client on the same cores."
+  echo
+  "$LG" report "$RESULTS"
+} | tee "$WORK/table.md"
+if [[ -n ${OUT:-} ]]; then mkdir -p "$OUT" && cp "$WORK/table.md" "$OUT/"; fi

@@ -1,0 +1,436 @@
+//! `report`: the Markdown comparison table printed by `bench/compare-dovecot.sh`, from the
+//! result lines of one run. Each line carries a label (`login/postern/plain`, …); a line
+//! with `"unavailable": "why"` stands for a load that could not run, shown as n/a.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The result lines of a run, by label; several lines of one label are rounds.
+pub struct Results(BTreeMap<String, Vec<Value>>);
+
+impl Results {
+    /// Reads one JSON object a line; other lines are ignored.
+    pub fn parse(text: &str) -> Results {
+        let mut map: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for line in text.lines() {
+            let Ok(value) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if let Some(label) = value.get("label").and_then(Value::as_str) {
+                map.entry(label.to_owned()).or_default().push(value);
+            }
+        }
+        Results(map)
+    }
+
+    /// The round with the median rate (the only line if there is one).
+    pub fn get(&self, label: &str) -> Option<&Value> {
+        let mut rounds: Vec<&Value> = self.0.get(label)?.iter().collect();
+        rounds.sort_by(|a, b| {
+            num(a, "rate")
+                .unwrap_or(0.0)
+                .total_cmp(&num(b, "rate").unwrap_or(0.0))
+        });
+        rounds.get(rounds.len() / 2).copied()
+    }
+
+    fn rounds(&self, label: &str) -> usize {
+        self.0.get(label).map_or(0, Vec::len)
+    }
+
+    /// The connection counts of the idle loads present (1,000 and 10,000 if none).
+    fn idle_counts(&self) -> Vec<u64> {
+        let mut counts: Vec<u64> = self
+            .0
+            .keys()
+            .filter_map(|l| l.strip_prefix("idle/")?.split('/').nth(1)?.parse().ok())
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        if counts.is_empty() {
+            counts = vec![1000, 10000];
+        }
+        counts
+    }
+
+    /// The texts of the `note` lines, in order.
+    fn notes(&self) -> Vec<&str> {
+        self.0
+            .get("note")
+            .map(|v| v.iter().filter_map(|n| n.get("text")?.as_str()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn num(v: &Value, key: &str) -> Option<f64> {
+    key.split('.').try_fold(v, |v, k| v.get(k))?.as_f64()
+}
+
+/// A measured value, or why there is none.
+fn measured<'a>(r: &'a Results, label: &str) -> Result<&'a Value, String> {
+    match r.get(label) {
+        None => Err("n/a (not run)".into()),
+        Some(v) => match v.get("unavailable").and_then(Value::as_str) {
+            Some(why) => Err(format!("n/a ({why})")),
+            None => Ok(v),
+        },
+    }
+}
+
+/// `12,345` for large numbers, one decimal below 100.
+pub fn figure(x: f64) -> String {
+    if x.abs() < 100.0 {
+        return format!("{x:.1}");
+    }
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
+}
+
+fn errors_note(v: &Value) -> String {
+    match v.get("errors").and_then(Value::as_u64) {
+        Some(n) if n > 0 => format!(", {n} errors"),
+        _ => String::new(),
+    }
+}
+
+fn rate_cell(v: &Value) -> String {
+    let ms = |k| num(v, k).map_or("?".into(), |x| format!("{x:.2}"));
+    format!(
+        "{}/s (p50 {} ms, p99 {} ms{})",
+        figure(num(v, "rate").unwrap_or(0.0)),
+        ms("p50_ms"),
+        ms("p99_ms"),
+        errors_note(v)
+    )
+}
+
+fn mib(kib: f64) -> String {
+    let mib = kib / 1024.0;
+    if mib >= 1000.0 {
+        format!("{} MiB", figure(mib))
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
+fn memory_cell(v: &Value) -> String {
+    match (num(v, "memory_idle.rss_kib"), num(v, "memory_idle.pss_kib")) {
+        (Some(rss), Some(pss)) => format!(
+            "{} / {} ({} of {} held{})",
+            mib(rss),
+            mib(pss),
+            figure(num(v, "held").unwrap_or(0.0)),
+            figure(num(v, "count").unwrap_or(0.0)),
+            errors_note(v)
+        ),
+        _ => "n/a (memory not read)".into(),
+    }
+}
+
+fn per_conn_cell(v: &Value) -> String {
+    match (
+        num(v, "per_connection_rss_kib"),
+        num(v, "per_connection_pss_kib"),
+    ) {
+        (Some(rss), Some(pss)) => format!("{rss:.1} / {pss:.1} KiB"),
+        _ => "n/a".into(),
+    }
+}
+
+fn revoke_cell(v: &Value, part: &str) -> String {
+    let ms = |k: &str| num(v, &format!("{part}.{k}")).map_or("?".into(), |x| format!("{x:.1}"));
+    format!(
+        "{} / {} / {} ms ({} of {} trials{})",
+        ms("p50_ms"),
+        ms("p99_ms"),
+        ms("max_ms"),
+        num(v, "trials_complete").unwrap_or(0.0),
+        num(v, "trials_run").unwrap_or(0.0),
+        errors_note(v)
+    )
+}
+
+fn verdict(ok: Option<bool>, target: &str) -> String {
+    match ok {
+        Some(true) => format!("{target}: met"),
+        Some(false) => format!("{target}: NOT met"),
+        None => format!("{target}: pending"),
+    }
+}
+
+/// Renders the whole table.
+pub fn render(text: &str) -> String {
+    let r = Results::parse(text);
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    let cell = |res: Result<&Value, String>, f: &dyn Fn(&Value) -> String| match res {
+        Ok(v) => f(v),
+        Err(why) => why,
+    };
+    let rate = |label: &str| measured(&r, label).ok().and_then(|v| num(v, "rate"));
+
+    let postern = measured(&r, "login/postern/plain");
+    for (label, name, target) in [
+        ("login/dovecot/plain", "PLAIN (`highperf`)", Some(2.0)),
+        (
+            "login/dovecot/sha512-crypt",
+            "SHA512-CRYPT (`highperf`)",
+            None,
+        ),
+        (
+            "login/dovecot/argon2id",
+            "ARGON2ID (`highperf`)",
+            Some(100.0),
+        ),
+    ] {
+        let ratio = match (rate("login/postern/plain"), rate(label)) {
+            (Some(p), Some(d)) if d > 0.0 => Some(p / d),
+            _ => None,
+        };
+        rows.push([
+            format!("Sign-ins/s, plaintext, 4 clients — Dovecot {name}"),
+            cell(postern.clone(), &rate_cell),
+            cell(measured(&r, label), &rate_cell),
+            ratio.map_or("—".into(), |x| format!("{}×", figure(x))),
+            target.map_or("—".into(), |t| {
+                verdict(ratio.map(|x| x >= t), &format!("≥ {t}×"))
+            }),
+        ]);
+    }
+    let tls_ratio = match (rate("login/postern/tls"), rate("login/dovecot/tls")) {
+        (Some(p), Some(d)) if d > 0.0 => Some(p / d),
+        _ => None,
+    };
+    rows.push([
+        "Sign-ins/s, implicit TLS, 4 clients — Dovecot PLAIN (`highperf`, TLS added)".into(),
+        cell(measured(&r, "login/postern/tls"), &rate_cell),
+        cell(measured(&r, "login/dovecot/tls"), &rate_cell),
+        tls_ratio.map_or("—".into(), |x| format!("{}×", figure(x))),
+        "—".into(),
+    ]);
+    for k in r.idle_counts() {
+        let p = measured(&r, &format!("idle/postern/{k}"));
+        let d = measured(&r, &format!("idle/dovecot/{k}"));
+        let shown = figure(k as f64);
+        let total_target = (k == 10000).then(|| {
+            let rss = p.as_ref().ok().and_then(|v| num(v, "memory_idle.rss_kib"));
+            verdict(rss.map(|x| x <= 100.0 * 1024.0), "≤ 100 MiB RSS in all")
+        });
+        rows.push([
+            format!(
+                "{shown} idle connections (IDLE): server RSS / PSS in all — Dovecot `multiplex`"
+            ),
+            cell(p.clone(), &memory_cell),
+            cell(d.clone(), &memory_cell),
+            "—".into(),
+            total_target.unwrap_or_else(|| "—".into()),
+        ]);
+        let pp = p.ok().and_then(|v| num(v, "per_connection_pss_kib"));
+        let dp = d.ok().and_then(|v| num(v, "per_connection_pss_kib"));
+        let less = match (pp, dp) {
+            (Some(p), Some(d)) => Some(d / p.max(0.1)),
+            _ => None,
+        };
+        rows.push([
+            format!("{shown} idle: growth per connection, RSS / PSS"),
+            cell(measured(&r, &format!("idle/postern/{k}")), &per_conn_cell),
+            cell(measured(&r, &format!("idle/dovecot/{k}")), &per_conn_cell),
+            less.map_or("—".into(), |x| format!("{}× less (PSS)", figure(x))),
+            if k == 1000 {
+                verdict(less.map(|x| x >= 5.0), "≥ 5× less")
+            } else {
+                "—".into()
+            },
+        ]);
+    }
+    let p99 = measured(&r, "revoke/postern")
+        .ok()
+        .and_then(|v| num(v, "from_start.p99_ms"));
+    let count = measured(&r, "revoke/postern")
+        .or_else(|_| measured(&r, "revoke/dovecot"))
+        .ok()
+        .and_then(|v| num(v, "count"))
+        .unwrap_or(1000.0);
+    rows.push([
+        format!(
+            "Revocation of {} live sessions: disconnect start to last BYE, p50 / p99 / max — Dovecot `doveadm kick`",
+            figure(count)
+        ),
+        cell(measured(&r, "revoke/postern"), &|v| revoke_cell(v, "from_start")),
+        cell(measured(&r, "revoke/dovecot"), &|v| revoke_cell(v, "from_start")),
+        "—".into(),
+        verdict(p99.map(|x| x <= 100.0), "p99 ≤ 100 ms"),
+    ]);
+    rows.push([
+        "… counted from when the disconnect returned".into(),
+        cell(measured(&r, "revoke/postern"), &|v| {
+            revoke_cell(v, "after_return")
+        }),
+        cell(measured(&r, "revoke/dovecot"), &|v| {
+            revoke_cell(v, "after_return")
+        }),
+        "—".into(),
+        "—".into(),
+    ]);
+    rows.push([
+        "SMTP submissions/s, 4 clients".into(),
+        cell(measured(&r, "submit/postern"), &rate_cell),
+        cell(measured(&r, "submit/dovecot"), &rate_cell),
+        "—".into(),
+        "—".into(),
+    ]);
+    let web = measured(&r, "web/postern/devices");
+    rows.push([
+        "Device list page, 100 devices, wrk 4 connections".into(),
+        cell(web.clone(), &rate_cell),
+        "—".into(),
+        "—".into(),
+        verdict(
+            web.ok().and_then(|v| num(v, "rate")).map(|x| x >= 2000.0),
+            "≥ 2,000 req/s",
+        ),
+    ]);
+
+    let mut out =
+        String::from("| Measure | Postern | Dovecot | Ratio | Target |\n|---|---|---|---|---|\n");
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    let rounds = r
+        .rounds("login/dovecot/plain")
+        .max(r.rounds("login/postern/plain"));
+    if rounds > 1 {
+        out.push_str(&format!(
+            "\nSign-in rates: the median of {rounds} alternating rounds.\n"
+        ));
+    }
+    for note in r.notes() {
+        out.push_str(&format!("\n{note}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(label: &str, rate: f64) -> String {
+        format!(r#"{{"label":"{label}","rate":{rate},"p50_ms":1.5,"p99_ms":3.25,"errors":0}}"#)
+    }
+
+    #[test]
+    fn figures_are_grouped() {
+        assert_eq!(figure(1234567.4), "1,234,567");
+        assert_eq!(figure(100.0), "100");
+        assert_eq!(figure(9.87), "9.9");
+        assert_eq!(figure(-2500.0), "-2,500");
+    }
+
+    #[test]
+    fn median_round_is_chosen() {
+        let text = [
+            line("a", 10.0),
+            line("a", 30.0),
+            line("a", 20.0),
+            "not json".into(),
+        ]
+        .join("\n");
+        let r = Results::parse(&text);
+        assert_eq!(r.get("a").and_then(|v| num(v, "rate")), Some(20.0));
+        assert!(r.get("b").is_none());
+    }
+
+    #[test]
+    fn postern_missing_shows_na_and_pending_targets() {
+        let text = [
+            line("login/dovecot/plain", 1400.0),
+            r#"{"label":"login/postern/plain","unavailable":"IMAP does not answer"}"#.into(),
+        ]
+        .join("\n");
+        let table = render(&text);
+        let row = table.lines().find(|l| l.contains("PLAIN")).unwrap();
+        assert!(row.contains("n/a (IMAP does not answer)"), "{row}");
+        assert!(row.contains("1,400/s (p50 1.50 ms, p99 3.25 ms)"), "{row}");
+        assert!(row.contains("≥ 2×: pending"), "{row}");
+        assert!(table.contains("≤ 100 MiB RSS in all: pending"));
+        assert!(table.contains("| 1,000 idle connections"));
+    }
+
+    #[test]
+    fn other_idle_counts_and_notes_are_shown() {
+        let text = [
+            r#"{"label":"idle/dovecot/200","count":200,"held":200,"memory_idle":{"rss_kib":2048,"pss_kib":1024},"per_connection_rss_kib":9.0,"per_connection_pss_kib":5.0}"#,
+            r#"{"label":"note","text":"Revocation went through the API."}"#,
+        ]
+        .join("\n");
+        let table = render(&text);
+        assert!(table.contains("| 200 idle connections (IDLE): server RSS / PSS in all — Dovecot `multiplex` | n/a (not run) | 2.0 MiB / 1.0 MiB (200 of 200 held) |"), "{table}");
+        assert!(!table.contains("10,000 idle"));
+        assert!(
+            table.ends_with("\nRevocation went through the API.\n"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn ratios_and_verdicts_follow_the_figures() {
+        let idle = |label: &str, count: u32, rss: u32, per: f64| {
+            format!(
+                r#"{{"label":"{label}","count":{count},"held":{count},"memory_idle":{{"rss_kib":{rss},"pss_kib":{rss}}},"per_connection_rss_kib":{per},"per_connection_pss_kib":{per},"errors":0}}"#
+            )
+        };
+        let text = [
+            line("login/postern/plain", 3000.0),
+            line("login/dovecot/plain", 1500.0),
+            line("login/dovecot/argon2id", 10.0),
+            line("login/postern/tls", 900.0),
+            line("login/dovecot/tls", 450.0),
+            idle("idle/postern/1000", 1000, 20480, 20.0),
+            idle("idle/dovecot/1000", 1000, 123904, 110.0),
+            idle("idle/postern/10000", 10000, 204800, 19.0),
+            r#"{"label":"revoke/postern","count":1000,"trials_run":20,"trials_complete":20,"from_start":{"p50_ms":20.0,"p99_ms":150.0,"max_ms":150.0},"errors":0}"#.into(),
+        ]
+        .join("\n");
+        let table = render(&text);
+        let find = |needle: &str| {
+            table
+                .lines()
+                .find(|l| l.contains(needle))
+                .unwrap()
+                .to_owned()
+        };
+        assert!(find("PLAIN").contains("| 2.0× | ≥ 2×: met |"), "{table}");
+        assert!(
+            find("ARGON2ID").contains("| 300× | ≥ 100×: met |"),
+            "{table}"
+        );
+        assert!(find("SHA512").contains("n/a (not run)"));
+        assert!(find("implicit TLS").contains("| 2.0× | — |"), "{table}");
+        assert!(
+            find("1,000 idle: growth").contains("5.5× less (PSS) | ≥ 5× less: met"),
+            "{table}"
+        );
+        assert!(
+            find("10,000 idle connections").contains("200.0 MiB / 200.0 MiB"),
+            "{table}"
+        );
+        assert!(
+            find("10,000 idle connections").contains("NOT met"),
+            "{table}"
+        );
+        assert!(
+            find("Revocation").contains("20.0 / 150.0 / 150.0 ms (20 of 20 trials)"),
+            "{table}"
+        );
+        assert!(find("Revocation").contains("p99 ≤ 100 ms: NOT met"));
+        assert!(find("Device list").contains("pending"));
+        assert!(!table.contains("200 idle"));
+    }
+}
