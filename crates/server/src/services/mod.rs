@@ -8,11 +8,14 @@ use tokio::task::JoinSet;
 
 use crate::serve::ServiceContext;
 
+mod imap;
+
 /// Starts every configured listener; returns their bound addresses by configuration key.
 pub async fn start_all(
-    _ctx: &ServiceContext,
-    _tasks: &mut JoinSet<()>,
+    ctx: &ServiceContext,
+    tasks: &mut JoinSet<()>,
 ) -> Result<BTreeMap<&'static str, SocketAddr>> {
-    let addrs = BTreeMap::new();
+    let mut addrs = BTreeMap::new();
+    imap::start(ctx, tasks, &mut addrs).await?;
     Ok(addrs)
 }

@@ -18,6 +18,8 @@ mod accounts;
 mod devices;
 mod links;
 mod mail;
+mod mail_changes;
+mod mailboxes;
 mod rows;
 mod sessions;
 
@@ -47,11 +49,18 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![migration(
-        1,
-        "core",
-        include_str!("../../migrations/sqlite/0001_core.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "core",
+            include_str!("../../migrations/sqlite/0001_core.sql"),
+        ),
+        migration(
+            2,
+            "imap",
+            include_str!("../../migrations/sqlite/0002_imap.sql"),
+        ),
+    ])
 }
 
 impl SqliteStore {
