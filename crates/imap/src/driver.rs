@@ -150,9 +150,8 @@ impl Conn {
 
     fn feed(&mut self, server: &mut Server, session: &mut Session, input: &[u8]) {
         let mut filtered = Vec::with_capacity(input.len());
-        if self.guard.filter(input, &mut filtered) {
-            session.note_line_too_long();
-        }
+        let seen = self.guard.filter(input, &mut filtered);
+        session.note(seen);
         self.fed += input.len();
         server.enqueue_input(&filtered);
     }

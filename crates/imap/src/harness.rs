@@ -40,9 +40,8 @@ impl Harness {
             return false;
         }
         let mut filtered = Vec::with_capacity(input.len());
-        if self.guard.filter(input, &mut filtered) {
-            self.session.note_line_too_long();
-        }
+        let seen = self.guard.filter(input, &mut filtered);
+        self.session.note(seen);
         self.server.enqueue_input(&filtered);
         self.run().await
     }

@@ -17,6 +17,15 @@ pub(crate) struct LineGuard {
     tail: [u8; 24],
 }
 
+/// What the guard saw in a piece of input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// A line was cut.
+    pub line_cut: bool,
+    /// A non-synchronising literal over the limit was announced (it is read and dropped).
+    pub literal_too_large: bool,
+}
+
 impl LineGuard {
     pub fn new(max_line: u32, max_literal: u32) -> Self {
         LineGuard {
@@ -34,9 +43,9 @@ impl LineGuard {
         self.line == 0 && self.literal == 0 && !self.dropping
     }
 
-    /// Copies `input` to `out` as imap-next may see it; true if a line was cut.
-    pub fn filter(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> bool {
-        let mut cut = false;
+    /// Copies `input` to `out` as imap-next may see it.
+    pub fn filter(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Seen {
+        let mut seen = Seen::default();
         while !input.is_empty() {
             if self.literal > 0 {
                 let n = usize::try_from(self.literal)
@@ -65,19 +74,28 @@ impl LineGuard {
             self.tail.copy_within(1.., 0);
             self.tail[self.tail.len() - 1] = b;
             if b == b'\n' {
-                self.literal = self.announced().unwrap_or(0);
+                if let Some((n, non_sync)) = self.announced() {
+                    if n <= self.max_literal {
+                        self.literal = n;
+                    } else if non_sync {
+                        // Its bytes come anyway; imap-next reads and drops them.
+                        self.literal = n;
+                        seen.literal_too_large = true;
+                    }
+                }
                 self.line = 0;
             } else if self.line > self.max_line {
                 out.extend_from_slice(b"\0\r\n");
                 self.dropping = true;
-                cut = true;
+                seen.line_cut = true;
             }
         }
-        cut
+        seen
     }
 
-    /// The size of a literal announced at the end of the line just ended (`{n}` or `{n+}`).
-    fn announced(&self) -> Option<u64> {
+    /// The literal announced at the end of the line just ended (`{n}` or `{n+}`): its size
+    /// and whether it is non-synchronising.
+    fn announced(&self) -> Option<(u64, bool)> {
         let line = &self.tail[self.tail.len() - self.line.min(self.tail.len())..];
         let line = line.strip_suffix(b"\n")?;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -93,7 +111,7 @@ impl LineGuard {
         }
         let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
         // A synchronising literal over the limit is refused, so its bytes never come.
-        (non_sync || n <= self.max_literal).then_some(n)
+        Some((n, non_sync))
     }
 }
 
@@ -103,8 +121,8 @@ mod tests {
 
     fn run(guard: &mut LineGuard, input: &[u8]) -> (Vec<u8>, bool) {
         let mut out = Vec::new();
-        let cut = guard.filter(input, &mut out);
-        (out, cut)
+        let seen = guard.filter(input, &mut out);
+        (out, seen.line_cut)
     }
 
     #[test]
@@ -135,7 +153,11 @@ mod tests {
         let mut g = LineGuard::new(64, 10);
         run(&mut g, b"a APPEND x {11}\r\n");
         assert!(g.at_boundary());
-        run(&mut g, b"a APPEND x {11+}\r\n");
+        let mut out = Vec::new();
+        assert!(
+            g.filter(b"a APPEND x {11+}\r\n", &mut out)
+                .literal_too_large
+        );
         assert!(!g.at_boundary());
     }
 }

@@ -59,6 +59,7 @@ pub struct Session {
     /// A FETCH sent in batches: the last response of the batch in flight, and the rest.
     pub(crate) job: Option<(ResponseHandle, Box<FetchJob>)>,
     line_too_long: bool,
+    literal_too_large: bool,
 }
 
 impl Session {
@@ -78,6 +79,7 @@ impl Session {
             closing: None,
             job: None,
             line_too_long: false,
+            literal_too_large: false,
         }
     }
 
@@ -180,9 +182,10 @@ impl Session {
         self.closing = Some(handle);
     }
 
-    /// The driver cut an over-long line: the next protocol error is about that.
-    pub fn note_line_too_long(&mut self) {
-        self.line_too_long = true;
+    /// What the input filter saw: the next protocol error is about that.
+    pub(crate) fn note(&mut self, seen: crate::line_guard::Seen) {
+        self.line_too_long |= seen.line_cut;
+        self.literal_too_large |= seen.literal_too_large;
     }
 
     /// Handles one event of the protocol state machine.
@@ -245,29 +248,33 @@ impl Session {
             return;
         }
         let too_long = std::mem::take(&mut self.line_too_long);
-        match error {
+        let too_large = std::mem::take(&mut self.literal_too_large);
+        let (discarded, command_too_long) = match error {
             // imap-next has already answered `tag BAD Literal too large`.
-            ServerError::LiteralTooLong { .. } => {}
-            ServerError::CommandTooLong { discarded_bytes } => {
-                let tag = tag_of(discarded_bytes.declassify());
-                server.enqueue_status(responses::bad(tag, "Command too long"));
-            }
+            ServerError::LiteralTooLong { .. } => return,
+            ServerError::CommandTooLong { discarded_bytes } => (discarded_bytes, true),
             ServerError::MalformedMessage { discarded_bytes }
-            | ServerError::ExpectedCrlfGotLf { discarded_bytes } => {
-                let tag = tag_of(discarded_bytes.declassify());
-                let text = if too_long {
-                    format!(
-                        "Line too long (the limit is {} bytes)",
-                        self.config.max_line
-                    )
-                } else if self.idle_tag.is_some() {
-                    "Expected DONE".to_owned()
-                } else {
-                    "Syntax error in the command".to_owned()
-                };
-                server.enqueue_status(responses::bad(tag, text));
-            }
-        }
+            | ServerError::ExpectedCrlfGotLf { discarded_bytes } => (discarded_bytes, false),
+        };
+        let text = if too_large {
+            format!(
+                "Literal too large (the limit is {} bytes)",
+                self.config.max_literal
+            )
+        } else if too_long {
+            format!(
+                "Line too long (the limit is {} bytes)",
+                self.config.max_line
+            )
+        } else if command_too_long {
+            "Command too long".to_owned()
+        } else if self.idle_tag.is_some() {
+            "Expected DONE".to_owned()
+        } else {
+            "Syntax error in the command".to_owned()
+        };
+        let tag = tag_of(discarded.declassify());
+        server.enqueue_status(responses::bad(tag, text));
     }
 
     /// Autologout: the session was silent too long.
