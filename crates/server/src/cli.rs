@@ -164,7 +164,8 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
                 .await
                 .map_err(|e| no_address(e, &email))?;
             let (count, name) = crate::import::import(&core, &address, &file, &mailbox).await?;
-            eprintln!("Imported {count} messages into {name} of {email}.");
+            let noun = if count == 1 { "message" } else { "messages" };
+            eprintln!("Imported {count} {noun} into {name} of {email}.");
             Ok(())
         }
         Command::Device(DeviceCommand::Disconnect { email, device_id }) => {
