@@ -21,3 +21,6 @@ mod session;
 pub use config::ImapConfig;
 pub use driver::serve_connection;
 pub use session::{Action, Session, SessionInfo};
+
+#[cfg(test)]
+mod tests;

@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn short_lines_and_literals_pass() {
-        let mut g = LineGuard::new(16, 100);
+        let mut g = LineGuard::new(32, 100);
         let input = b"a1 NOOP\r\na2 APPEND x {20}\r\n01234567890123456789 more\r\n";
         assert_eq!(run(&mut g, input), (input.to_vec(), false));
         assert!(g.at_boundary());

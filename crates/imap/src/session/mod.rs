@@ -194,7 +194,11 @@ impl Session {
             Event::GreetingSent { .. } => Action::Continue,
             Event::ResponseSent { handle, .. } => self.on_sent(server, handle).await,
             _ if self.closing.is_some() => Action::Continue,
-            Event::CommandReceived { command } => command::run(self, server, command).await,
+            Event::CommandReceived { command } => {
+                let action = command::run(self, server, command).await;
+                self.after_auth(server);
+                action
+            }
             Event::CommandAuthenticateReceived {
                 command_authenticate,
             } => {

@@ -19,6 +19,8 @@ mod devices;
 mod links;
 mod mail;
 mod mail_changes;
+#[cfg(test)]
+mod mail_tests;
 mod mailboxes;
 mod rows;
 mod sessions;
