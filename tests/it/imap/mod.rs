@@ -1,6 +1,9 @@
 //! The IMAP server, from the outside: exact bytes, real clients (Python's imaplib, curl,
 //! mbsync), revocation, limits and RFC 3501 behaviour.
 
+// Helpers of tests: a broken set-up should fail the test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod client;
 mod conformance;
 mod curl;
