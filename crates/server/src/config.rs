@@ -204,8 +204,13 @@ impl Config {
             }
             at.insert(last.to_owned(), toml::Value::String(value));
         }
+        // Keys missing from a section that is there keep their defaults too (an `[imap]`
+        // section with only `listen` keeps `listen_tls`).
+        let mut full = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Parse(format!("defaults: {e}")))?;
+        merge(&mut full, table);
         let config: Config =
-            toml::Value::Table(table)
+            toml::Value::Table(full)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
                     ConfigError::Parse(format!("configuration: {}", e.message()))
@@ -280,6 +285,18 @@ impl Config {
             ("pop3.listen_tls", &self.pop3.listen_tls),
             ("lmtp.listen", &self.lmtp.listen),
         ]
+    }
+}
+
+/// Lays `over` on `base`, section by section.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(value)) => merge(inner, value),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 
