@@ -54,7 +54,8 @@ pub async fn serve_connection(
     }
     // Whatever the client sent after STARTTLS was read as plaintext and is dropped with the
     // old state machine; nothing learnt before TLS is kept.
-    let Ok(Ok(stream)) = timeout(HANDSHAKE_TIMEOUT, conn.stream.start_tls(&tls)).await else {
+    let handshake = Box::pin(conn.stream.start_tls(&tls));
+    let Ok(Ok(stream)) = timeout(HANDSHAKE_TIMEOUT, handshake).await else {
         return;
     };
     info.tls = true;
@@ -164,9 +165,8 @@ impl Conn {
             }
             self.out.drain(..n);
         }
-        if self.out.capacity() > READ_CHUNK * 8 {
-            self.out = Vec::new();
-        }
+        // Give the buffer back: most sessions sit idle between short bursts.
+        self.out = Vec::new();
         self.stream.flush().await
     }
 
@@ -234,18 +234,22 @@ async fn run(
                 session.revoked(&mut server);
                 continue;
             }
-            () = sleep_until(give_up.unwrap_or(far)), if closing => return End::Closed,
             () = changed(&mut news), if !closing => {
-                session.idle_wake(&mut server).await;
+                Box::pin(session.idle_wake(&mut server)).await;
                 continue;
             }
-            () = sleep_until(next_poll), if !closing => {
-                session.idle_wake(&mut server).await;
-                next_poll = Instant::now() + config.idle_poll;
-                continue;
-            }
-            () = sleep_until(deadline), if !closing => {
-                session.timed_out(&mut server);
+            // One timer for all deadlines keeps an idle session small.
+            () = sleep_until(give_up.unwrap_or(deadline.min(next_poll))) => {
+                let now = Instant::now();
+                if closing {
+                    return End::Closed;
+                }
+                if now >= deadline {
+                    session.timed_out(&mut server);
+                } else if now >= next_poll {
+                    Box::pin(session.idle_wake(&mut server)).await;
+                    next_poll = now + config.idle_poll;
+                }
                 continue;
             }
             step = conn.next(&mut server, session) => step,
@@ -263,7 +267,9 @@ async fn run(
                     };
                     deadline = Instant::now() + limit;
                 }
-                match session.on_event(&mut server, event).await {
+                // Boxed: the command futures are large and only live while a command runs,
+                // so an idle session does not carry their space.
+                match Box::pin(session.on_event(&mut server, event)).await {
                     Action::Continue => {}
                     Action::Close => {
                         let wait =

@@ -254,3 +254,78 @@ async fn autologout_before_and_after_sign_in() {
         "signed in, the longer limit applies"
     );
 }
+
+/// Every connection's task holds this future for its whole life, so it must stay small
+/// (10,000 idle sessions are to fit in 100 MiB); command work is boxed only while it runs.
+#[tokio::test]
+async fn the_connection_future_stays_small() {
+    let w = world().await;
+    let (cert, key) = postern_net::tls::self_signed(&["localhost".into()]).unwrap();
+    let tls = postern_net::tls::acceptor(cert.as_bytes(), key.as_bytes()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (tcp, peer) = listener.accept().await.unwrap();
+    let connection = postern_net::Connection {
+        peer: postern_net::Peer {
+            remote: peer,
+            local: addr,
+        },
+        stream: postern_net::Stream::Plain(tcp),
+        shutdown: tokio_util::sync::CancellationToken::new(),
+    };
+    let config = Arc::new(ImapConfig::default());
+    let future = crate::serve_connection(Arc::clone(&w.core), config, tls, connection);
+    let size = std::mem::size_of_val(&future);
+    assert!(size <= 4096, "the connection future takes {size} bytes");
+}
+
+#[tokio::test]
+async fn idle_hears_of_changes_made_by_another_process() {
+    let w = world().await;
+    let config = ImapConfig {
+        idle_poll: Duration::from_millis(200),
+        ..ImapConfig::default()
+    };
+    let addr = drive(&w, config).await;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        format!(
+            "a LOGIN me@example.org {}\r\nb SELECT INBOX\r\nc IDLE\r\n",
+            w.password
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("+ idling\r\n") {
+        let n = tcp.read(&mut chunk).await.unwrap();
+        assert!(n > 0);
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    // Written straight to the store: no in-process news, as from another server process.
+    let inbox = w
+        .core
+        .store()
+        .mailbox(w.address.id, "INBOX")
+        .await
+        .unwrap()
+        .unwrap();
+    w.core
+        .store()
+        .append(
+            inbox.id,
+            &Default::default(),
+            time::OffsetDateTime::now_utc(),
+            b"Subject: x\r\n\r\ny\r\n",
+        )
+        .await
+        .unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut chunk))
+        .await
+        .expect("woken by the poll")
+        .unwrap();
+    assert_eq!(&chunk[..n], b"* 1 EXISTS\r\n");
+}
