@@ -13,6 +13,8 @@ pub(crate) struct LineGuard {
     literal: u64,
     /// Dropping the rest of an over-long line.
     dropping: bool,
+    /// Inside a command that goes on after a literal.
+    mid_command: bool,
     /// The last bytes of the current line, to spot a literal announcement.
     tail: [u8; 24],
 }
@@ -34,13 +36,14 @@ impl LineGuard {
             line: 0,
             literal: 0,
             dropping: false,
+            mid_command: false,
             tail: [0; 24],
         }
     }
 
     /// Whether the input so far ended at the end of a command line (nothing half-read).
     pub fn at_boundary(&self) -> bool {
-        self.line == 0 && self.literal == 0 && !self.dropping
+        self.line == 0 && self.literal == 0 && !self.dropping && !self.mid_command
     }
 
     /// Copies `input` to `out` as imap-next may see it.
@@ -74,12 +77,15 @@ impl LineGuard {
             self.tail.copy_within(1.., 0);
             self.tail[self.tail.len() - 1] = b;
             if b == b'\n' {
+                self.mid_command = false;
                 if let Some((n, non_sync)) = self.announced() {
                     if n <= self.max_literal {
                         self.literal = n;
+                        self.mid_command = true;
                     } else if non_sync {
                         // Its bytes come anyway; imap-next reads and drops them.
                         self.literal = n;
+                        self.mid_command = true;
                         seen.literal_too_large = true;
                     }
                 }
@@ -130,6 +136,11 @@ mod tests {
         let mut g = LineGuard::new(32, 100);
         let input = b"a1 NOOP\r\na2 APPEND x {20}\r\n01234567890123456789 more\r\n";
         assert_eq!(run(&mut g, input), (input.to_vec(), false));
+        assert!(g.at_boundary());
+        // Right after a literal the command is not over yet.
+        run(&mut g, b"a3 LOGIN {3}\r\nbob");
+        assert!(!g.at_boundary());
+        run(&mut g, b" pw\r\n");
         assert!(g.at_boundary());
     }
 

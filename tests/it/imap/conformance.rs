@@ -214,3 +214,36 @@ async fn append_options_and_copy() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn large_messages_go_in_and_out_whole() {
+    let env = Env::start().await;
+    let mut c = env.inbox().await;
+    let line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?\r\n";
+    let body = line.repeat(40_000);
+    let big = format!("Subject: big\r\n\r\n{body}");
+    let out = c.append("INBOX", "", &big).await;
+    assert!(out.contains(" OK [APPENDUID "), "{out}");
+    // The session goes on after the large literal (its buffers are renewed when quiet).
+    c.ok("NOOP").await;
+    let small = c
+        .append("INBOX", "\\Seen", &message("small", "after the big one"))
+        .await;
+    assert!(small.contains(" OK [APPENDUID "), "{small}");
+    let fetched = c.ok("FETCH 1 (RFC822.SIZE BODY.PEEK[])").await;
+    let head = format!(
+        "* 1 FETCH (RFC822.SIZE {} BODY[] {{{}}}\r\n",
+        big.len(),
+        big.len()
+    );
+    assert!(fetched.starts_with(&head), "{}", &fetched[..200]);
+    assert!(
+        fetched[head.len()..].starts_with(&big),
+        "the message came back whole"
+    );
+    let partial = c.ok("FETCH 1 BODY.PEEK[TEXT]<2639998.10>").await;
+    assert!(
+        partial.starts_with("* 1 FETCH (BODY[TEXT]<2639998> {2}\r\n\r\n)"),
+        "{partial}"
+    );
+}
