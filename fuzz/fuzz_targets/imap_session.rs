@@ -27,7 +27,8 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
-const MULTIPART: &[u8] = b"From: A <a@example.org>\r\nTo: b@example.org\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\
+const MULTIPART: &[u8] =
+    b"From: A <a@example.org>\r\nTo: b@example.org\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\
 Date: Tue, 2 Jan 2024 09:30:00 +0100\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
 --b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n\
 Subject: inner\r\n\r\nbody\r\n--b--\r\n";
@@ -55,9 +56,12 @@ fn setup() -> Setup {
         );
         let login = Login::parse("owner@example.org").expect("login");
         let email = Email::parse("fuzz@example.org").expect("email");
-        core.create_account(&login, AccountPassword::parse_new("fuzzing-password").expect("pw"))
-            .await
-            .expect("account");
+        core.create_account(
+            &login,
+            AccountPassword::parse_new("fuzzing-password").expect("pw"),
+        )
+        .await
+        .expect("account");
         let address = core.create_address(&email, &login).await.expect("address");
         let issued = core
             .create_device(
@@ -101,7 +105,11 @@ fuzz_target!(|data: &[u8]| {
             loopback: mode & 1 != 0,
             tls: mode & 2 != 0,
         };
-        let mut h = Harness::new(Session::new(Arc::clone(&s.core), Arc::clone(&s.config), info));
+        let mut h = Harness::new(Session::new(
+            Arc::clone(&s.core),
+            Arc::clone(&s.config),
+            info,
+        ));
         if mode & 4 != 0 && info.loopback {
             h.feed(&s.login).await;
             if mode & 8 != 0 {
