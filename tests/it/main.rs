@@ -6,6 +6,7 @@
 mod cli;
 mod conformance;
 mod devices;
+mod imap;
 mod pop3;
 mod serve;
 mod smtp;

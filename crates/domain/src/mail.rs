@@ -73,6 +73,8 @@ pub struct Mailbox {
     /// Raised by every change in the mailbox.
     pub modseq: i64,
     pub subscribed: bool,
+    /// False for a name kept only because it has children (IMAP `\Noselect`).
+    pub selectable: bool,
 }
 
 /// System flags as bits, keywords as words.
@@ -127,6 +129,51 @@ pub struct Appended {
     pub modseq: i64,
 }
 
+/// How a flag update combines with the flags a message has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagOp {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// What changed in a mailbox after a modseq: the way a session learns of changes made by
+/// others, in this process or another one sharing the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailboxDelta {
+    /// The mailbox's modseq now: ask again from here.
+    pub modseq: i64,
+    pub uidnext: u32,
+    /// Messages added or whose flags changed, in UID order.
+    pub changed: Vec<MessageMeta>,
+    /// UIDs removed, ascending.
+    pub expunged: Vec<u32>,
+}
+
+/// Where copied or moved messages landed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// The destination's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// `(source UID, destination UID)` pairs in source UID order.
+    pub uids: Vec<(u32, u32)>,
+    /// The destination's new modseq (0 when nothing was copied).
+    pub modseq: i64,
+    /// The source's new modseq after a move (0 otherwise).
+    pub source_modseq: i64,
+}
+
+/// Counters of a mailbox, for IMAP STATUS and the webmail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailboxCounts {
+    pub messages: u32,
+    pub unseen: u32,
+    pub deleted: u32,
+    /// The lowest UID without `\Seen`.
+    pub first_unseen_uid: Option<u32>,
+    pub size: u64,
+}
+
 /// Mail storage.
 #[async_trait]
 pub trait MailRepo: Send + Sync {
@@ -146,6 +193,60 @@ pub trait MailRepo: Send + Sync {
     async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>>;
     /// Removes messages; returns the UIDs that were there.
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>>;
+
+    /// A mailbox by its id.
+    async fn mailbox_by_id(&self, id: MailboxId) -> Result<Option<Mailbox>>;
+    /// Creates a mailbox and any missing parents (`a/b/c` makes `a` and `a/b`). A name kept
+    /// only for its children becomes selectable again. `Conflict` if it exists.
+    async fn create_mailbox(
+        &self,
+        address: AddressId,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<Mailbox>;
+    /// Deletes a mailbox and its messages; one with children keeps its name, unselectable.
+    /// `NotFound` if there is no such mailbox; `Invalid` for INBOX.
+    async fn delete_mailbox(&self, address: AddressId, name: &str) -> Result<()>;
+    /// Renames a mailbox with its children. Renaming INBOX moves its messages to a new
+    /// mailbox and leaves INBOX empty. `NotFound` or `Conflict` as fits.
+    async fn rename_mailbox(
+        &self,
+        address: AddressId,
+        from: &str,
+        to: &str,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Subscribes or unsubscribes a mailbox. `NotFound` if it does not exist.
+    async fn set_subscribed(&self, address: AddressId, name: &str, subscribed: bool) -> Result<()>;
+    /// The UIDs of the mailbox, ascending.
+    async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>>;
+    /// The messages with UIDs in `first..=last`, in UID order.
+    async fn messages_between(
+        &self,
+        mailbox: MailboxId,
+        first: u32,
+        last: u32,
+    ) -> Result<Vec<MessageMeta>>;
+    /// Changes the flags of messages; returns those whose flags changed, with their new
+    /// flags and modseq.
+    async fn store_flags(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &Flags,
+    ) -> Result<Vec<MessageMeta>>;
+    /// Copies messages (sharing their content) into another mailbox.
+    async fn copy_messages(&self, from: MailboxId, uids: &[u32], to: MailboxId) -> Result<Copied>;
+    /// Moves messages into another mailbox in one transaction.
+    async fn move_messages(&self, from: MailboxId, uids: &[u32], to: MailboxId) -> Result<Copied>;
+    /// Removes the messages flagged `\Deleted` (only among `uids` when given); returns
+    /// their UIDs.
+    async fn expunge_deleted(&self, mailbox: MailboxId, uids: Option<&[u32]>) -> Result<Vec<u32>>;
+    /// What changed after `modseq`; `None` if the mailbox is gone.
+    async fn changes_since(&self, mailbox: MailboxId, modseq: i64) -> Result<Option<MailboxDelta>>;
+    /// Counters of the mailbox.
+    async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts>;
 }
 
 /// In-process news of mailbox changes, so that an IDLE wakes when mail arrives.

@@ -42,9 +42,24 @@ pub enum Command {
     /// Manage the devices (passwords) of an address.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Manage the mail of an address.
+    #[command(subcommand)]
+    Message(MessageCommand),
     /// Move the whole store to another database.
     #[command(subcommand)]
     Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MessageCommand {
+    /// Import messages from an .eml file or an mbox into a mailbox (made if missing).
+    Import {
+        email: String,
+        file: PathBuf,
+        /// The mailbox to fill (default: INBOX).
+        #[arg(long, value_name = "NAME", default_value = "INBOX")]
+        mailbox: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +169,21 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
             } else {
                 print_table(&devices);
             }
+            Ok(())
+        }
+        Command::Message(MessageCommand::Import {
+            email,
+            file,
+            mailbox,
+        }) => {
+            let email = Email::parse(&email)?;
+            let address = core
+                .owned_address(&Actor::CommandLine, &email)
+                .await
+                .map_err(|e| no_address(e, &email))?;
+            let (count, name) = crate::import::import(&core, &address, &file, &mailbox).await?;
+            let noun = if count == 1 { "message" } else { "messages" };
+            eprintln!("Imported {count} {noun} into {name} of {email}.");
             Ok(())
         }
         Command::Device(DeviceCommand::Disconnect { email, device_id }) => {

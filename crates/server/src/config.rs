@@ -241,8 +241,13 @@ impl Config {
             }
             at.insert(last.to_owned(), toml::Value::String(value));
         }
+        // Keys missing from a section that is there keep their defaults too (an `[imap]`
+        // section with only `listen` keeps `listen_tls`).
+        let mut full = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Parse(format!("defaults: {e}")))?;
+        merge(&mut full, table);
         let config: Config =
-            toml::Value::Table(table)
+            toml::Value::Table(full)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
                     ConfigError::Parse(format!("configuration: {}", e.message()))

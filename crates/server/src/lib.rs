@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+mod import;
 pub mod serve;
 mod services;
 pub mod setup;

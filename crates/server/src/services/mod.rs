@@ -11,12 +11,15 @@ use tokio::task::JoinSet;
 
 use crate::serve::ServiceContext;
 
+mod imap;
+
 /// Starts every configured listener; returns their bound addresses by configuration key.
 pub async fn start_all(
     ctx: &ServiceContext,
     tasks: &mut JoinSet<()>,
 ) -> Result<BTreeMap<&'static str, SocketAddr>> {
     let mut addrs = BTreeMap::new();
+    imap::start(ctx, tasks, &mut addrs).await?;
     smtp::start(ctx, tasks, &mut addrs).await?;
     pop3::start(ctx, tasks, &mut addrs).await?;
     Ok(addrs)

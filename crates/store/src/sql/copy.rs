@@ -21,6 +21,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("mailboxes", "id"),
     ("message_contents", "id"),
     ("messages", "mailbox_id, uid"),
+    ("expunged", "mailbox_id, uid"),
     ("queue_messages", "id"),
     ("queue_recipients", "id"),
 ];

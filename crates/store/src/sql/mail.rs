@@ -3,20 +3,21 @@
 use async_trait::async_trait;
 use postern_domain::clock::{from_millis, to_millis};
 use postern_domain::mail::{
-    Appended, Flags, MailRepo, Mailbox, MailboxId, MessageMeta, SpecialUse,
+    Appended, Copied, FlagOp, Flags, MailRepo, Mailbox, MailboxCounts, MailboxDelta, MailboxId,
+    MessageMeta, SpecialUse,
 };
 use postern_domain::{AddressId, DomainError, Result};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::SqlStore;
+use super::{SqlStore, mail_changes, mailboxes};
 use crate::error::db;
 
-const MAILBOX_COLUMNS: &str =
-    "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed";
+pub(super) const MAILBOX_COLUMNS: &str =
+    "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable";
 
-fn mailbox(row: &AnyRow) -> Result<Mailbox> {
+pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
     let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
@@ -29,10 +30,11 @@ fn mailbox(row: &AnyRow) -> Result<Mailbox> {
         uidnext: u32::try_from(uidnext).unwrap_or(u32::MAX),
         modseq: row.try_get("modseq").map_err(db)?,
         subscribed: row.try_get::<i64, _>("subscribed").map_err(db)? != 0,
+        selectable: row.try_get::<i64, _>("selectable").map_err(db)? != 0,
     })
 }
 
-fn message(row: &AnyRow) -> Result<MessageMeta> {
+pub(super) fn message(row: &AnyRow) -> Result<MessageMeta> {
     let uid: i64 = row.try_get("uid").map_err(db)?;
     let keywords: String = row.try_get("keywords").map_err(db)?;
     Ok(MessageMeta {
@@ -86,7 +88,7 @@ impl MailRepo for SqlStore {
     ) -> Result<Appended> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = $1 \
+            "UPDATE mailboxes SET uidnext = uidnext + 1, modseq = modseq + 1 WHERE id = $1 AND selectable = 1 \
              RETURNING uidnext - 1 AS uid, modseq, uidvalidity",
         )
         .bind(mailbox.0)
@@ -159,39 +161,123 @@ impl MailRepo for SqlStore {
 
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
         let mut tx = self.begin_write().await?;
-        let mut gone = Vec::new();
-        for uid in uids {
-            let row = sqlx::query(
-                "DELETE FROM messages WHERE mailbox_id = $1 AND uid = $2 RETURNING content_id",
-            )
-            .bind(mailbox.0)
-            .bind(i64::from(*uid))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            if let Some(row) = row {
-                let content_id: i64 = row.try_get("content_id").map_err(db)?;
-                sqlx::query("UPDATE message_contents SET refs = refs - 1 WHERE id = $1")
-                    .bind(content_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                sqlx::query("DELETE FROM message_contents WHERE id = $1 AND refs <= 0")
-                    .bind(content_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                gone.push(*uid);
-            }
-        }
-        if !gone.is_empty() {
-            sqlx::query("UPDATE mailboxes SET modseq = modseq + 1 WHERE id = $1")
-                .bind(mailbox.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        let gone = mail_changes::remove(&mut tx, mailbox, uids).await?;
         tx.commit().await.map_err(db)?;
         Ok(gone)
+    }
+
+    async fn mailbox_by_id(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        .map(|r| mailbox(&r))
+        .transpose()
+    }
+
+    async fn create_mailbox(
+        &self,
+        address: AddressId,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<Mailbox> {
+        mailboxes::create(self, address, name, at).await
+    }
+
+    async fn delete_mailbox(&self, address: AddressId, name: &str) -> Result<()> {
+        mailboxes::delete(self, address, name).await
+    }
+
+    async fn rename_mailbox(
+        &self,
+        address: AddressId,
+        from: &str,
+        to: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        mailboxes::rename(self, address, from, to, at).await
+    }
+
+    async fn set_subscribed(&self, address: AddressId, name: &str, subscribed: bool) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE mailboxes SET subscribed = $1 WHERE address_id = $2 AND name = $3")
+                .bind(i64::from(subscribed))
+                .bind(address.0)
+                .bind(name)
+                .execute(&self.writer)
+                .await
+                .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(DomainError::NotFound("mailbox"));
+        }
+        Ok(())
+    }
+
+    async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>> {
+        sqlx::query("SELECT uid FROM messages WHERE mailbox_id = $1 ORDER BY uid")
+            .bind(mailbox.0)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let uid: i64 = r.try_get(0).map_err(db)?;
+                u32::try_from(uid).map_err(|_| crate::error::corrupt("UID"))
+            })
+            .collect()
+    }
+
+    async fn messages_between(
+        &self,
+        mailbox: MailboxId,
+        first: u32,
+        last: u32,
+    ) -> Result<Vec<MessageMeta>> {
+        sqlx::query(
+            "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
+             WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3 ORDER BY uid",
+        )
+        .bind(mailbox.0)
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
+    async fn store_flags(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &Flags,
+    ) -> Result<Vec<MessageMeta>> {
+        mail_changes::store_flags(self, mailbox, uids, op, flags).await
+    }
+
+    async fn copy_messages(&self, from: MailboxId, uids: &[u32], to: MailboxId) -> Result<Copied> {
+        mail_changes::copy(self, from, uids, to, false).await
+    }
+
+    async fn move_messages(&self, from: MailboxId, uids: &[u32], to: MailboxId) -> Result<Copied> {
+        mail_changes::copy(self, from, uids, to, true).await
+    }
+
+    async fn expunge_deleted(&self, mailbox: MailboxId, uids: Option<&[u32]>) -> Result<Vec<u32>> {
+        mail_changes::expunge_deleted(self, mailbox, uids).await
+    }
+
+    async fn changes_since(&self, mailbox: MailboxId, modseq: i64) -> Result<Option<MailboxDelta>> {
+        mail_changes::changes_since(self, mailbox, modseq).await
+    }
+
+    async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts> {
+        mailboxes::counts(self, mailbox).await
     }
 }

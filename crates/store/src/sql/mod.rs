@@ -20,6 +20,8 @@ pub use copy::TABLES;
 mod devices;
 mod links;
 mod mail;
+mod mail_changes;
+mod mailboxes;
 mod notify;
 mod queue;
 mod rows;
@@ -68,41 +70,56 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let migration = |version, description: &'static str, sql: &'static str| {
-        Migration::new(
-            version,
-            description.into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(match backend {
-        Backend::Sqlite => vec![
-            migration(
+    let migrations = match backend {
+        Backend::Sqlite => [
+            (
                 1,
                 "core",
                 include_str!("../../migrations/sqlite/0001_core.sql"),
             ),
-            migration(
+            (
+                2,
+                "imap",
+                include_str!("../../migrations/sqlite/0002_imap.sql"),
+            ),
+            (
                 3,
                 "queue",
                 include_str!("../../migrations/sqlite/0003_queue.sql"),
             ),
         ],
-        Backend::Postgres => vec![
-            migration(
+        Backend::Postgres => [
+            (
                 1,
                 "core",
                 include_str!("../../migrations/postgres/0001_core.sql"),
             ),
-            migration(
+            (
+                2,
+                "imap",
+                include_str!("../../migrations/postgres/0002_imap.sql"),
+            ),
+            (
                 3,
                 "queue",
                 include_str!("../../migrations/postgres/0003_queue.sql"),
             ),
         ],
-    })
+    };
+    Migrator::with_migrations(
+        migrations
+            .into_iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// SQLite settings for every connection: WAL, foreign keys, every commit on disk before it is

@@ -1,5 +1,7 @@
 //! One conformance suite for the store traits, run on every backend.
 
+mod mail;
+
 use std::sync::Arc;
 
 use postern_domain::account_password::AccountPasswordHash;

@@ -1,0 +1,26 @@
+//! DELETE (RFC 3501 6.3.4): a mailbox with children keeps its name, unselectable.
+
+use imap_codec::imap_types::mailbox::Mailbox;
+
+use crate::error::{Done, Outcome, Refusal};
+use crate::names;
+use crate::session::Session;
+
+pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>) -> Outcome {
+    let name = names::from_wire(mailbox)?;
+    if name == "INBOX" {
+        return Err(Refusal::no("CANNOT", "INBOX cannot be deleted"));
+    }
+    let address = s.address()?;
+    let store = s.core.store();
+    let found = store
+        .mailbox(address, &name)
+        .await?
+        .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
+    store.delete_mailbox(address, &name).await?;
+    if s.selected.as_ref().is_some_and(|sel| sel.id == found.id) {
+        s.selected = None;
+    }
+    s.announce(found.id).await;
+    Ok(Done::ok("DELETE completed"))
+}

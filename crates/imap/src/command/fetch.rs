@@ -1,0 +1,312 @@
+//! FETCH and UID FETCH (RFC 3501 6.4.5). Answered in batches: the next batch is read from
+//! the store once the previous one has been handed to the connection, so a large FETCH
+//! never sits whole in memory.
+
+use std::collections::VecDeque;
+
+use imap_codec::imap_types::core::{IString, Literal, NString, Tag, Vec1};
+use imap_codec::imap_types::fetch::{
+    MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
+};
+use imap_codec::imap_types::response::Data;
+use imap_codec::imap_types::sequence::SequenceSet;
+use imap_next::server::{ResponseHandle, Server};
+use postern_domain::mail::{FlagOp, Flags, MessageMeta};
+
+use crate::error::{Done, Refusal};
+use crate::message::{self, Parsed};
+use crate::responses::{flag_list, imap_date, nz};
+use crate::session::Session;
+use crate::session::selected::{self, Expunges};
+use crate::session::sequence::{Numbers, resolve};
+
+/// Messages per batch at most.
+const BATCH_MESSAGES: usize = 64;
+/// Message bytes per batch, roughly.
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// A FETCH in progress.
+pub(crate) struct FetchJob {
+    tag: Tag<'static>,
+    uid: bool,
+    items: Vec<MessageDataItemName<'static>>,
+    todo: VecDeque<(u32, u32)>,
+    /// Messages whose `\Seen` this FETCH set: their FLAGS go with them.
+    seen: Vec<u32>,
+}
+
+impl FetchJob {
+    fn needs_content(&self) -> bool {
+        self.items.iter().any(|i| {
+            use MessageDataItemName as N;
+            matches!(
+                i,
+                N::Body
+                    | N::BodyExt { .. }
+                    | N::BodyStructure
+                    | N::Envelope
+                    | N::Rfc822
+                    | N::Rfc822Header
+                    | N::Rfc822Text
+            )
+        })
+    }
+
+    fn needs_parse(&self) -> bool {
+        self.items.iter().any(|i| {
+            use MessageDataItemName as N;
+            matches!(
+                i,
+                N::Body
+                    | N::BodyStructure
+                    | N::Envelope
+                    | N::Rfc822Header
+                    | N::Rfc822Text
+                    | N::BodyExt {
+                        section: Some(_),
+                        ..
+                    }
+            )
+        })
+    }
+}
+
+/// Reading the body (not with PEEK) sets `\Seen`.
+fn sets_seen(item: &MessageDataItemName<'_>) -> bool {
+    matches!(
+        item,
+        MessageDataItemName::BodyExt { peek: false, .. }
+            | MessageDataItemName::Rfc822
+            | MessageDataItemName::Rfc822Text
+    )
+}
+
+/// Starts a FETCH; it answers (and completes) through [`resume`].
+pub(crate) async fn start(
+    s: &mut Session,
+    server: &mut Server,
+    tag: Tag<'static>,
+    set: &SequenceSet,
+    names: MacroOrMessageDataItemNames<'static>,
+    uid: bool,
+) -> Result<(), Refusal> {
+    let numbers = if uid { Numbers::Uid } else { Numbers::Sequence };
+    let sel = s.selected()?;
+    let (id, read_only) = (sel.id, sel.read_only);
+    let picked = resolve(set, numbers, sel)?;
+    let mut items = match names {
+        MacroOrMessageDataItemNames::Macro(m) => m.expand().into_iter().map(static_name).collect(),
+        MacroOrMessageDataItemNames::MessageDataItemNames(items) => items,
+    };
+    if items.iter().any(|i| {
+        matches!(
+            i,
+            MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. }
+        )
+    }) {
+        return Err(Refusal::bad("FETCH item not supported"));
+    }
+    if uid && !items.contains(&MessageDataItemName::Uid) {
+        items.insert(0, MessageDataItemName::Uid);
+    }
+    let mut seen = Vec::new();
+    if !read_only && !picked.is_empty() && items.iter().any(sets_seen) {
+        let uids: Vec<u32> = picked.iter().map(|(_, u)| *u).collect();
+        let flag = Flags {
+            system: Flags::SEEN,
+            keywords: Vec::new(),
+        };
+        let changed = s
+            .core
+            .store()
+            .store_flags(id, &uids, FlagOp::Add, &flag)
+            .await?;
+        if let Some(m) = changed.first() {
+            s.core.mailbox_changes.notify(id, m.modseq);
+        }
+        seen = changed.iter().map(|m| m.uid).collect();
+        if let Some(sel) = s.selected.as_deref_mut() {
+            sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
+        }
+    }
+    let job = FetchJob {
+        tag,
+        uid,
+        items,
+        todo: picked.into(),
+        seen,
+    };
+    resume(s, server, Box::new(job)).await;
+    Ok(())
+}
+
+fn static_name(name: MessageDataItemName<'_>) -> MessageDataItemName<'static> {
+    use MessageDataItemName as N;
+    match name {
+        N::Flags => N::Flags,
+        N::InternalDate => N::InternalDate,
+        N::Rfc822Size => N::Rfc822Size,
+        N::Envelope => N::Envelope,
+        N::Body => N::Body,
+        _ => N::Uid,
+    }
+}
+
+/// Sends the next batch, or completes the FETCH.
+pub(crate) async fn resume(s: &mut Session, server: &mut Server, mut job: Box<FetchJob>) {
+    loop {
+        if s.is_closing() {
+            return;
+        }
+        if job.todo.is_empty() {
+            let expunges = if job.uid {
+                Expunges::Send
+            } else {
+                Expunges::Defer
+            };
+            selected::sync(s, server, expunges).await;
+            server.enqueue_status(Done::ok("FETCH completed").status(job.tag));
+            return;
+        }
+        match batch(s, server, &mut job).await {
+            Ok(Some(last)) if !job.todo.is_empty() => {
+                s.job = Some((last, job));
+                return;
+            }
+            Ok(_) => {}
+            Err(refusal) => {
+                server.enqueue_status(refusal.status(job.tag));
+                return;
+            }
+        }
+    }
+}
+
+async fn batch(
+    s: &mut Session,
+    server: &mut Server,
+    job: &mut FetchJob,
+) -> Result<Option<ResponseHandle>, Refusal> {
+    let id = s.selected()?.id;
+    let store = s.core.store();
+    let window: Vec<(u32, u32)> = job.todo.iter().take(BATCH_MESSAGES).copied().collect();
+    let (Some(first), Some(last)) = (window.first(), window.last()) else {
+        return Ok(None);
+    };
+    let metas = store.messages_between(id, first.1, last.1).await?;
+    let mut last_handle = None;
+    let mut bytes = 0usize;
+    for (seq, uid) in window {
+        job.todo.pop_front();
+        let Ok(i) = metas.binary_search_by_key(&uid, |m| m.uid) else {
+            continue;
+        };
+        let content = if job.needs_content() {
+            match store.message_content(id, uid).await? {
+                Some(c) => Some(c),
+                None => continue,
+            }
+        } else {
+            None
+        };
+        bytes += content.as_ref().map_or(0, Vec::len);
+        let items = items_for(job, &metas[i], content.as_deref());
+        if let Ok(items) = Vec1::try_from(items) {
+            last_handle = Some(server.enqueue_data(Data::Fetch {
+                seq: nz(seq),
+                items,
+            }));
+        }
+        if bytes >= BATCH_BYTES {
+            break;
+        }
+    }
+    Ok(last_handle)
+}
+
+fn literal(bytes: Vec<u8>) -> NString<'static> {
+    NString(Some(IString::Literal(Literal::unvalidated(bytes))))
+}
+
+fn partial(data: Vec<u8>, range: Option<(u32, std::num::NonZeroU32)>) -> Vec<u8> {
+    match range {
+        None => data,
+        Some((origin, length)) => {
+            let start = (origin as usize).min(data.len());
+            let end = start.saturating_add(length.get() as usize).min(data.len());
+            data[start..end].to_vec()
+        }
+    }
+}
+
+fn items_for(
+    job: &FetchJob,
+    meta: &MessageMeta,
+    content: Option<&[u8]>,
+) -> Vec<MessageDataItem<'static>> {
+    use MessageDataItemName as N;
+    let parsed = match content {
+        Some(c) if job.needs_parse() => Parsed::new(c),
+        _ => None,
+    };
+    let view = parsed.as_ref().map(Parsed::view);
+    let whole = || content.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut out = Vec::with_capacity(job.items.len() + 1);
+    for item in &job.items {
+        out.push(match item {
+            N::Uid => MessageDataItem::Uid(nz(meta.uid)),
+            N::Flags => MessageDataItem::Flags(flag_list(&meta.flags)),
+            N::InternalDate => match imap_date(meta.internal_date) {
+                Some(d) => MessageDataItem::InternalDate(d),
+                None => continue,
+            },
+            N::Rfc822Size => {
+                MessageDataItem::Rfc822Size(u32::try_from(meta.size).unwrap_or(u32::MAX))
+            }
+            N::Envelope => match view {
+                Some(v) => MessageDataItem::Envelope(message::envelope(v)),
+                None => continue,
+            },
+            N::BodyStructure => match view {
+                Some(v) => MessageDataItem::BodyStructure(message::body_structure(v, true)),
+                None => continue,
+            },
+            N::Body => match view {
+                Some(v) => MessageDataItem::Body(message::body_structure(v, false)),
+                None => continue,
+            },
+            N::BodyExt {
+                section,
+                partial: range,
+                ..
+            } => {
+                let data = match (section, view) {
+                    (None, _) => whole(),
+                    (Some(sec), Some(v)) => {
+                        message::section(v, Some::<&Section<'_>>(sec)).unwrap_or_default()
+                    }
+                    (Some(_), None) => Vec::new(),
+                };
+                MessageDataItem::BodyExt {
+                    section: section.clone(),
+                    origin: range.map(|(o, _)| o),
+                    data: literal(partial(data, *range)),
+                }
+            }
+            N::Rfc822 => MessageDataItem::Rfc822(literal(whole())),
+            N::Rfc822Header => MessageDataItem::Rfc822Header(literal(
+                view.map(|v| v.root().header_bytes().to_vec())
+                    .unwrap_or_default(),
+            )),
+            N::Rfc822Text => MessageDataItem::Rfc822Text(literal(
+                view.map(|v| v.root().body_bytes().to_vec())
+                    .unwrap_or_default(),
+            )),
+            _ => continue,
+        });
+    }
+    if job.seen.binary_search(&meta.uid).is_ok() && !job.items.contains(&N::Flags) {
+        out.push(MessageDataItem::Flags(flag_list(&meta.flags)));
+    }
+    out
+}

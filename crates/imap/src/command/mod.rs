@@ -1,0 +1,209 @@
+//! The commands, one file each; this module checks the state a command needs, runs it and
+//! answers with its tagged status.
+
+use imap_codec::imap_types::command::{Command, CommandBody};
+use imap_codec::imap_types::core::Tag;
+use imap_codec::imap_types::response::StatusKind;
+use imap_next::server::Server;
+
+use crate::error::{Done, Outcome, Refusal};
+use crate::responses::{bye, tagged};
+use crate::session::selected::{self, Expunges};
+use crate::session::{Action, Session};
+
+pub(crate) mod append;
+pub(crate) mod authenticate;
+mod capability;
+mod copy;
+mod create;
+mod delete;
+mod enable;
+mod expunge;
+pub(crate) mod fetch;
+mod id;
+pub(crate) mod idle;
+mod list;
+mod login;
+mod namespace;
+mod rename;
+mod search;
+mod select;
+mod status;
+mod store;
+mod subscribe;
+
+/// Which state a command needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Any,
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+}
+
+fn needs(body: &CommandBody<'_>) -> Needs {
+    use CommandBody as C;
+    match body {
+        C::Capability | C::Noop | C::Logout | C::Id { .. } => Needs::Any,
+        C::StartTLS | C::Login { .. } | C::Authenticate { .. } => Needs::NotAuthenticated,
+        C::Check
+        | C::Close
+        | C::Unselect
+        | C::Expunge
+        | C::ExpungeUid { .. }
+        | C::Search { .. }
+        | C::Fetch { .. }
+        | C::Store { .. }
+        | C::Copy { .. }
+        | C::Move { .. } => Needs::Selected,
+        _ => Needs::Authenticated,
+    }
+}
+
+/// Whether the command's answer may carry EXPUNGE responses.
+fn expunges(body: &CommandBody<'_>) -> Expunges {
+    use CommandBody as C;
+    match body {
+        C::Fetch { uid: false, .. }
+        | C::Store { uid: false, .. }
+        | C::Search { uid: false, .. } => Expunges::Defer,
+        _ => Expunges::Send,
+    }
+}
+
+/// Runs one command.
+pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'static>) -> Action {
+    let Command { tag, body } = command;
+    let state_error = match (needs(&body), s.user.is_some(), s.selected.is_some()) {
+        (Needs::NotAuthenticated, true, _) => Some("Already signed in"),
+        (Needs::Authenticated, false, _) | (Needs::Selected, false, _) => Some("Sign in first"),
+        (Needs::Selected, true, false) => Some("No mailbox selected"),
+        _ => None,
+    };
+    if let Some(text) = state_error {
+        server.enqueue_status(tagged(tag, StatusKind::Bad, None, text));
+        return Action::Continue;
+    }
+    let mode = expunges(&body);
+    let outcome = match body {
+        CommandBody::Logout => {
+            server.enqueue_status(bye("Logging out"));
+            let handle = server.enqueue_status(Done::ok("LOGOUT completed").status(tag));
+            s.finish_on(handle);
+            return Action::Continue;
+        }
+        CommandBody::StartTLS => {
+            if s.info.tls {
+                Err(Refusal::bad("TLS is already active"))
+            } else {
+                let done = Done::ok("Begin TLS negotiation now").status(tag);
+                s.starttls = Some(server.enqueue_status(done));
+                return Action::Continue;
+            }
+        }
+        CommandBody::Fetch {
+            sequence_set,
+            macro_or_item_names,
+            uid,
+        } => match fetch::start(
+            s,
+            server,
+            tag.clone(),
+            &sequence_set,
+            macro_or_item_names,
+            uid,
+        )
+        .await
+        {
+            // The FETCH answers in batches and completes by itself.
+            Ok(()) => return Action::Continue,
+            Err(refusal) => Err(refusal),
+        },
+        body => dispatch(s, server, &tag, body).await,
+    };
+    if s.selected.is_some() && !s.is_closing() {
+        selected::sync(s, server, mode).await;
+    }
+    let status = match outcome {
+        Ok(done) => done.status(tag),
+        Err(refusal) => refusal.status(tag),
+    };
+    server.enqueue_status(status);
+    Action::Continue
+}
+
+async fn dispatch(
+    s: &mut Session,
+    server: &mut Server,
+    tag: &Tag<'static>,
+    body: CommandBody<'static>,
+) -> Outcome {
+    use CommandBody as C;
+    match body {
+        C::Capability => capability::run(s, server),
+        C::Noop => Ok(Done::ok("NOOP completed")),
+        C::Check => Ok(Done::ok("CHECK completed")),
+        C::Login { username, password } => login::run(s, &username, &password).await,
+        C::Id { parameters } => id::run(s, server, parameters).await,
+        C::Enable { .. } => enable::run(server),
+        C::Select { mailbox } => select::run(s, server, &mailbox, false).await,
+        C::Examine { mailbox } => select::run(s, server, &mailbox, true).await,
+        C::Create { mailbox } => create::run(s, &mailbox).await,
+        C::Delete { mailbox } => delete::run(s, &mailbox).await,
+        C::Rename { from, to } => rename::run(s, &from, &to).await,
+        C::Subscribe { mailbox } => subscribe::run(s, &mailbox, true).await,
+        C::Unsubscribe { mailbox } => subscribe::run(s, &mailbox, false).await,
+        C::List {
+            reference,
+            mailbox_wildcard,
+        } => list::run(s, server, &reference, &mailbox_wildcard, false).await,
+        C::Lsub {
+            reference,
+            mailbox_wildcard,
+        } => list::run(s, server, &reference, &mailbox_wildcard, true).await,
+        C::Namespace => namespace::run(server),
+        C::Status {
+            mailbox,
+            item_names,
+        } => status::run(s, server, &mailbox, &item_names).await,
+        C::Append {
+            mailbox,
+            flags,
+            date,
+            message,
+        } => append::run(s, &mailbox, &flags, date.as_ref(), &message).await,
+        C::Close => expunge::close(s).await,
+        C::Unselect => {
+            s.selected = None;
+            Ok(Done::ok("UNSELECT completed"))
+        }
+        C::Expunge => expunge::run(s, None).await,
+        C::ExpungeUid { sequence_set } => expunge::run(s, Some(&sequence_set)).await,
+        C::Search {
+            charset,
+            criteria,
+            uid,
+        } => search::run(s, server, charset.as_ref(), criteria.as_ref(), uid).await,
+        C::Store {
+            sequence_set,
+            kind,
+            response,
+            flags,
+            uid,
+        } => store::run(s, server, &sequence_set, kind, response, &flags, uid).await,
+        C::Copy {
+            sequence_set,
+            mailbox,
+            uid,
+        } => copy::run(s, server, &sequence_set, &mailbox, uid, false).await,
+        C::Move {
+            sequence_set,
+            mailbox,
+            uid,
+        } => copy::run(s, server, &sequence_set, &mailbox, uid, true).await,
+        _ => {
+            let _ = tag;
+            Err(Refusal::bad("Command not supported"))
+        }
+    }
+}

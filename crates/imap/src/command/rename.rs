@@ -1,0 +1,24 @@
+//! RENAME (RFC 3501 6.3.5): children move along; renaming INBOX moves its messages.
+
+use imap_codec::imap_types::mailbox::Mailbox;
+
+use crate::error::{Done, Outcome, Refusal};
+use crate::names;
+use crate::session::Session;
+
+pub(crate) async fn run(s: &mut Session, from: &Mailbox<'_>, to: &Mailbox<'_>) -> Outcome {
+    let (from, to) = (names::from_wire(from)?, names::from_wire(to)?);
+    if to == "INBOX" {
+        return Err(Refusal::no("ALREADYEXISTS", "INBOX always exists"));
+    }
+    let address = s.address()?;
+    let store = s.core.store();
+    let source = store
+        .mailbox(address, &from)
+        .await?
+        .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
+    let now = s.core.clock().now();
+    store.rename_mailbox(address, &from, &to, now).await?;
+    s.announce(source.id).await;
+    Ok(Done::ok("RENAME completed"))
+}

@@ -1,0 +1,88 @@
+//! SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2).
+
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::{Code, Data, StatusKind};
+use imap_next::server::Server;
+
+use crate::error::{Done, Outcome, Refusal};
+use crate::names;
+use crate::responses::{nz, permanent_flags, system_flags, untagged};
+use crate::session::{Selected, Session};
+
+pub(crate) async fn run(
+    s: &mut Session,
+    server: &mut Server,
+    mailbox: &Mailbox<'_>,
+    read_only: bool,
+) -> Outcome {
+    // A failed SELECT leaves no mailbox selected, too.
+    s.selected = None;
+    let name = names::from_wire(mailbox)?;
+    let address = s.address()?;
+    let store = s.core.store();
+    let mailbox = store
+        .mailbox(address, &name)
+        .await?
+        .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
+    if !mailbox.selectable {
+        return Err(Refusal::no(
+            "CANNOT",
+            "This name holds other mailboxes only",
+        ));
+    }
+    let watch = s.core.mailbox_changes.watch(mailbox.id);
+    // The modseq is read before the UIDs: whatever happens in between is told by the next
+    // look for changes.
+    let uids = store.uids(mailbox.id).await?;
+    let counts = store.mailbox_counts(mailbox.id).await?;
+    let uidnext = uids.last().map_or(mailbox.uidnext, |u| {
+        mailbox.uidnext.max(u.saturating_add(1))
+    });
+    let selected = Selected {
+        id: mailbox.id,
+        read_only,
+        uidvalidity: mailbox.uidvalidity,
+        uids,
+        modseq: mailbox.modseq,
+        uidnext,
+        deferred: Vec::new(),
+        own: Vec::new(),
+        watch,
+    };
+    server.enqueue_data(Data::Flags(system_flags()));
+    server.enqueue_data(Data::Exists(selected.exists()));
+    server.enqueue_data(Data::Recent(0));
+    if let Some(seq) = counts.first_unseen_uid.and_then(|u| selected.seq_of(u)) {
+        server.enqueue_status(untagged(
+            StatusKind::Ok,
+            Some(Code::Unseen(nz(seq))),
+            "First unseen",
+        ));
+    }
+    let perm = if read_only {
+        Vec::new()
+    } else {
+        permanent_flags()
+    };
+    server.enqueue_status(untagged(
+        StatusKind::Ok,
+        Some(Code::PermanentFlags(perm)),
+        "Flags permitted",
+    ));
+    server.enqueue_status(untagged(
+        StatusKind::Ok,
+        Some(Code::UidValidity(nz(selected.uidvalidity))),
+        "UIDs valid",
+    ));
+    server.enqueue_status(untagged(
+        StatusKind::Ok,
+        Some(Code::UidNext(nz(selected.uidnext))),
+        "Predicted next UID",
+    ));
+    s.selected = Some(Box::new(selected));
+    Ok(if read_only {
+        Done::with(Code::ReadOnly, "EXAMINE completed")
+    } else {
+        Done::with(Code::ReadWrite, "SELECT completed")
+    })
+}

@@ -1,0 +1,52 @@
+//! STATUS (RFC 3501 6.3.10).
+
+use std::borrow::Cow;
+
+use imap_codec::imap_types::mailbox::Mailbox;
+use imap_codec::imap_types::response::Data;
+use imap_codec::imap_types::status::{StatusDataItem, StatusDataItemName};
+use imap_next::server::Server;
+
+use crate::error::{Done, Outcome, Refusal};
+use crate::names;
+use crate::responses::nz;
+use crate::session::Session;
+
+pub(crate) async fn run(
+    s: &mut Session,
+    server: &mut Server,
+    mailbox: &Mailbox<'_>,
+    item_names: &[StatusDataItemName],
+) -> Outcome {
+    let name = names::from_wire(mailbox)?;
+    let store = s.core.store();
+    let found = store
+        .mailbox(s.address()?, &name)
+        .await?
+        .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
+    if !found.selectable {
+        return Err(Refusal::no(
+            "CANNOT",
+            "This name holds other mailboxes only",
+        ));
+    }
+    let counts = store.mailbox_counts(found.id).await?;
+    let mut items = Vec::with_capacity(item_names.len());
+    for item in item_names {
+        items.push(match item {
+            StatusDataItemName::Messages => StatusDataItem::Messages(counts.messages),
+            StatusDataItemName::Recent => StatusDataItem::Recent(0),
+            StatusDataItemName::UidNext => StatusDataItem::UidNext(nz(found.uidnext)),
+            StatusDataItemName::UidValidity => StatusDataItem::UidValidity(nz(found.uidvalidity)),
+            StatusDataItemName::Unseen => StatusDataItem::Unseen(counts.unseen),
+            StatusDataItemName::Deleted => StatusDataItem::Deleted(counts.deleted),
+            #[allow(unreachable_patterns)]
+            _ => return Err(Refusal::bad("Unsupported STATUS item")),
+        });
+    }
+    server.enqueue_data(Data::Status {
+        mailbox: names::to_wire(&found.name),
+        items: Cow::Owned(items),
+    });
+    Ok(Done::ok("STATUS completed"))
+}

@@ -1,0 +1,296 @@
+//! The tokio driver: runs a session on a connection. It reads, writes, and listens for
+//! what can interrupt a session from outside (revocation of its device, server shutdown,
+//! news of the mailbox in IDLE, timeouts); the session itself does no I/O.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use imap_next::server::{Error as ServerError, Event, Server};
+use imap_next::{Interrupt, Io, State};
+use postern_domain::Core;
+use postern_domain::revocation::RevocationWatch;
+use postern_net::{CancellationToken, Connection, Stream, TlsAcceptor};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep_until, timeout};
+
+use crate::config::ImapConfig;
+use crate::line_guard::LineGuard;
+use crate::session::{Action, Session, SessionInfo};
+
+/// How long the TLS handshake after STARTTLS may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Read this much at most in one go.
+const READ_CHUNK: usize = 16 * 1024;
+/// Input after which the protocol state machine is renewed once quiet, to give back the
+/// memory a large literal took.
+const RENEW_AFTER: usize = 1024 * 1024;
+
+/// Serves one IMAP connection until it closes.
+pub async fn serve_connection(
+    core: Arc<Core>,
+    config: Arc<ImapConfig>,
+    tls: TlsAcceptor,
+    connection: Connection,
+) {
+    let Connection {
+        stream,
+        peer,
+        shutdown,
+    } = connection;
+    let mut info = SessionInfo {
+        ip: peer.ip(),
+        loopback: peer.is_loopback(),
+        tls: stream.is_tls(),
+    };
+    let mut session = Session::new(Arc::clone(&core), Arc::clone(&config), info);
+    let server = session.server();
+    let mut conn = Conn::new(stream, &config);
+    if run(&mut conn, server, &mut session, &shutdown).await != End::StartTls {
+        conn.close().await;
+        return;
+    }
+    // Whatever the client sent after STARTTLS was read as plaintext and is dropped with the
+    // old state machine; nothing learnt before TLS is kept.
+    let handshake = Box::pin(conn.stream.start_tls(&tls));
+    let Ok(Ok(stream)) = timeout(HANDSHAKE_TIMEOUT, handshake).await else {
+        return;
+    };
+    info.tls = true;
+    let mut session = Session::new(core, Arc::clone(&config), info);
+    let server = session.server_without_greeting();
+    let mut conn = Conn::new(stream, &config);
+    run(&mut conn, server, &mut session, &shutdown).await;
+    conn.close().await;
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    Closed,
+    StartTls,
+}
+
+enum Step {
+    Event(Event),
+    Error(ServerError),
+    Gone,
+}
+
+/// A connection with its write buffer and input filter.
+struct Conn {
+    stream: Stream,
+    out: Vec<u8>,
+    guard: LineGuard,
+    /// Input bytes since the state machine was last renewed.
+    fed: usize,
+}
+
+impl Conn {
+    fn new(stream: Stream, config: &ImapConfig) -> Self {
+        Conn {
+            stream,
+            out: Vec::new(),
+            guard: LineGuard::new(config.max_line, config.max_literal),
+            fed: 0,
+        }
+    }
+
+    /// Drives the state machine to its next event, writing its output and reading input as
+    /// it needs. Cancel-safe: bytes read are handed over before any await, and output is
+    /// written with `write` (never `write_all`) and drained by what was written.
+    async fn next(&mut self, server: &mut Server, session: &mut Session) -> Step {
+        loop {
+            match server.next() {
+                Ok(event) => return Step::Event(event),
+                Err(Interrupt::Error(e)) => return Step::Error(e),
+                Err(Interrupt::Io(Io::Output(bytes))) => {
+                    self.out.extend_from_slice(&bytes);
+                    if self.out.len() >= READ_CHUNK * 4 && self.flush().await.is_err() {
+                        return Step::Gone;
+                    }
+                }
+                Err(Interrupt::Io(Io::NeedMoreInput)) => {
+                    if self.flush().await.is_err() {
+                        return Step::Gone;
+                    }
+                    if self.fed >= RENEW_AFTER && self.guard.at_boundary() && session.is_quiet() {
+                        *server = session.server_without_greeting();
+                        self.fed = 0;
+                    }
+                    // Wait with a one-byte buffer, so an idle session holds no read buffer.
+                    let mut first = [0u8; 1];
+                    match self.stream.read(&mut first).await {
+                        Ok(1) => {}
+                        _ => return Step::Gone,
+                    }
+                    let mut input = vec![first[0]];
+                    self.read_ready(&mut input);
+                    self.feed(server, session, &input);
+                }
+            }
+        }
+    }
+
+    /// Reads what is already there, without waiting.
+    fn read_ready(&mut self, input: &mut Vec<u8>) {
+        let mut chunk = vec![0u8; READ_CHUNK];
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        while input.len() < READ_CHUNK * 4 {
+            let mut buf = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut self.stream).poll_read(&mut cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+                    input.extend_from_slice(buf.filled());
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn feed(&mut self, server: &mut Server, session: &mut Session, input: &[u8]) {
+        let mut filtered = Vec::with_capacity(input.len());
+        let seen = self.guard.filter(input, &mut filtered);
+        session.note(seen);
+        self.fed += input.len();
+        server.enqueue_input(&filtered);
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        while !self.out.is_empty() {
+            let n = self.stream.write(&self.out).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            self.out.drain(..n);
+        }
+        // Give the buffer back: most sessions sit idle between short bursts.
+        self.out = Vec::new();
+        self.stream.flush().await
+    }
+
+    async fn close(&mut self) {
+        let _ = timeout(Duration::from_millis(200), self.stream.shutdown()).await;
+    }
+}
+
+async fn revoked(watch: &mut Option<RevocationWatch>) {
+    match watch {
+        Some(w) => w.revoked().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn changed(watch: &mut Option<watch::Receiver<i64>>) {
+    match watch {
+        Some(w) => {
+            if w.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn run(
+    conn: &mut Conn,
+    mut server: Server,
+    session: &mut Session,
+    shutdown: &CancellationToken,
+) -> End {
+    let config = Arc::clone(&session.config);
+    let mut revocation: Option<RevocationWatch> = None;
+    let mut news: Option<watch::Receiver<i64>> = None;
+    let mut deadline = Instant::now() + config.login_timeout;
+    let far = Instant::now() + Duration::from_secs(86_400 * 365);
+    let mut next_poll = far;
+    let mut give_up: Option<Instant> = None;
+    loop {
+        if revocation.is_none() && session.is_authenticated() {
+            revocation = session.revocation();
+            deadline = Instant::now() + config.autologout;
+        }
+        if session.is_idling() {
+            if news.is_none() {
+                news = session.mailbox_watch();
+                next_poll = Instant::now() + config.idle_poll;
+            }
+        } else {
+            news = None;
+            next_poll = far;
+        }
+        if session.is_closing() && give_up.is_none() {
+            give_up = Some(Instant::now() + config.goodbye_timeout);
+        }
+        let closing = give_up.is_some();
+        let step = tokio::select! {
+            biased;
+            () = shutdown.cancelled(), if !closing => {
+                session.shutting_down(&mut server);
+                continue;
+            }
+            () = revoked(&mut revocation), if !closing => {
+                session.revoked(&mut server);
+                continue;
+            }
+            () = changed(&mut news), if !closing => {
+                Box::pin(session.idle_wake(&mut server)).await;
+                continue;
+            }
+            // One timer for all deadlines keeps an idle session small.
+            () = sleep_until(give_up.unwrap_or(deadline.min(next_poll))) => {
+                let now = Instant::now();
+                if closing {
+                    return End::Closed;
+                }
+                if now >= deadline {
+                    session.timed_out(&mut server);
+                } else if now >= next_poll {
+                    Box::pin(session.idle_wake(&mut server)).await;
+                    next_poll = now + config.idle_poll;
+                }
+                continue;
+            }
+            step = conn.next(&mut server, session) => step,
+        };
+        match step {
+            Step::Event(event) => {
+                if !matches!(
+                    event,
+                    Event::ResponseSent { .. } | Event::GreetingSent { .. }
+                ) {
+                    let limit = if session.is_authenticated() {
+                        config.autologout
+                    } else {
+                        config.login_timeout
+                    };
+                    deadline = Instant::now() + limit;
+                }
+                // Boxed: the command futures are large and only live while a command runs,
+                // so an idle session does not carry their space.
+                match Box::pin(session.on_event(&mut server, event)).await {
+                    Action::Continue => {}
+                    Action::Close => {
+                        let wait =
+                            give_up.unwrap_or_else(|| Instant::now() + config.goodbye_timeout);
+                        let _ = tokio::time::timeout_at(
+                            wait.max(Instant::now() + Duration::from_millis(20)),
+                            conn.flush(),
+                        )
+                        .await;
+                        return End::Closed;
+                    }
+                    Action::StartTls => {
+                        return match timeout(HANDSHAKE_TIMEOUT, conn.flush()).await {
+                            Ok(Ok(())) => End::StartTls,
+                            _ => End::Closed,
+                        };
+                    }
+                }
+            }
+            Step::Error(e) => session.on_error(&mut server, e),
+            Step::Gone => return End::Closed,
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The I/O-free session: it takes the events of an imap-next [`Server`] and answers through
+//! it, reading and writing mail through the domain's store. Nothing here touches a socket.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use imap_codec::imap_types::core::Tag;
+use imap_codec::imap_types::response::Greeting;
+use imap_next::server::{Error as ServerError, Event, Options, ResponseHandle, Server};
+use imap_next::{Interrupt, Io, State};
+use postern_domain::mail::MailboxId;
+use postern_domain::revocation::RevocationWatch;
+use postern_domain::{AddressId, Core, SignedIn};
+use tokio::sync::watch;
+
+use crate::command::{self, fetch::FetchJob};
+use crate::config::ImapConfig;
+use crate::error::Refusal;
+use crate::responses::{self, CapabilityState};
+
+pub(crate) mod selected;
+pub(crate) mod sequence;
+
+pub(crate) use selected::Selected;
+
+/// Where a connection comes from.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionInfo {
+    pub ip: IpAddr,
+    /// Passwords may cross a loopback connection unencrypted.
+    pub loopback: bool,
+    pub tls: bool,
+}
+
+/// What the driver must do after an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Continue,
+    /// The STARTTLS go-ahead is out: flush, then run the TLS handshake with a fresh session.
+    StartTls,
+    /// The goodbye is out: flush, then close.
+    Close,
+}
+
+/// One IMAP session.
+pub struct Session {
+    pub(crate) core: Arc<Core>,
+    pub(crate) config: Arc<ImapConfig>,
+    pub(crate) info: SessionInfo,
+    pub(crate) user: Option<Box<SignedIn>>,
+    pub(crate) selected: Option<Box<Selected>>,
+    /// The client's name from ID before sign-in, recorded once signed in.
+    pub(crate) client_id: Option<String>,
+    pub(crate) auth_tag: Option<Tag<'static>>,
+    pub(crate) auth_failures: u32,
+    pub(crate) idle_tag: Option<Tag<'static>>,
+    pub(crate) starttls: Option<ResponseHandle>,
+    closing: Option<ResponseHandle>,
+    /// A FETCH sent in batches: the last response of the batch in flight, and the rest.
+    pub(crate) job: Option<(ResponseHandle, Box<FetchJob>)>,
+    line_too_long: bool,
+    literal_too_large: bool,
+}
+
+impl Session {
+    /// A session for a new connection (or for the same connection after STARTTLS).
+    pub fn new(core: Arc<Core>, config: Arc<ImapConfig>, info: SessionInfo) -> Self {
+        Session {
+            core,
+            config,
+            info,
+            user: None,
+            selected: None,
+            client_id: None,
+            auth_tag: None,
+            auth_failures: 0,
+            idle_tag: None,
+            starttls: None,
+            closing: None,
+            job: None,
+            line_too_long: false,
+            literal_too_large: false,
+        }
+    }
+
+    pub(crate) fn capability_state(&self) -> CapabilityState {
+        CapabilityState {
+            tls: self.info.tls,
+            loopback: self.info.loopback,
+            authenticated: self.user.is_some(),
+            max_literal: self.config.max_literal,
+        }
+    }
+
+    /// The greeting of this session.
+    pub fn greeting(&self) -> Greeting<'static> {
+        responses::greeting(self.capability_state())
+    }
+
+    fn options(&self) -> Options {
+        let mut options = Options::default();
+        options.crlf_relaxed = true;
+        options.max_literal_size = self.config.max_literal;
+        options.max_command_size = self
+            .config
+            .max_literal
+            .saturating_add(self.config.max_line)
+            .max(self.config.max_literal.saturating_add(1));
+        let limit = format!(
+            "Literal too large (the limit is {} bytes)",
+            self.config.max_literal
+        );
+        let _ = options.set_literal_reject_text(limit);
+        let _ = options.set_literal_accept_text("Ready for literal data".to_owned());
+        options
+    }
+
+    /// A protocol state machine for this session, its greeting queued.
+    pub fn server(&self) -> Server {
+        Server::new(self.options(), self.greeting())
+    }
+
+    /// A protocol state machine with no greeting (after STARTTLS none may be sent).
+    pub fn server_without_greeting(&self) -> Server {
+        let mut server = self.server();
+        // The greeting is queued at creation: take it off the queue unsent.
+        for _ in 0..4 {
+            match server.next() {
+                Ok(Event::GreetingSent { .. }) => break,
+                Err(Interrupt::Io(Io::Output(_))) => continue,
+                _ => break,
+            }
+        }
+        server
+    }
+
+    /// The signed-in device's revocation, for the driver to listen on.
+    pub fn revocation(&self) -> Option<RevocationWatch> {
+        self.user.as_ref().map(|u| u.revocation.clone())
+    }
+
+    /// Whether the session has signed in.
+    pub fn is_authenticated(&self) -> bool {
+        self.user.is_some()
+    }
+
+    /// Whether the session is in IDLE.
+    pub fn is_idling(&self) -> bool {
+        self.idle_tag.is_some()
+    }
+
+    /// News of the selected mailbox, for the driver to wake an IDLE.
+    pub fn mailbox_watch(&self) -> Option<watch::Receiver<i64>> {
+        self.selected.as_ref().map(|s| s.watch.clone())
+    }
+
+    /// Whether nothing is half-done (no exchange, IDLE, batch or goodbye in flight), so the
+    /// protocol state machine may be replaced by a fresh one.
+    pub fn is_quiet(&self) -> bool {
+        self.starttls.is_none()
+            && self.closing.is_none()
+            && self.job.is_none()
+            && self.idle_tag.is_none()
+            && self.auth_tag.is_none()
+    }
+
+    /// Whether a goodbye is on its way.
+    pub fn is_closing(&self) -> bool {
+        self.closing.is_some()
+    }
+
+    /// Queues `* BYE` and closes once it is out. Works in any state: IDLE, mid-command,
+    /// mid-literal.
+    pub fn goodbye(&mut self, server: &mut Server, text: &'static str) {
+        if self.closing.is_none() {
+            self.closing = Some(server.enqueue_status(responses::bye(text)));
+        }
+    }
+
+    /// Closes the session once `handle` (the LOGOUT's tagged OK) is out.
+    pub(crate) fn finish_on(&mut self, handle: ResponseHandle) {
+        self.closing = Some(handle);
+    }
+
+    /// What the input filter saw: the next protocol error is about that.
+    pub(crate) fn note(&mut self, seen: crate::line_guard::Seen) {
+        self.line_too_long |= seen.line_cut;
+        self.literal_too_large |= seen.literal_too_large;
+    }
+
+    /// Handles one event of the protocol state machine.
+    pub async fn on_event(&mut self, server: &mut Server, event: Event) -> Action {
+        match event {
+            Event::GreetingSent { .. } => Action::Continue,
+            Event::ResponseSent { handle, .. } => self.on_sent(server, handle).await,
+            _ if self.closing.is_some() => Action::Continue,
+            Event::CommandReceived { command } => {
+                let action = command::run(self, server, command).await;
+                self.after_auth(server);
+                action
+            }
+            Event::CommandAuthenticateReceived {
+                command_authenticate,
+            } => {
+                command::authenticate::start(self, server, command_authenticate).await;
+                self.after_auth(server)
+            }
+            Event::AuthenticateDataReceived { authenticate_data } => {
+                command::authenticate::data(self, server, authenticate_data).await;
+                self.after_auth(server)
+            }
+            Event::IdleCommandReceived { tag } => {
+                command::idle::start(self, server, tag).await;
+                Action::Continue
+            }
+            Event::IdleDoneReceived => {
+                command::idle::done(self, server).await;
+                Action::Continue
+            }
+        }
+    }
+
+    fn after_auth(&mut self, server: &mut Server) -> Action {
+        if self.auth_failures >= self.config.max_auth_failures {
+            self.goodbye(server, "Too many failed sign-ins");
+        }
+        Action::Continue
+    }
+
+    async fn on_sent(&mut self, server: &mut Server, handle: ResponseHandle) -> Action {
+        if self.closing == Some(handle) {
+            return Action::Close;
+        }
+        if self.starttls == Some(handle) {
+            self.starttls = None;
+            return Action::StartTls;
+        }
+        if self.job.as_ref().is_some_and(|(h, _)| *h == handle)
+            && let Some((_, job)) = self.job.take()
+        {
+            command::fetch::resume(self, server, job).await;
+        }
+        Action::Continue
+    }
+
+    /// Handles a protocol error of the state machine (the bad input is already discarded).
+    pub fn on_error(&mut self, server: &mut Server, error: ServerError) {
+        // A broken AUTHENTICATE continuation leaves imap-next waiting for SASL data:
+        // end the exchange, or every later line would be read as base64.
+        if let Some(tag) = self.auth_tag.take() {
+            let _ = server.authenticate_finish(responses::bad(Some(tag), "Invalid SASL response"));
+            return;
+        }
+        let too_long = std::mem::take(&mut self.line_too_long);
+        let too_large = std::mem::take(&mut self.literal_too_large);
+        let (discarded, command_too_long) = match error {
+            // imap-next has already answered `tag BAD Literal too large`.
+            ServerError::LiteralTooLong { .. } => return,
+            ServerError::CommandTooLong { discarded_bytes } => (discarded_bytes, true),
+            ServerError::MalformedMessage { discarded_bytes }
+            | ServerError::ExpectedCrlfGotLf { discarded_bytes } => (discarded_bytes, false),
+        };
+        let text = if too_large {
+            format!(
+                "Literal too large (the limit is {} bytes)",
+                self.config.max_literal
+            )
+        } else if too_long {
+            format!(
+                "Line too long (the limit is {} bytes)",
+                self.config.max_line
+            )
+        } else if command_too_long {
+            "Command too long".to_owned()
+        } else if self.idle_tag.is_some() {
+            "Expected DONE".to_owned()
+        } else {
+            "Syntax error in the command".to_owned()
+        };
+        let tag = tag_of(discarded.declassify());
+        server.enqueue_status(responses::bad(tag, text));
+    }
+
+    /// Autologout: the session was silent too long.
+    pub fn timed_out(&mut self, server: &mut Server) {
+        self.goodbye(server, "Autologout; idle for too long");
+    }
+
+    /// The device was disconnected or its password reset.
+    pub fn revoked(&mut self, server: &mut Server) {
+        self.goodbye(server, "This device was disconnected");
+    }
+
+    /// The server is shutting down.
+    pub fn shutting_down(&mut self, server: &mut Server) {
+        self.goodbye(server, "Server shutting down");
+    }
+
+    /// The selected mailbox changed while in IDLE: tell the client.
+    pub async fn idle_wake(&mut self, server: &mut Server) {
+        if self.idle_tag.is_some() && self.closing.is_none() {
+            selected::sync(self, server, selected::Expunges::Send).await;
+        }
+    }
+
+    pub(crate) fn signed_in(&self) -> Result<&SignedIn, Refusal> {
+        self.user
+            .as_deref()
+            .ok_or_else(|| Refusal::bad("Sign in first"))
+    }
+
+    /// The signed-in address.
+    pub(crate) fn address(&self) -> Result<AddressId, Refusal> {
+        Ok(self.signed_in()?.address_id)
+    }
+
+    /// The selected mailbox.
+    pub(crate) fn selected(&self) -> Result<&Selected, Refusal> {
+        self.selected
+            .as_deref()
+            .ok_or_else(|| Refusal::bad("No mailbox selected"))
+    }
+
+    /// Wakes the other sessions following a mailbox this session changed.
+    pub(crate) async fn announce(&self, id: MailboxId) {
+        match self.core.store().mailbox_by_id(id).await {
+            Ok(Some(mailbox)) => self.core.mailbox_changes.notify(id, mailbox.modseq),
+            // Gone: its followers must look (and find it gone).
+            Ok(None) => self.core.mailbox_changes.notify(id, i64::MAX),
+            Err(e) => tracing::warn!("reading a mailbox failed: {e}"),
+        }
+    }
+}
+
+/// The tag of a discarded line: the bytes before the first space, if they form a tag.
+fn tag_of(bytes: &[u8]) -> Option<Tag<'static>> {
+    let line_end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
+    let sp = bytes[..line_end].iter().position(|b| *b == b' ')?;
+    Tag::try_from(bytes[..sp].to_vec()).ok()
+}

@@ -1,0 +1,133 @@
+//! The selected mailbox: a compact snapshot (UIDs by sequence number and the modseq up to
+//! which changes are known) and how it catches up with changes made by others.
+
+use imap_codec::imap_types::core::Vec1;
+use imap_codec::imap_types::fetch::MessageDataItem;
+use imap_codec::imap_types::response::Data;
+use imap_next::server::Server;
+use postern_domain::mail::MailboxId;
+use tokio::sync::watch;
+
+use crate::responses::{flag_list, nz};
+use crate::session::Session;
+
+/// A selected mailbox.
+pub(crate) struct Selected {
+    pub id: MailboxId,
+    pub read_only: bool,
+    pub uidvalidity: u32,
+    /// UIDs by sequence number (index + 1), ascending.
+    pub uids: Vec<u32>,
+    /// Changes up to this modseq are known to the client.
+    pub modseq: i64,
+    /// UIDs from here on are new to the client.
+    pub uidnext: u32,
+    /// Expunges that could not be told yet (during FETCH, STORE or SEARCH).
+    pub deferred: Vec<u32>,
+    /// Flag changes this session made and already told: `(uid, modseq)`.
+    pub own: Vec<(u32, i64)>,
+    /// In-process news of the mailbox.
+    pub watch: watch::Receiver<i64>,
+}
+
+impl Selected {
+    /// The number of messages the client knows of.
+    pub fn exists(&self) -> u32 {
+        u32::try_from(self.uids.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The sequence number of a UID.
+    pub fn seq_of(&self, uid: u32) -> Option<u32> {
+        self.uids
+            .binary_search(&uid)
+            .ok()
+            .and_then(|i| u32::try_from(i + 1).ok())
+    }
+
+    /// Removes expunged UIDs; returns their sequence numbers, highest first, so that each
+    /// EXPUNGE response is valid when it is read.
+    fn remove(&mut self, gone: &[u32]) -> Vec<u32> {
+        let mut seqs: Vec<u32> = gone.iter().filter_map(|u| self.seq_of(*u)).collect();
+        if seqs.is_empty() {
+            return seqs;
+        }
+        self.uids.retain(|u| gone.binary_search(u).is_err());
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        seqs
+    }
+}
+
+/// Whether EXPUNGE responses may be sent now (RFC 3501 7.4.1: not during FETCH, STORE or
+/// SEARCH, where they would shift the sequence numbers the client is using).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expunges {
+    Send,
+    Defer,
+}
+
+/// Tells the client what changed in the selected mailbox since it last looked: EXPUNGE,
+/// EXISTS and FETCH FLAGS responses. A mailbox deleted meanwhile ends the session.
+pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunges) {
+    let Some(sel) = s.selected.as_deref() else {
+        return;
+    };
+    let (id, since) = (sel.id, sel.modseq);
+    let delta = match s.core.store().changes_since(id, since).await {
+        Ok(Some(delta)) => delta,
+        Ok(None) => {
+            s.selected = None;
+            s.goodbye(server, "The selected mailbox was deleted");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!("reading mailbox changes failed: {e}");
+            return;
+        }
+    };
+    let Some(sel) = s.selected.as_deref_mut() else {
+        return;
+    };
+    let mut untold = std::mem::take(&mut sel.deferred);
+    untold.extend(delta.expunged.iter().copied());
+    untold.sort_unstable();
+    untold.dedup();
+    if expunges == Expunges::Send {
+        for seq in sel.remove(&untold) {
+            server.enqueue_data(Data::Expunge(nz(seq)));
+        }
+    } else {
+        sel.deferred = untold
+            .into_iter()
+            .filter(|u| sel.seq_of(*u).is_some())
+            .collect();
+    }
+    let before = sel.uids.len();
+    for meta in &delta.changed {
+        if meta.uid >= sel.uidnext {
+            sel.uids.push(meta.uid);
+        }
+    }
+    if sel.uids.len() != before {
+        server.enqueue_data(Data::Exists(sel.exists()));
+    }
+    for meta in &delta.changed {
+        if meta.uid >= sel.uidnext || sel.own.contains(&(meta.uid, meta.modseq)) {
+            continue;
+        }
+        if let Some(seq) = sel.seq_of(meta.uid) {
+            let items = vec![
+                MessageDataItem::Uid(nz(meta.uid)),
+                MessageDataItem::Flags(flag_list(&meta.flags)),
+            ];
+            if let Ok(items) = Vec1::try_from(items) {
+                server.enqueue_data(Data::Fetch {
+                    seq: nz(seq),
+                    items,
+                });
+            }
+        }
+    }
+    sel.uidnext = sel.uidnext.max(delta.uidnext);
+    sel.modseq = sel.modseq.max(delta.modseq);
+    sel.own.clear();
+}

@@ -1,0 +1,69 @@
+//! The IMAP listeners: STARTTLS on `imap.listen`, implicit TLS on `imap.listen_tls`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Result;
+use postern_imap::ImapConfig;
+use postern_net::{ConnectionLimits, Tracker};
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::serve::{ServiceContext, bind};
+
+/// Written to a connection over the limits before it is closed.
+const TOO_MANY: &[u8] = b"* BYE Too many connections; try again later\r\n";
+
+/// The IMAP settings of the configuration.
+pub fn imap_config(config: &Config) -> ImapConfig {
+    ImapConfig {
+        max_literal: u32::try_from(config.limits.max_message_bytes)
+            .unwrap_or(u32::MAX / 2)
+            .min(u32::MAX / 2),
+        ..ImapConfig::default()
+    }
+}
+
+/// Starts the configured IMAP listeners and reports their addresses.
+pub async fn start(
+    ctx: &ServiceContext,
+    tasks: &mut JoinSet<()>,
+    addrs: &mut BTreeMap<&'static str, SocketAddr>,
+) -> Result<()> {
+    let config = Arc::new(imap_config(&ctx.config));
+    let tracker = Tracker::new(ConnectionLimits {
+        max_connections: usize::try_from(ctx.config.limits.max_connections).unwrap_or(usize::MAX),
+        max_per_ip: usize::try_from(ctx.config.limits.max_connections_per_ip).unwrap_or(usize::MAX),
+    });
+    let listeners = [
+        ("imap.listen", &ctx.config.imap.listen, false),
+        ("imap.listen_tls", &ctx.config.imap.listen_tls, true),
+    ];
+    for (key, addr, implicit_tls) in listeners {
+        let Some(listener) = bind(key, addr).await? else {
+            continue;
+        };
+        addrs.insert(key, listener.local_addr()?);
+        let core = Arc::clone(&ctx.core);
+        let config = Arc::clone(&config);
+        let tls = ctx.tls.clone();
+        let handler = move |connection| {
+            postern_imap::serve_connection(
+                Arc::clone(&core),
+                Arc::clone(&config),
+                tls.clone(),
+                connection,
+            )
+        };
+        tasks.spawn(postern_net::serve(
+            listener,
+            implicit_tls.then(|| ctx.tls.clone()),
+            Arc::clone(&tracker),
+            TOO_MANY,
+            ctx.shutdown.clone(),
+            handler,
+        ));
+    }
+    Ok(())
+}
