@@ -8,11 +8,15 @@ use tokio::task::JoinSet;
 
 use crate::serve::ServiceContext;
 
+mod web;
+
 /// Starts every configured listener; returns their bound addresses by configuration key.
 pub async fn start_all(
-    _ctx: &ServiceContext,
-    _tasks: &mut JoinSet<()>,
+    ctx: &ServiceContext,
+    tasks: &mut JoinSet<()>,
 ) -> Result<BTreeMap<&'static str, SocketAddr>> {
-    let addrs = BTreeMap::new();
+    let mut addrs = BTreeMap::new();
+    // The web app starts last: its setup assistant shows the mail listeners' ports.
+    web::start(ctx, tasks, &mut addrs).await?;
     Ok(addrs)
 }
