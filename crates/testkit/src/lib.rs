@@ -1,6 +1,9 @@
 //! Test support: a whole Postern server on port 0 with its own temporary data directory,
 //! and shortcuts to create accounts, addresses and devices.
 
+// Test support: a failed set-up must stop the test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -26,7 +26,10 @@ fn cookie(options: &WebOptions, value: &str, max_age: u32) -> HeaderValue {
 /// The `Set-Cookie` value that carries `message` to the next page.
 pub fn set(options: &WebOptions, message: &str) -> (header::HeaderName, HeaderValue) {
     // Hex keeps any text inside the cookie grammar.
-    (header::SET_COOKIE, cookie(options, &hex::encode(message), 60))
+    (
+        header::SET_COOKIE,
+        cookie(options, &hex::encode(message), 60),
+    )
 }
 
 /// The notice the request carries, if any.

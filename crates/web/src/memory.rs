@@ -31,7 +31,10 @@ pub enum PendingAction {
         email: Email,
         description: Description,
     },
-    ResetDevice { email: Email, device_id: DeviceId },
+    ResetDevice {
+        email: Email,
+        device_id: DeviceId,
+    },
 }
 
 struct Entry<T> {

@@ -44,11 +44,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
 /// `Sec-Fetch-Site`, else `Origin`. Requests with neither come from programs, not from a page
 /// of another site (whose browser would send one), and the SameSite=Strict cookie keeps a
 /// session out of them anyway.
-pub async fn cross_site_check(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn cross_site_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
@@ -100,10 +96,16 @@ mod tests {
     fn decides_from_fetch_metadata_then_origin() {
         let o = WebOptions::new("https://mail.example.com");
         assert!(same_site(&headers(&[]), &o));
-        assert!(same_site(&headers(&[("sec-fetch-site", "same-origin")]), &o));
+        assert!(same_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &o
+        ));
         assert!(same_site(&headers(&[("sec-fetch-site", "none")]), &o));
         assert!(!same_site(&headers(&[("sec-fetch-site", "same-site")]), &o));
-        assert!(!same_site(&headers(&[("sec-fetch-site", "cross-site")]), &o));
+        assert!(!same_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &o
+        ));
         assert!(!same_site(
             &headers(&[
                 ("sec-fetch-site", "cross-site"),
@@ -118,7 +120,10 @@ mod tests {
         assert!(!same_site(&headers(&[("origin", "https://evil.test")]), &o));
         assert!(!same_site(&headers(&[("origin", "null")]), &o));
         assert!(same_site(
-            &headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:4000")]),
+            &headers(&[
+                ("origin", "http://127.0.0.1:4000"),
+                ("host", "127.0.0.1:4000")
+            ]),
             &o
         ));
         assert!(!same_site(

@@ -96,7 +96,9 @@ pub async fn start(
     }
     let token = random_token::<32>()?;
     let hash = hash_token(&token).ok_or_else(|| {
-        WebError::Domain(DomainError::Internal("a session token that is not hex".into()))
+        WebError::Domain(DomainError::Internal(
+            "a session token that is not hex".into(),
+        ))
     })?;
     let now = state.now();
     let session = WebSession {

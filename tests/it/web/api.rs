@@ -107,11 +107,17 @@ impl Api {
 async fn sign_in_reauth_and_sign_out() {
     let mut api = Api::start().await;
     let a = api.call(Method::GET, "/api/v1/addresses", None).await;
-    assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     assert!(a.body["error"]["message"].is_string());
 
     let a = api.login(ADMIN, "a wrong password").await;
-    assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "auth_failed"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNAUTHORIZED, "auth_failed")
+    );
     assert!(a.headers.get("set-cookie").is_none());
 
     let (login, password) = api.server.admin();
@@ -122,11 +128,22 @@ async fn sign_in_reauth_and_sign_out() {
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));
 
     let a = api
-        .call(Method::POST, "/api/v1/reauth", Some(json!({"password": "wrong"})))
+        .call(
+            Method::POST,
+            "/api/v1/reauth",
+            Some(json!({"password": "wrong"})),
+        )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "auth_failed"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNAUTHORIZED, "auth_failed")
+    );
     let a = api
-        .call(Method::POST, "/api/v1/reauth", Some(json!({"password": password})))
+        .call(
+            Method::POST,
+            "/api/v1/reauth",
+            Some(json!({"password": password})),
+        )
         .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["confirmed_until"], "2026-03-02T09:35:00Z");
@@ -145,14 +162,24 @@ async fn sign_in_reauth_and_sign_out() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_request");
     let a = api.call(Method::PUT, "/api/v1/addresses", None).await;
-    assert_eq!((a.status, a.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
 
     let a = api.call(Method::POST, "/api/v1/logout", None).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     let a = api.call(Method::GET, "/api/v1/addresses", None).await;
-    assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     let a = api
-        .call(Method::POST, "/api/v1/reauth", Some(json!({"password": password})))
+        .call(
+            Method::POST,
+            "/api/v1/reauth",
+            Some(json!({"password": password})),
+        )
         .await;
     assert_eq!(a.code(), "unauthenticated");
 }
@@ -174,14 +201,25 @@ async fn addresses_and_devices() {
         (json!({"description": "x".repeat(65)}), "description"),
         (json!({"description": "tab\there"}), "description"),
         (json!({"description": "ok", "protocols": []}), "protocols"),
-        (json!({"description": "ok", "protocols": ["imap", "ftp"]}), "protocols"),
+        (
+            json!({"description": "ok", "protocols": ["imap", "ftp"]}),
+            "protocols",
+        ),
     ] {
         let a = api.call(Method::POST, list, Some(body.clone())).await;
-        assert_eq!((a.status, a.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"), "{body}");
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{body}"
+        );
         assert_eq!(a.body["error"]["field"], field);
     }
     let a = api
-        .call(Method::POST, list, Some(json!({"description": "Phone", "protocols": ["imap", "smtp"]})))
+        .call(
+            Method::POST,
+            list,
+            Some(json!({"description": "Phone", "protocols": ["imap", "smtp"]})),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(a.headers["cache-control"], "no-store");
@@ -209,21 +247,42 @@ async fn addresses_and_devices() {
     let a = api
         .call(Method::POST, list, Some(json!({"description": "Tablet"})))
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::FORBIDDEN, "reauth_required"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::FORBIDDEN, "reauth_required")
+    );
     let reset = format!("/api/v1/devices/{id}/reset");
     let a = api.call(Method::POST, &reset, None).await;
-    assert_eq!((a.status, a.code()), (StatusCode::FORBIDDEN, "reauth_required"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::FORBIDDEN, "reauth_required")
+    );
     api.verify(ADMIN, &phone).await.unwrap();
-    assert_eq!(api.call(Method::GET, list, None).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        api.call(Method::GET, list, None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let (_, password) = api.server.admin();
-    api.call(Method::POST, "/api/v1/reauth", Some(json!({"password": password})))
-        .await;
+    api.call(
+        Method::POST,
+        "/api/v1/reauth",
+        Some(json!({"password": password})),
+    )
+    .await;
     let a = api
         .call(Method::POST, list, Some(json!({"description": "Tablet"})))
         .await;
     assert_eq!(a.status, StatusCode::CREATED);
-    assert_eq!(a.body["protocols"], json!(["imap", "smtp", "pop3", "webmail"]));
+    assert_eq!(
+        a.body["protocols"],
+        json!(["imap", "smtp", "pop3", "webmail"])
+    );
 
     // Resetting: same device, new password, the old one dead.
     let a = api.call(Method::POST, &reset, None).await;
@@ -231,7 +290,10 @@ async fn addresses_and_devices() {
     assert_eq!(a.body["id"], id.as_str());
     let new = a.body["password"].as_str().unwrap().to_owned();
     assert_ne!(new, phone);
-    assert!(matches!(api.verify(ADMIN, &phone).await, Err(DomainError::AuthFailed)));
+    assert!(matches!(
+        api.verify(ADMIN, &phone).await,
+        Err(DomainError::AuthFailed)
+    ));
     api.verify(ADMIN, &new).await.unwrap();
 
     // Disconnecting.
@@ -243,15 +305,29 @@ async fn addresses_and_devices() {
     assert_eq!((a.status, a.code()), (StatusCode::NOT_FOUND, "not_found"));
     let a = api.call(Method::POST, &reset, None).await;
     assert_eq!(a.code(), "not_found");
-    for bad in ["/api/v1/devices/not-a-uuid", "/api/v1/devices/0190c6f0-0000-7000-8000-000000000000"] {
-        assert_eq!(api.call(Method::DELETE, bad, None).await.code(), "not_found");
+    for bad in [
+        "/api/v1/devices/not-a-uuid",
+        "/api/v1/devices/0190c6f0-0000-7000-8000-000000000000",
+    ] {
+        assert_eq!(
+            api.call(Method::DELETE, bad, None).await.code(),
+            "not_found"
+        );
     }
     let a = api
-        .call(Method::GET, "/api/v1/addresses/nobody@localhost/devices", None)
+        .call(
+            Method::GET,
+            "/api/v1/addresses/nobody@localhost/devices",
+            None,
+        )
         .await;
     assert_eq!(a.code(), "not_found");
     let a = api
-        .call(Method::POST, "/api/v1/addresses/nobody@localhost/devices", Some(json!({"description": "x"})))
+        .call(
+            Method::POST,
+            "/api/v1/addresses/nobody@localhost/devices",
+            Some(json!({"description": "x"})),
+        )
         .await;
     assert_eq!(a.code(), "not_found");
 }
@@ -259,28 +335,64 @@ async fn addresses_and_devices() {
 #[tokio::test]
 async fn linked_addresses() {
     let mut api = Api::start().await;
-    api.server.account("carol@example.com", "carol's long password").await;
-    api.server.address("carol@example.com", "carol@example.com").await;
-    let (_, webmail) = api.server.device("carol@example.com", "For admin", "webmail").await;
-    let (_, imap_only) = api.server.device("carol@example.com", "Phone", "imap").await;
+    api.server
+        .account("carol@example.com", "carol's long password")
+        .await;
+    api.server
+        .address("carol@example.com", "carol@example.com")
+        .await;
+    let (_, webmail) = api
+        .server
+        .device("carol@example.com", "For admin", "webmail")
+        .await;
+    let (_, imap_only) = api
+        .server
+        .device("carol@example.com", "Phone", "imap")
+        .await;
     api.login_admin().await;
 
     let link = |address: &str, password: &str| json!({"address": address, "password": password});
     let a = api
-        .call(Method::POST, "/api/v1/links", Some(link("carol@example.com", "k3vq-8mzt-0000-0000-0000-0000")))
+        .call(
+            Method::POST,
+            "/api/v1/links",
+            Some(link("carol@example.com", "k3vq-8mzt-0000-0000-0000-0000")),
+        )
         .await;
-    assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "auth_failed"));
+    assert_eq!(
+        (a.status, a.code()),
+        (StatusCode::UNAUTHORIZED, "auth_failed")
+    );
     let a = api
-        .call(Method::POST, "/api/v1/links", Some(link("carol@example.com", &imap_only)))
+        .call(
+            Method::POST,
+            "/api/v1/links",
+            Some(link("carol@example.com", &imap_only)),
+        )
         .await;
-    assert_eq!(a.code(), "auth_failed", "a device without Web app Mail cannot link");
+    assert_eq!(
+        a.code(),
+        "auth_failed",
+        "a device without Web app Mail cannot link"
+    );
     let a = api
-        .call(Method::POST, "/api/v1/links", Some(link("carol@example.com", &webmail)))
+        .call(
+            Method::POST,
+            "/api/v1/links",
+            Some(link("carol@example.com", &webmail)),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    assert_eq!(a.body, json!({"address": "carol@example.com", "access": "linked"}));
+    assert_eq!(
+        a.body,
+        json!({"address": "carol@example.com", "access": "linked"})
+    );
     let a = api
-        .call(Method::POST, "/api/v1/links", Some(link("carol@example.com", &webmail)))
+        .call(
+            Method::POST,
+            "/api/v1/links",
+            Some(link("carol@example.com", &webmail)),
+        )
         .await;
     assert_eq!((a.status, a.code()), (StatusCode::CONFLICT, "conflict"));
 
@@ -294,7 +406,11 @@ async fn linked_addresses() {
     );
     // Linked is not owned: its devices stay out of reach.
     let a = api
-        .call(Method::GET, "/api/v1/addresses/carol@example.com/devices", None)
+        .call(
+            Method::GET,
+            "/api/v1/addresses/carol@example.com/devices",
+            None,
+        )
         .await;
     assert_eq!(a.code(), "not_found");
 
@@ -334,7 +450,13 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     let create = &doc["paths"]["/api/v1/addresses/{email}/devices"]["post"];
     assert!(create["responses"]["403"].is_object());
-    for schema in ["DeviceJson", "IssuedJson", "ErrorJson", "NewDeviceRequest", "LinkRequest"] {
+    for schema in [
+        "DeviceJson",
+        "IssuedJson",
+        "ErrorJson",
+        "NewDeviceRequest",
+        "LinkRequest",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());

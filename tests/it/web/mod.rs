@@ -6,6 +6,7 @@ mod browser;
 mod harness;
 mod router;
 mod router_security;
+mod serve;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -22,7 +23,8 @@ pub fn find_password(text: &str) -> Option<String> {
         .find(|w| {
             w.len() == 29
                 && w.split('-').count() == 6
-                && w.split('-').all(|g| g.len() == 4 && g.chars().all(alphabet))
+                && w.split('-')
+                    .all(|g| g.len() == 4 && g.chars().all(alphabet))
         })
         .map(str::to_owned)
 }

@@ -24,7 +24,11 @@ async fn generate(app: &App, cookie: &str, description: &str) -> Reply {
     app.post(
         "/setup/generate",
         Some(cookie),
-        &[("address", ADMIN), ("device", "new"), ("description", description)],
+        &[
+            ("address", ADMIN),
+            ("device", "new"),
+            ("description", description),
+        ],
     )
     .await
 }
@@ -41,18 +45,33 @@ async fn a_bad_description_is_refused_next_to_the_field() {
         ("Line\nbreak", "Control characters are not allowed."),
     ] {
         let r = generate(&app, &cookie, description).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{description:?}");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{description:?}"
+        );
         let field = r.body.find(r#"id="description""#).unwrap();
         let error = r
             .body
-            .find(&format!(r#"<p class="field-error" id="description-error">{message}</p>"#))
+            .find(&format!(
+                r#"<p class="field-error" id="description-error">{message}</p>"#
+            ))
             .unwrap_or_else(|| panic!("{description:?}: {}", r.body));
         let next_field = r.body[field..].find("data-tabs").unwrap() + field;
-        assert!(field < error && error < next_field, "the message follows the field");
-        assert!(r.body.contains(r#"aria-describedby="description-hint description-error""#));
+        assert!(
+            field < error && error < next_field,
+            "the message follows the field"
+        );
+        assert!(
+            r.body
+                .contains(r#"aria-describedby="description-hint description-error""#)
+        );
         assert!(r.body.contains(r#"aria-invalid="true""#));
         // The manual tab stays open with what was typed, so it can be corrected in place.
-        assert!(r.body.contains(r#"id="panel-manual" aria-labelledby="tab-manual">"#));
+        assert!(
+            r.body
+                .contains(r#"id="panel-manual" aria-labelledby="tab-manual">"#)
+        );
         assert!(find_password(&r.body).is_none());
     }
     let exactly_64 = "é".repeat(64);
@@ -81,7 +100,10 @@ async fn the_password_page_shows_it_once_and_is_not_stored() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("cache-control"), "no-store");
     assert_eq!(r.header("pragma"), "no-cache");
-    assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(
+        r.header("content-security-policy")
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(r.header("x-content-type-options"), "nosniff");
     assert_eq!(r.header("referrer-policy"), "no-referrer");
     assert!(r.body.contains("Your new password"));
@@ -102,7 +124,11 @@ async fn the_password_page_shows_it_once_and_is_not_stored() {
     assert!(r.body.contains("This password is no longer displayed"));
     assert!(find_password(&r.body).is_none());
     // Nor does any other page.
-    for path in ["/", "/settings/admin@localhost/devices", "/settings/admin@localhost/activity"] {
+    for path in [
+        "/",
+        "/settings/admin@localhost/devices",
+        "/settings/admin@localhost/activity",
+    ] {
         assert!(!app.get(path, Some(&cookie)).await.body.contains(&password));
     }
 }
@@ -116,7 +142,10 @@ async fn an_unshown_password_expires_and_dies_with_the_session() {
     assert_eq!(app.get(&page, Some(&cookie)).await.status, StatusCode::GONE);
 
     app.advance_minutes(-3);
-    let page = generate(&app, &cookie, "Signed out").await.location().to_owned();
+    let page = generate(&app, &cookie, "Signed out")
+        .await
+        .location()
+        .to_owned();
     app.post("/sign-out", Some(&cookie), &[]).await;
     let cookie = app.sign_in_admin().await;
     assert_eq!(app.get(&page, Some(&cookie)).await.status, StatusCode::GONE);
@@ -136,7 +165,10 @@ async fn a_wrong_account_password_at_reauthentication_creates_nothing() {
     let r = app.get(&prompt, Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Enter your account password"));
-    assert!(r.body.contains("You are adding the device “Work laptop” to admin@localhost."));
+    assert!(
+        r.body
+            .contains("You are adding the device “Work laptop” to admin@localhost.")
+    );
     let pending = prompt.split_once("pending=").unwrap().1;
 
     let r = app
@@ -177,10 +209,18 @@ async fn a_wrong_account_password_at_reauthentication_creates_nothing() {
     // Within five minutes of that confirmation there is no prompt.
     app.advance_minutes(4);
     let r = generate(&app, &cookie, "Tablet").await;
-    assert!(r.location().starts_with("/new-password/"), "{}", r.location());
+    assert!(
+        r.location().starts_with("/new-password/"),
+        "{}",
+        r.location()
+    );
     app.advance_minutes(2);
     let r = generate(&app, &cookie, "Watch").await;
-    assert!(r.location().starts_with("/confirm-password"), "{}", r.location());
+    assert!(
+        r.location().starts_with("/confirm-password"),
+        "{}",
+        r.location()
+    );
 }
 
 #[tokio::test]
@@ -192,7 +232,11 @@ async fn resetting_kills_the_old_password() {
         .post(
             "/setup/generate",
             Some(&cookie),
-            &[("address", ADMIN), ("device", &id.to_string()), ("description", "")],
+            &[
+                ("address", ADMIN),
+                ("device", &id.to_string()),
+                ("description", ""),
+            ],
         )
         .await;
     let page = app.get(r.location(), Some(&cookie)).await;
@@ -228,7 +272,12 @@ async fn changing_the_account_password_signs_out_the_other_sessions() {
             .await
         }
     };
-    let r = change("wrong password", "a new long password", "a new long password").await;
+    let r = change(
+        "wrong password",
+        "a new long password",
+        "a new long password",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("That is not your current password."));
     let r = change(&password, "short", "short").await;
@@ -266,8 +315,74 @@ async fn disconnecting_all_devices() {
     assert!(list.header("set-cookie").contains("Max-Age=0"));
     assert!(descriptions(&app).await.is_empty());
     let core = app.server.core();
-    assert!(core.verify(ADMIN, &a, Protocol::Imap, [127, 0, 0, 1].into()).await.is_err());
-    let log = app.get("/settings/admin@localhost/activity", Some(&cookie)).await;
+    assert!(
+        core.verify(ADMIN, &a, Protocol::Imap, [127, 0, 0, 1].into())
+            .await
+            .is_err()
+    );
+    let log = app
+        .get("/settings/admin@localhost/activity", Some(&cookie))
+        .await;
     assert_eq!(log.body.matches("Device disconnected").count(), 2);
     assert_eq!(log.body.matches("Device created").count(), 2);
+}
+
+#[tokio::test]
+async fn a_linked_address_shows_in_mail_and_can_be_removed() {
+    let app = App::start().await;
+    app.server
+        .account("dan@example.com", "dan's long password")
+        .await;
+    app.server
+        .address("dan@example.com", "dan@example.com")
+        .await;
+    let (_, password) = app
+        .server
+        .device("dan@example.com", "For admin", "webmail")
+        .await;
+    let cookie = app.sign_in_admin().await;
+    let core = app.server.core();
+    let admin = core
+        .store()
+        .account_by_login(&postern_domain::Login::parse(ADMIN).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .account;
+    core.link_address(&admin, "dan@example.com", &password, [127, 0, 0, 1].into())
+        .await
+        .unwrap();
+
+    let home = app.get("/", Some(&cookie)).await;
+    assert!(
+        home.body
+            .contains(r#"aria-label="Actions for admin@localhost""#)
+    );
+    assert!(
+        home.body
+            .contains(r#"aria-label="Actions for dan@example.com""#)
+    );
+    let dan = home.body.find("Actions for dan@example.com").unwrap();
+    let menu = &home.body[dan..dan + home.body[dan..].find("</details>").unwrap()];
+    assert!(menu.contains("Remove this address"), "{menu}");
+    assert!(!menu.contains("Address settings"), "{menu}");
+    assert!(home.body.contains(r#"<span class="badge">Linked</span>"#));
+    // Linked is not owned: its settings stay out of reach.
+    let r = app.get("/addresses/dan@example.com", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = app
+        .post("/links/dan@example.com/remove", Some(&cookie), &[])
+        .await;
+    assert_eq!(r.location(), "/");
+    let home = app.get("/", Some(&r.with_cookies(&cookie))).await;
+    assert!(
+        home.body
+            .contains("dan@example.com was removed from your Mail.")
+    );
+    assert!(!home.body.contains("Actions for dan@example.com"));
+    let r = app
+        .post("/links/dan@example.com/remove", Some(&cookie), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

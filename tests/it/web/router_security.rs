@@ -38,13 +38,22 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .post_with(
             "/setup/generate",
             Some(&cookie),
-            &[("address", ADMIN), ("device", "new"), ("description", "Evil")],
+            &[
+                ("address", ADMIN),
+                ("device", "new"),
+                ("description", "Evil"),
+            ],
             &[("sec-fetch-site", "cross-site")],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
-        .post_with("/sign-out", Some(&cookie), &[], &[("sec-fetch-site", "cross-site")])
+        .post_with(
+            "/sign-out",
+            Some(&cookie),
+            &[],
+            &[("sec-fetch-site", "cross-site")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nothing changed: the device lives, no device was added, the session still works.
@@ -59,9 +68,18 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
 
     // The same check guards the API and the sign-in form, answered in their own format.
     let r = app
-        .api(Method::DELETE, &format!("/api/v1/devices/{id}"), Some(&cookie), None)
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/devices/{id}"),
+            Some(&cookie),
+            None,
+        )
         .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "a program sends no browser headers");
+    assert_eq!(
+        r.status,
+        StatusCode::NO_CONTENT,
+        "a program sends no browser headers"
+    );
     let (id2, _) = app.server.device(ADMIN, "Tablet", "imap").await;
     let req = axum::http::Request::delete(format!("/api/v1/devices/{id2}"))
         .header("cookie", &cookie)
@@ -98,14 +116,23 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn another_accounts_address_or_device_answers_404() {
     let app = App::start().await;
-    app.server.account("bob@example.com", "bob's long password").await;
-    app.server.address("bob@example.com", "bob@example.com").await;
-    let (bobs, bobs_password) = app.server.device("bob@example.com", "Bob's phone", "imap").await;
+    app.server
+        .account("bob@example.com", "bob's long password")
+        .await;
+    app.server
+        .address("bob@example.com", "bob@example.com")
+        .await;
+    let (bobs, bobs_password) = app
+        .server
+        .device("bob@example.com", "Bob's phone", "imap")
+        .await;
     let cookie = app.sign_in_admin().await;
     let (mine, _) = app.server.device(ADMIN, "Mine", "imap").await;
     let bobs_id = bobs.to_string();
 
-    let not_found = app.get("/addresses/nobody@nowhere.test", Some(&cookie)).await;
+    let not_found = app
+        .get("/addresses/nobody@nowhere.test", Some(&cookie))
+        .await;
     assert_eq!(not_found.status, StatusCode::NOT_FOUND);
     for path in [
         "/addresses/bob@example.com".to_owned(),
@@ -126,12 +153,25 @@ async fn another_accounts_address_or_device_answers_404() {
         assert_eq!(r.body, not_found.body, "{path}");
     }
     for (path, fields) in [
-        (format!("/settings/{ADMIN}/devices/{bobs}/disconnect"), vec![]),
-        (format!("/settings/bob@example.com/devices/{bobs}/disconnect"), vec![]),
-        ("/settings/bob@example.com/disconnect-all".to_owned(), vec![]),
+        (
+            format!("/settings/{ADMIN}/devices/{bobs}/disconnect"),
+            vec![],
+        ),
+        (
+            format!("/settings/bob@example.com/devices/{bobs}/disconnect"),
+            vec![],
+        ),
+        (
+            "/settings/bob@example.com/disconnect-all".to_owned(),
+            vec![],
+        ),
         (
             "/setup/generate".to_owned(),
-            vec![("address", "bob@example.com"), ("device", "new"), ("description", "Mine now")],
+            vec![
+                ("address", "bob@example.com"),
+                ("device", "new"),
+                ("description", "Mine now"),
+            ],
         ),
         (
             "/setup/generate".to_owned(),
@@ -147,7 +187,10 @@ async fn another_accounts_address_or_device_answers_404() {
     }
     // The API says the same in JSON.
     for (method, path) in [
-        (Method::GET, "/api/v1/addresses/bob@example.com/devices".to_owned()),
+        (
+            Method::GET,
+            "/api/v1/addresses/bob@example.com/devices".to_owned(),
+        ),
         (Method::POST, format!("/api/v1/devices/{bobs}/reset")),
         (Method::DELETE, format!("/api/v1/devices/{bobs}")),
     ] {
@@ -159,9 +202,14 @@ async fn another_accounts_address_or_device_answers_404() {
     assert_eq!(active_devices(&app, "bob@example.com").await, 1);
     let core = app.server.core();
     assert!(
-        core.verify("bob@example.com", &bobs_password, Protocol::Imap, [127, 0, 0, 1].into())
-            .await
-            .is_ok()
+        core.verify(
+            "bob@example.com",
+            &bobs_password,
+            Protocol::Imap,
+            [127, 0, 0, 1].into()
+        )
+        .await
+        .is_ok()
     );
 }
 
@@ -169,18 +217,31 @@ async fn another_accounts_address_or_device_answers_404() {
 async fn an_expired_session_leads_to_sign_in() {
     let app = App::start().await;
     let cookie = app.sign_in_admin().await;
-    assert_eq!(app.get("/settings", Some(&cookie)).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/settings", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.get("/", Some(&cookie)).await.status, StatusCode::OK);
 
     // Idle for the idle timeout (two hours).
     app.advance_minutes(121);
-    let r = app.get("/settings?address=admin%40localhost", Some(&cookie)).await;
+    let r = app
+        .get("/settings?address=admin%40localhost", Some(&cookie))
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(r.location(), "/sign-in?next=%2Fsettings%3Faddress%3Dadmin%2540localhost");
-    assert!(r.header("set-cookie").contains("Max-Age=0"), "the dead cookie is cleared");
+    assert_eq!(
+        r.location(),
+        "/sign-in?next=%2Fsettings%3Faddress%3Dadmin%2540localhost"
+    );
+    assert!(
+        r.header("set-cookie").contains("Max-Age=0"),
+        "the dead cookie is cleared"
+    );
     let r = app.get("/", Some(&cookie)).await;
     assert_eq!(r.location(), "/sign-in");
-    let r = app.api(Method::GET, "/api/v1/addresses", Some(&cookie), None).await;
+    let r = app
+        .api(Method::GET, "/api/v1/addresses", Some(&cookie), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     // Signing in again brings the person where they wanted to go.
@@ -189,7 +250,11 @@ async fn an_expired_session_leads_to_sign_in() {
         .post(
             "/sign-in",
             None,
-            &[("login", &login), ("password", &password), ("next", "/settings/admin@localhost/activity")],
+            &[
+                ("login", &login),
+                ("password", &password),
+                ("next", "/settings/admin@localhost/activity"),
+            ],
         )
         .await;
     assert_eq!(r.location(), "/settings/admin@localhost/activity");
@@ -197,7 +262,11 @@ async fn an_expired_session_leads_to_sign_in() {
         .post(
             "/sign-in",
             None,
-            &[("login", &login), ("password", &password), ("next", "//evil.test/")],
+            &[
+                ("login", &login),
+                ("password", &password),
+                ("next", "//evil.test/"),
+            ],
         )
         .await;
     assert_eq!(r.location(), "/");
@@ -244,7 +313,11 @@ async fn sessions_rotate_at_sign_in_and_die_at_sign_out() {
     // A wrong password says so without telling whether the login exists.
     for login in [login.as_str(), "nobody@localhost"] {
         let r = app
-            .post("/sign-in", None, &[("login", login), ("password", "wrong password")])
+            .post(
+                "/sign-in",
+                None,
+                &[("login", login), ("password", "wrong password")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert!(r.body.contains("The login or the password is not right."));
@@ -257,11 +330,17 @@ async fn over_https_the_cookie_is_secure() {
     let app = App::start_with(WebOptions::new("https://mail.example.com")).await;
     let (login, password) = app.server.admin();
     let r = app
-        .post("/sign-in", None, &[("login", &login), ("password", &password)])
+        .post(
+            "/sign-in",
+            None,
+            &[("login", &login), ("password", &password)],
+        )
         .await;
     let set = r.header("set-cookie");
     assert!(set.starts_with("__Host-postern_session="), "{set}");
-    assert!(set.contains("; Secure") && set.contains("HttpOnly") && set.contains("SameSite=Strict"));
+    assert!(
+        set.contains("; Secure") && set.contains("HttpOnly") && set.contains("SameSite=Strict")
+    );
 }
 
 #[tokio::test]
@@ -284,7 +363,10 @@ async fn every_response_carries_the_security_headers() {
     }
     let page = app.get("/", Some(&cookie)).await;
     assert!(!page.body.contains("<script>"), "no inline script");
-    assert!(page.body.contains(r#"<script src="/static/app.js" defer></script>"#));
+    assert!(
+        page.body
+            .contains(r#"<script src="/static/app.js" defer></script>"#)
+    );
     assert!(!page.body.contains(" style="), "no inline style");
     let r = app.get("/no/such/page", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -58,12 +58,42 @@ pub async fn start(
 /// The servers a mail program is told about: bound ports where known, else configured ones.
 fn mail_servers(config: &Config, bound: &BTreeMap<&'static str, SocketAddr>) -> Vec<MailServer> {
     let listeners = [
-        ("IMAP", "imap.listen_tls", &config.imap.listen_tls, Security::Tls),
-        ("IMAP", "imap.listen", &config.imap.listen, Security::StartTls),
-        ("SMTP", "smtp.listen_tls", &config.smtp.listen_tls, Security::Tls),
-        ("SMTP", "smtp.listen", &config.smtp.listen, Security::StartTls),
-        ("POP3", "pop3.listen_tls", &config.pop3.listen_tls, Security::Tls),
-        ("POP3", "pop3.listen", &config.pop3.listen, Security::StartTls),
+        (
+            "IMAP",
+            "imap.listen_tls",
+            &config.imap.listen_tls,
+            Security::Tls,
+        ),
+        (
+            "IMAP",
+            "imap.listen",
+            &config.imap.listen,
+            Security::StartTls,
+        ),
+        (
+            "SMTP",
+            "smtp.listen_tls",
+            &config.smtp.listen_tls,
+            Security::Tls,
+        ),
+        (
+            "SMTP",
+            "smtp.listen",
+            &config.smtp.listen,
+            Security::StartTls,
+        ),
+        (
+            "POP3",
+            "pop3.listen_tls",
+            &config.pop3.listen_tls,
+            Security::Tls,
+        ),
+        (
+            "POP3",
+            "pop3.listen",
+            &config.pop3.listen,
+            Security::StartTls,
+        ),
     ];
     listeners
         .into_iter()
@@ -99,7 +129,13 @@ mod tests {
         let ports: Vec<_> = servers.iter().map(|s| (s.protocol, s.port)).collect();
         assert_eq!(
             ports,
-            [("IMAP", 4993), ("IMAP", 1143), ("SMTP", 1465), ("SMTP", 1587), ("POP3", 1995)]
+            [
+                ("IMAP", 4993),
+                ("IMAP", 1143),
+                ("SMTP", 1465),
+                ("SMTP", 1587),
+                ("POP3", 1995)
+            ]
         );
         assert!(servers.iter().all(|s| s.host == "mail.example.com"));
         assert_eq!(servers[0].security, Security::Tls);

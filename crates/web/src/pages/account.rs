@@ -86,7 +86,14 @@ pub async fn submit(
 ) -> WebResult<Response> {
     if form.new.expose_secret() != form.repeat.expose_secret() {
         let message = "The two new passwords are not the same.".to_owned();
-        return refused(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, "repeat", message).await;
+        return refused(
+            &state,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "repeat",
+            message,
+        )
+        .await;
     }
     let outcome = state
         .core
@@ -101,11 +108,25 @@ pub async fn submit(
         Ok(()) => {}
         Err(DomainError::Invalid { message, .. }) => {
             let message = format!("New password: {message}");
-            return refused(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, "new", message).await;
+            return refused(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "new",
+                message,
+            )
+            .await;
         }
         Err(DomainError::AuthFailed) => {
             let message = "That is not your current password.".to_owned();
-            return refused(&state, &viewer, StatusCode::UNAUTHORIZED, "current", message).await;
+            return refused(
+                &state,
+                &viewer,
+                StatusCode::UNAUTHORIZED,
+                "current",
+                message,
+            )
+            .await;
         }
         Err(e @ DomainError::Throttled) => {
             let e = WebError::from(e);
@@ -119,7 +140,8 @@ pub async fn submit(
         .delete_sessions_of(viewer.account.id, Some(&viewer.token))
         .await?;
     viewer.confirm(&state).await?;
-    let notice = "Your password was changed. Everywhere else you were signed in, you are now signed out.";
+    let notice =
+        "Your password was changed. Everywhere else you were signed in, you are now signed out.";
     Ok((
         [flash::set(&state.options, notice)],
         Redirect::to("/account/password"),

@@ -108,7 +108,10 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     Form(form): Form<ConfirmForm>,
 ) -> WebResult<Response> {
-    let Some(action) = state.pending.peek(&form.pending, &viewer.token, state.now()) else {
+    let Some(action) = state
+        .pending
+        .peek(&form.pending, &viewer.token, state.now())
+    else {
         return Ok(expired(&viewer, Flash(None)));
     };
     match state
@@ -140,7 +143,10 @@ pub async fn submit(
     }
     viewer.confirm(&state).await?;
     // Taken only now: a wrong password above leaves the action waiting for another try.
-    let Some(action) = state.pending.take(&form.pending, &viewer.token, state.now()) else {
+    let Some(action) = state
+        .pending
+        .take(&form.pending, &viewer.token, state.now())
+    else {
         return Ok(expired(&viewer, Flash(None)));
     };
     new_password::issue(&state, &viewer, action).await

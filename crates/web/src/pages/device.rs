@@ -37,7 +37,12 @@ pub struct ConfirmDisconnectPage {
 }
 
 /// The device `{id}` of the address `{email}`, if the viewer owns it.
-async fn find(state: &AppState, viewer: &Viewer, email: &str, id: &str) -> WebResult<(Email, Device)> {
+async fn find(
+    state: &AppState,
+    viewer: &Viewer,
+    email: &str,
+    id: &str,
+) -> WebResult<(Email, Device)> {
     let email = email_param(email)?;
     let id = DeviceId::parse(id).map_err(|_| WebError::NoRoute)?;
     let device = state.core.device(&viewer.actor(), id).await?;

@@ -20,7 +20,11 @@ pub async fn confirm(
     Path(email): Path<String>,
 ) -> WebResult<impl IntoResponse> {
     let email = email_param(&email)?;
-    let count = state.core.devices(&viewer.actor(), &email, false).await?.len();
+    let count = state
+        .core
+        .devices(&viewer.actor(), &email, false)
+        .await?
+        .len();
     Ok(ConfirmDisconnectPage {
         chrome: Chrome::new(&viewer, flash, "settings"),
         title: "Disconnect all devices?",

@@ -36,7 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/addresses/{email}", get(address_settings::show))
         .route("/setup", get(setup::show))
         .route("/setup/generate", post(setup::generate))
-        .route("/confirm-password", get(confirm::show).post(confirm::submit))
+        .route(
+            "/confirm-password",
+            get(confirm::show).post(confirm::submit),
+        )
         .route("/new-password/{token}", get(new_password::show))
         .route("/settings", get(settings::open))
         .route("/settings/{email}/devices", get(devices::show))
@@ -50,5 +53,8 @@ pub fn routes() -> Router<AppState> {
             get(disconnect_all::confirm).post(disconnect_all::disconnect),
         )
         .route("/settings/{email}/activity", get(activity::show))
-        .route("/account/password", get(account::show).post(account::submit))
+        .route(
+            "/account/password",
+            get(account::show).post(account::submit),
+        )
 }

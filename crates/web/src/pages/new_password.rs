@@ -22,7 +22,11 @@ use crate::session::Viewer;
 use crate::state::AppState;
 
 /// Carries out a confirmed action and redirects to the page that shows its password.
-pub async fn issue(state: &AppState, viewer: &Viewer, action: PendingAction) -> WebResult<Response> {
+pub async fn issue(
+    state: &AppState,
+    viewer: &Viewer,
+    action: PendingAction,
+) -> WebResult<Response> {
     let actor = viewer.actor();
     let (issued, email, reset) = match action {
         PendingAction::CreateDevice { email, description } => {
@@ -32,9 +36,11 @@ pub async fn issue(state: &AppState, viewer: &Viewer, action: PendingAction) -> 
                 .await?;
             (issued, email, false)
         }
-        PendingAction::ResetDevice { email, device_id } => {
-            (state.core.reset_device(&actor, device_id).await?, email, true)
-        }
+        PendingAction::ResetDevice { email, device_id } => (
+            state.core.reset_device(&actor, device_id).await?,
+            email,
+            true,
+        ),
     };
     let revealed = Revealed {
         email,

@@ -83,7 +83,11 @@ pub async fn open(
         }
     } else {
         let email = Email::parse(&q.address).map_err(|_| WebError::NoRoute)?;
-        state.core.owned_address(&viewer.actor(), &email).await?.email
+        state
+            .core
+            .owned_address(&viewer.actor(), &email)
+            .await?
+            .email
     };
     Ok(Redirect::to(&devices_url(&email)).into_response())
 }

@@ -59,7 +59,11 @@ pub struct SetupForm {
 
 impl SetupForm {
     fn manual(&self) -> bool {
-        self.tab.as_ref().or(self.current_tab.as_ref()).map(String::as_str) == Some("manual")
+        self.tab
+            .as_ref()
+            .or(self.current_tab.as_ref())
+            .map(String::as_str)
+            == Some("manual")
     }
 }
 
@@ -84,7 +88,13 @@ async fn page(
     } else {
         // An address that is not the account's is not found, like everywhere else.
         let email = Email::parse(&form.address).map_err(|_| WebError::NoRoute)?;
-        Some(state.core.owned_address(&viewer.actor(), &email).await?.email)
+        Some(
+            state
+                .core
+                .owned_address(&viewer.actor(), &email)
+                .await?
+                .email,
+        )
     };
     let devices: Vec<Device> = match &chosen {
         Some(email) => state.core.devices(&viewer.actor(), email, false).await?,
@@ -167,10 +177,11 @@ pub async fn generate(
     };
     if !viewer.confirmed_recently(&state) {
         let token = state.pending.put(&viewer.token, action, state.now())?;
-        return Ok(
-            Redirect::to(&format!("/confirm-password?pending={}", query_value(&token)))
-                .into_response(),
-        );
+        return Ok(Redirect::to(&format!(
+            "/confirm-password?pending={}",
+            query_value(&token)
+        ))
+        .into_response());
     }
     new_password::issue(&state, &viewer, action).await
 }

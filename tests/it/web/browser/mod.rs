@@ -24,6 +24,14 @@ use super::start_time;
 /// Browsers are heavy on a small machine: one at a time.
 static BROWSER: Mutex<()> = Mutex::const_new(());
 
+/// Runs a browser test with a time limit: a hung browser fails the test, and dropping the
+/// test's `Browser` takes Chromium down with it.
+pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(Duration::from_secs(240), test)
+        .await
+        .expect("the browser test finished within its time limit");
+}
+
 /// chromedriver, leading its own process group so that Chromium and its helpers go with it.
 struct Driver {
     child: Child,
@@ -57,7 +65,8 @@ fn free_port() -> u16 {
 
 async fn start_driver() -> Driver {
     let port = free_port();
-    let profile = std::env::temp_dir().join(format!("postern-chromium-{}-{port}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("postern-chromium-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -80,7 +89,10 @@ async fn start_driver() -> Driver {
         {
             return driver;
         }
-        assert!(Instant::now() < deadline, "chromedriver did not become ready");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not become ready"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -121,18 +133,18 @@ impl Browser {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
+            "--disable-crash-reporter".into(),
+            "--disable-breakpad".into(),
             "--hide-scrollbars".into(),
             "--lang=en-US".into(),
             format!("--user-data-dir={}", driver.profile.display()),
         ];
         let mut options = json!({"binary": chromium(), "args": []});
         match setup {
-            Setup::Desktop => args.push("--window-size=1280,860".into()),
+            Setup::Desktop => args.push("--window-size=1280,1040".into()),
             Setup::PhoneWithoutJs => {
-                options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
-                options["mobileEmulation"] = json!({
-                    "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1.0, "touch": true}
-                });
+                options["prefs"] =
+                    json!({"profile.managed_default_content_settings.javascript": 2});
             }
         }
         options["args"] = json!(args);
@@ -145,6 +157,9 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
             .expect("a browser session");
+        if let Setup::PhoneWithoutJs = setup {
+            c.set_window_size(390, 844).await.unwrap();
+        }
         Browser {
             c,
             server,
@@ -179,7 +194,12 @@ impl Browser {
         {
             Ok(e) => e,
             Err(e) => {
-                let url = self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                let url = self
+                    .c
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
                 let text = match self.c.find(Locator::Css("body")).await {
                     Ok(b) => b.text().await.unwrap_or_default(),
                     Err(_) => String::new(),
@@ -191,7 +211,8 @@ impl Browser {
 
     /// The heading of the page, once it is there.
     pub async fn heading(&self, text: &str) {
-        self.wait(&format!("//h1[normalize-space(.)={}]", lit(text))).await;
+        self.wait(&format!("//h1[normalize-space(.)={}]", lit(text)))
+            .await;
     }
 
     /// Clicks the button, link or summary with this visible text.
@@ -212,10 +233,16 @@ impl Browser {
 
     /// Clicks the first displayed match, waiting for one (a page may still be loading).
     async fn click_xpath(&self, xpath: &str, what: &str) {
+        eprintln!("click {what}");
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut last = String::from("nothing displayed");
         loop {
-            for el in self.c.find_all(Locator::XPath(xpath)).await.unwrap_or_default() {
+            for el in self
+                .c
+                .find_all(Locator::XPath(xpath))
+                .await
+                .unwrap_or_default()
+            {
                 if el.is_displayed().await.unwrap_or(false) {
                     match el.click().await {
                         Ok(()) => return,
@@ -224,8 +251,16 @@ impl Browser {
                 }
             }
             if Instant::now() > deadline {
-                let url = self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
-                panic!("could not click {what} ({last}) on {url}:\n{}", self.text().await);
+                let url = self
+                    .c
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                panic!(
+                    "could not click {what} ({last}) on {url}:\n{}",
+                    self.text().await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -233,8 +268,11 @@ impl Browser {
 
     /// The form field labelled `label`.
     pub async fn field(&self, label: &str) -> Element {
-        self.wait(&format!("//*[@id=//label[normalize-space(.)={}]/@for]", lit(label)))
-            .await
+        self.wait(&format!(
+            "//*[@id=//label[normalize-space(.)={}]/@for]",
+            lit(label)
+        ))
+        .await
     }
 
     pub async fn fill(&self, label: &str, text: &str) {
@@ -244,12 +282,22 @@ impl Browser {
     }
 
     pub async fn choose(&self, label: &str, option: &str) {
-        self.field(label).await.select_by_label(option).await.unwrap();
+        self.field(label)
+            .await
+            .select_by_label(option)
+            .await
+            .unwrap();
     }
 
     /// The visible text of the page.
     pub async fn text(&self) -> String {
-        self.c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+        self.c
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// Saves a screenshot for the documentation.
@@ -269,7 +317,8 @@ impl Browser {
         self.fill("Login", &login).await;
         self.fill("Password", &password).await;
         self.click("Sign in").await;
-        self.wait("//*[@aria-label='Actions for admin@localhost']").await;
+        self.wait("//*[@aria-label='Actions for admin@localhost']")
+            .await;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use postern_domain::{DomainError, Protocol};
 
-use super::{Browser, Setup};
+use super::{Browser, Setup, within_limit};
 use crate::web::find_password;
 
 const ADMIN: &str = "admin@localhost";
@@ -20,17 +20,34 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
     // 6. The assistant opens on MAIL with the address chosen.
     b.heading("Add a device").await;
     let mail = b.wait("//*[normalize-space(.)='MAIL']").await;
-    assert_eq!(mail.attr("aria-current").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        mail.attr("aria-current").await.unwrap().as_deref(),
+        Some("true")
+    );
     b.choose("Email address", ADMIN).await;
-    assert_eq!(b.field("Email address").await.prop("value").await.unwrap().as_deref(), Some(ADMIN));
+    assert_eq!(
+        b.field("Email address")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(ADMIN)
+    );
     // 7. New device; 8. a description.
     b.choose("Device", "New device").await;
     b.fill("Description", description).await;
     // 9. The Manual configuration tab shows the server settings and the button.
     b.click("Manual configuration").await;
-    b.wait("//button[normalize-space(.)='Generate a password']").await;
+    b.wait("//button[normalize-space(.)='Generate a password']")
+        .await;
     assert_eq!(
-        b.field("Description").await.prop("value").await.unwrap().as_deref(),
+        b.field("Description")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some(description),
         "the description survives the tab change"
     );
@@ -47,7 +64,10 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
     // 12. The password, once.
     b.heading("Your new password").await;
     let text = b.text().await;
-    assert!(text.contains("it will no longer be displayed afterwards"), "{text}");
+    assert!(
+        text.contains("it will no longer be displayed afterwards"),
+        "{text}"
+    );
     find_password(&text).expect("the password is shown")
 }
 
@@ -59,10 +79,16 @@ pub async fn disconnect(b: &Browser, description: &str, screenshot: bool) {
     b.click("Devices").await;
     b.heading("Devices").await;
     let row = b
-        .wait(&format!("//table[contains(@class,'devices')]//tr[.//a[normalize-space(.)={}]]", super::lit(description)))
+        .wait(&format!(
+            "//table[contains(@class,'devices')]//tr[.//a[normalize-space(.)={}]]",
+            super::lit(description)
+        ))
         .await;
     let row_text = row.text().await.unwrap();
-    assert!(row_text.contains("IMAP, SMTP, POP3, Web app Mail"), "{row_text}");
+    assert!(
+        row_text.contains("IMAP, SMTP, POP3, Web app Mail"),
+        "{row_text}"
+    );
     assert!(row_text.contains("2026-03-02"), "{row_text}");
     assert!(row_text.contains("IMAP from 127.0.0.1"), "{row_text}");
     assert!(row_text.contains("Thunderbird 128"), "{row_text}");
@@ -76,8 +102,19 @@ pub async fn disconnect(b: &Browser, description: &str, screenshot: bool) {
     b.click("Confirm").await;
     b.heading("Devices").await;
     let text = b.text().await;
-    assert!(text.contains(&format!("“{description}” was disconnected.")), "{text}");
-    assert!(b.c.find_all(fantoccini::Locator::XPath(&format!("//a[normalize-space(.)={}]", super::lit(description)))).await.unwrap().is_empty());
+    assert!(
+        text.contains(&format!("“{description}” was disconnected.")),
+        "{text}"
+    );
+    assert!(
+        b.c.find_all(fantoccini::Locator::XPath(&format!(
+            "//a[normalize-space(.)={}]",
+            super::lit(description)
+        )))
+        .await
+        .unwrap()
+        .is_empty()
+    );
 }
 
 /// Checks a shown password with the one device-password check every protocol uses, and
@@ -93,40 +130,47 @@ pub async fn use_password(b: &Browser, password: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_article_step_by_step() {
-    let b = Browser::start(Setup::Desktop).await;
-    // 1. The web app; signing in confirms the account password...
-    b.sign_in_admin().await;
-    assert!(b.text().await.contains("Sign out"));
-    // ...so the prompt of step 11 needs that to be more than five minutes ago.
-    b.advance_minutes(6);
-    let password = add_a_device(&b, "Anna's phone", true).await;
-    // Copy is there with JavaScript.
-    let copy = b.wait("//button[normalize-space(.)='Copy']").await;
-    assert!(copy.is_displayed().await.unwrap());
-    use_password(&b, &password).await;
+    within_limit(async {
+        let b = Browser::start(Setup::Desktop).await;
+        // 1. The web app; signing in confirms the account password...
+        b.sign_in_admin().await;
+        assert!(b.text().await.contains("Sign out"));
+        // ...so the prompt of step 11 needs that to be more than five minutes ago.
+        b.advance_minutes(6);
+        let password = add_a_device(&b, "Anna's phone", true).await;
+        // Copy is there with JavaScript.
+        let copy = b.wait("//button[normalize-space(.)='Copy']").await;
+        assert!(copy.is_displayed().await.unwrap());
+        use_password(&b, &password).await;
 
-    // Reloading, or going back and forward, never shows it again.
-    b.c.refresh().await.unwrap();
-    b.heading("This password is no longer displayed").await;
-    assert!(!b.text().await.contains(&password));
-    b.c.back().await.unwrap();
-    b.c.forward().await.unwrap();
-    b.heading("This password is no longer displayed").await;
-    assert!(!b.c.source().await.unwrap().contains(&password));
+        // Reloading, or going back and forward, never shows it again.
+        b.c.refresh().await.unwrap();
+        b.heading("This password is no longer displayed").await;
+        assert!(!b.text().await.contains(&password));
+        b.c.back().await.unwrap();
+        b.c.forward().await.unwrap();
+        b.heading("This password is no longer displayed").await;
+        assert!(!b.c.source().await.unwrap().contains(&password));
 
-    disconnect(&b, "Anna's phone", true).await;
-    let core = b.server.core();
-    assert!(matches!(
-        core.verify(ADMIN, &password, Protocol::Imap, [127, 0, 0, 1].into()).await,
-        Err(DomainError::AuthFailed)
-    ));
-    // The activity log tells the story.
-    b.click("Activity").await;
-    b.heading("Activity").await;
-    let log = b.text().await;
-    assert!(log.contains("Device created") && log.contains("Device disconnected"), "{log}");
+        disconnect(&b, "Anna's phone", true).await;
+        let core = b.server.core();
+        assert!(matches!(
+            core.verify(ADMIN, &password, Protocol::Imap, [127, 0, 0, 1].into())
+                .await,
+            Err(DomainError::AuthFailed)
+        ));
+        // The activity log tells the story.
+        b.click("Activity").await;
+        b.heading("Activity").await;
+        let log = b.text().await;
+        assert!(
+            log.contains("Device created") && log.contains("Device disconnected"),
+            "{log}"
+        );
 
-    b.click("Sign out").await;
-    b.heading("Sign in to Postern").await;
-    b.close().await;
+        b.click("Sign out").await;
+        b.heading("Sign in to Postern").await;
+        b.close().await;
+    })
+    .await;
 }

@@ -31,7 +31,12 @@ pub async fn create(
 ) -> WebResult<(StatusCode, JsonBody<AddressJson>)> {
     let link = state
         .core
-        .link_address(&viewer.account, &req.address, req.password.expose_secret(), ip)
+        .link_address(
+            &viewer.account,
+            &req.address,
+            req.password.expose_secret(),
+            ip,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
