@@ -80,7 +80,7 @@ impl WebError {
             WebError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                "This address does not accept that method.".to_owned(),
+                "This page cannot be reached that way.".to_owned(),
                 None,
             ),
             WebError::Domain(DomainError::Invalid { field, message }) => (

@@ -112,6 +112,8 @@ pub struct Browser {
     pub server: TestServer,
     pub clock: Arc<ManualClock>,
     pub base: String,
+    /// Whether the page's script runs.
+    pub js: bool,
     _driver: Driver,
     _turn: MutexGuard<'static, ()>,
 }
@@ -120,7 +122,24 @@ impl Browser {
     pub async fn start(setup: Setup) -> Self {
         let turn = BROWSER.lock().await;
         let clock = Arc::new(ManualClock::new(start_time()));
-        let server = TestServer::start_with_clock(|_| {}, clock.clone()).await;
+        // Only the web app: mail listeners on random ports would change the screenshots.
+        let server = TestServer::start_with_clock(
+            |c| {
+                for listen in [
+                    &mut c.imap.listen,
+                    &mut c.imap.listen_tls,
+                    &mut c.smtp.listen,
+                    &mut c.smtp.listen_tls,
+                    &mut c.pop3.listen,
+                    &mut c.pop3.listen_tls,
+                    &mut c.lmtp.listen,
+                ] {
+                    listen.clear();
+                }
+            },
+            clock.clone(),
+        )
+        .await;
         let base = format!("http://{}", server.addr("web.listen"));
         let driver = start_driver().await;
         let mut args = vec![
@@ -165,6 +184,7 @@ impl Browser {
             server,
             clock,
             base,
+            js: matches!(setup, Setup::Desktop),
             _driver: driver,
             _turn: turn,
         }
@@ -223,6 +243,27 @@ impl Browser {
             text,
         )
         .await;
+    }
+
+    /// Clicks a link or button that loads another page, and waits until it has replaced
+    /// this one (so that nothing is read from the page being left).
+    pub async fn follow(&self, text: &str) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
+        self.click(text).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while old.attr("lang").await.is_ok() {
+            assert!(Instant::now() < deadline, "{text} did not load a page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens a tab: in place with the script, as a new page without it.
+    pub async fn tab(&self, text: &str) {
+        if self.js {
+            self.click(text).await;
+        } else {
+            self.follow(text).await;
+        }
     }
 
     /// Clicks the element with this accessible name (`aria-label`).
@@ -316,7 +357,7 @@ impl Browser {
         self.heading("Sign in to Postern").await;
         self.fill("Login", &login).await;
         self.fill("Password", &password).await;
-        self.click("Sign in").await;
+        self.follow("Sign in").await;
         self.wait("//*[@aria-label='Actions for admin@localhost']")
             .await;
     }

@@ -17,15 +17,15 @@ async fn resetting_an_existing_device() {
         b.advance_minutes(6);
 
         b.click_named(&format!("Actions for {ADMIN}")).await;
-        b.click("Address settings").await;
+        b.follow("Address settings").await;
         b.click("Manage the password").await;
-        b.click("Add a device").await;
+        b.follow("Add a device").await;
         b.heading("Add a device").await;
         b.choose("Device", "Work laptop").await;
         // With an existing device chosen, there is no description to give.
         assert!(!b.field("Description").await.is_displayed().await.unwrap());
-        b.click("Manual configuration").await;
-        b.click("Generate a password").await;
+        b.tab("Manual configuration").await;
+        b.follow("Generate a password").await;
         b.heading("Enter your account password").await;
         assert!(
             b.text()
@@ -34,7 +34,7 @@ async fn resetting_an_existing_device() {
         );
         let (_, account_password) = b.server.admin();
         b.fill("Password", &account_password).await;
-        b.click("Confirm").await;
+        b.follow("Confirm").await;
         b.heading("Your new password").await;
         let text = b.text().await;
         assert!(text.contains("has a new password"), "{text}");
@@ -56,12 +56,12 @@ async fn resetting_an_existing_device() {
 
         // Four minutes after that confirmation: no prompt, straight to the new password.
         b.advance_minutes(4);
-        b.click("Done").await;
+        b.follow("Done").await;
         b.heading("Devices").await;
-        b.click("Work laptop").await;
-        b.click("Give it a new password").await;
+        b.follow("Work laptop").await;
+        b.follow("Give it a new password").await;
         b.heading("Add a device").await;
-        b.click("Generate a password").await;
+        b.follow("Generate a password").await;
         b.heading("Your new password").await;
         let newer = find_password(&b.text().await).unwrap();
         assert_ne!(newer, new);
@@ -74,8 +74,8 @@ async fn resetting_an_existing_device() {
         b.advance_minutes(2);
         b.goto(&format!("/setup?address={ADMIN}")).await;
         b.fill("Description", "Tablet").await;
-        b.click("Manual configuration").await;
-        b.click("Generate a password").await;
+        b.tab("Manual configuration").await;
+        b.follow("Generate a password").await;
         b.heading("Enter your account password").await;
         b.close().await;
     })

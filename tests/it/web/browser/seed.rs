@@ -12,11 +12,11 @@ const ADMIN: &str = "admin@localhost";
 pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> String {
     // 2. The action menu to the right of the address; 3. Address settings.
     b.click_named(&format!("Actions for {ADMIN}")).await;
-    b.click("Address settings").await;
+    b.follow("Address settings").await;
     b.heading("Address settings").await;
     // 4. Manage the password; 5. Add a device.
     b.click("Manage the password").await;
-    b.click("Add a device").await;
+    b.follow("Add a device").await;
     // 6. The assistant opens on MAIL with the address chosen.
     b.heading("Add a device").await;
     let mail = b.wait("//*[normalize-space(.)='MAIL']").await;
@@ -38,7 +38,7 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
     b.choose("Device", "New device").await;
     b.fill("Description", description).await;
     // 9. The Manual configuration tab shows the server settings and the button.
-    b.click("Manual configuration").await;
+    b.tab("Manual configuration").await;
     b.wait("//button[normalize-space(.)='Generate a password']")
         .await;
     assert_eq!(
@@ -55,12 +55,12 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
         b.screenshot("setup-assistant.png").await;
     }
     // 10. Generate a password.
-    b.click("Generate a password").await;
+    b.follow("Generate a password").await;
     // 11. The account password, as it was not confirmed in the last five minutes.
     b.heading("Enter your account password").await;
     let (_, password) = b.server.admin();
     b.fill("Password", &password).await;
-    b.click("Confirm").await;
+    b.follow("Confirm").await;
     // 12. The password, once.
     b.heading("Your new password").await;
     let text = b.text().await;
@@ -73,10 +73,10 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
 
 /// "Manage the accesses": Settings, the address, Devices, the device, disconnect, confirm.
 pub async fn disconnect(b: &Browser, description: &str, screenshot: bool) {
-    b.click("Settings").await;
+    b.follow("Settings").await;
     b.heading("Devices").await;
     b.choose("Email address", ADMIN).await;
-    b.click("Devices").await;
+    b.follow("Devices").await;
     b.heading("Devices").await;
     let row = b
         .wait(&format!(
@@ -95,11 +95,11 @@ pub async fn disconnect(b: &Browser, description: &str, screenshot: bool) {
     if screenshot {
         b.screenshot("device-list.png").await;
     }
-    b.click(description).await;
+    b.follow(description).await;
     b.heading(description).await;
-    b.click("Disconnect the device").await;
+    b.follow("Disconnect the device").await;
     b.heading("Disconnect this device?").await;
-    b.click("Confirm").await;
+    b.follow("Confirm").await;
     b.heading("Devices").await;
     let text = b.text().await;
     assert!(
@@ -160,7 +160,7 @@ async fn the_article_step_by_step() {
             Err(DomainError::AuthFailed)
         ));
         // The activity log tells the story.
-        b.click("Activity").await;
+        b.follow("Activity").await;
         b.heading("Activity").await;
         let log = b.text().await;
         assert!(
@@ -168,7 +168,7 @@ async fn the_article_step_by_step() {
             "{log}"
         );
 
-        b.click("Sign out").await;
+        b.follow("Sign out").await;
         b.heading("Sign in to Postern").await;
         b.close().await;
     })

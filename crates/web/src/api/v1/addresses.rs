@@ -18,7 +18,7 @@ fn email_param(text: &str) -> WebResult<Email> {
 }
 
 /// The account's addresses: owned ones, then linked ones.
-#[utoipa::path(get, path = "/api/v1/addresses", tag = "addresses",
+#[utoipa::path(get, path = "/api/v1/addresses", operation_id = "list_addresses", tag = "addresses",
     security(("session" = [])),
     responses(
         (status = 200, description = "The addresses", body = [AddressJson]),
@@ -33,7 +33,7 @@ pub async fn list(
 }
 
 /// The active devices of an owned address, newest first.
-#[utoipa::path(get, path = "/api/v1/addresses/{email}/devices", tag = "addresses",
+#[utoipa::path(get, path = "/api/v1/addresses/{email}/devices", operation_id = "list_devices", tag = "addresses",
     params(("email" = String, Path, description = "An address the account owns")),
     security(("session" = [])),
     responses(
@@ -52,7 +52,7 @@ pub async fn devices(
 }
 
 /// Creates a device; the answer holds its password, shown this once.
-#[utoipa::path(post, path = "/api/v1/addresses/{email}/devices", tag = "addresses",
+#[utoipa::path(post, path = "/api/v1/addresses/{email}/devices", operation_id = "create_device", tag = "addresses",
     params(("email" = String, Path, description = "An address the account owns")),
     request_body = NewDeviceRequest,
     security(("session" = [])),

@@ -18,7 +18,7 @@ fn id_param(text: &str) -> WebResult<DeviceId> {
 }
 
 /// Gives the device a new password; the old one dies at once, with its sessions and links.
-#[utoipa::path(post, path = "/api/v1/devices/{id}/reset", tag = "devices",
+#[utoipa::path(post, path = "/api/v1/devices/{id}/reset", operation_id = "reset_device", tag = "devices",
     params(("id" = String, Path, description = "The device's id")),
     security(("session" = [])),
     responses(
@@ -46,7 +46,7 @@ pub async fn reset(
 }
 
 /// Disconnects the device: its password dies and its live sessions close.
-#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "devices",
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", operation_id = "disconnect_device", tag = "devices",
     params(("id" = String, Path, description = "The device's id")),
     security(("session" = [])),
     responses(

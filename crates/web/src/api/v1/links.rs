@@ -14,7 +14,7 @@ use crate::session::Viewer;
 use crate::state::AppState;
 
 /// Adds an address with one of its device passwords (which must allow the Web app Mail).
-#[utoipa::path(post, path = "/api/v1/links", tag = "links",
+#[utoipa::path(post, path = "/api/v1/links", operation_id = "add_link", tag = "links",
     request_body = LinkRequest,
     security(("session" = [])),
     responses(
@@ -48,7 +48,7 @@ pub async fn create(
 }
 
 /// Removes a linked address from the account's Mail.
-#[utoipa::path(delete, path = "/api/v1/links/{address}", tag = "links",
+#[utoipa::path(delete, path = "/api/v1/links/{address}", operation_id = "remove_link", tag = "links",
     params(("address" = String, Path, description = "A linked address")),
     security(("session" = [])),
     responses(

@@ -14,7 +14,7 @@ use crate::session::{self, Viewer};
 use crate::state::AppState;
 
 /// Signs in; the answer sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/login", tag = "session",
+#[utoipa::path(post, path = "/api/v1/login", operation_id = "login", tag = "session",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountJson),
@@ -40,7 +40,7 @@ pub async fn login(
 }
 
 /// Signs out: the session is deleted.
-#[utoipa::path(post, path = "/api/v1/logout", tag = "session",
+#[utoipa::path(post, path = "/api/v1/logout", operation_id = "logout", tag = "session",
     responses((status = 204, description = "Signed out")))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
     let cookie = session::end(&state, &headers).await?;
@@ -48,7 +48,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> WebRes
 }
 
 /// Confirms the account password, which creating and resetting devices need.
-#[utoipa::path(post, path = "/api/v1/reauth", tag = "session",
+#[utoipa::path(post, path = "/api/v1/reauth", operation_id = "reauth", tag = "session",
     request_body = ReauthRequest,
     security(("session" = [])),
     responses(
