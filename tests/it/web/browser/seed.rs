@@ -41,7 +41,11 @@ pub async fn add_a_device(b: &Browser, description: &str, screenshot: bool) -> S
     b.tab("Manual configuration").await;
     let url = b.c.current_url().await.unwrap();
     // With the script the tab opens in place; without it, the form carries what was typed.
-    assert_eq!(url.query().unwrap_or("").contains("tab=manual"), !b.js, "{url}");
+    assert_eq!(
+        url.query().unwrap_or("").contains("tab=manual"),
+        !b.js,
+        "{url}"
+    );
     b.wait("//button[normalize-space(.)='Generate a password']")
         .await;
     assert_eq!(
