@@ -14,4 +14,5 @@ mod smtp;
 mod store_copy;
 mod store_safety;
 mod support;
+mod web;
 mod wire;
