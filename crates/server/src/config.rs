@@ -50,6 +50,10 @@ pub struct Config {
 pub struct WebConfig {
     pub listen: String,
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for throttling and
+    /// the activity shown to users). Empty: the connection's address is the client.
+    #[serde(deserialize_with = "lenient::ip_list")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// IMAP: a STARTTLS port and an implicit-TLS port.
@@ -146,6 +150,7 @@ impl Default for WebConfig {
         WebConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -354,6 +359,30 @@ mod lenient {
         Text(String),
     }
 
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+
+    /// IP addresses as a TOML array or as comma-separated text (from the environment).
+    pub fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<std::net::IpAddr>, D::Error> {
+        let items = match ListOrText::deserialize(d)? {
+            ListOrText::List(items) => items,
+            ListOrText::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        items
+            .iter()
+            .map(|i| i.trim())
+            .filter(|i| !i.is_empty())
+            .map(|i| {
+                i.parse()
+                    .map_err(|_| D::Error::custom(format!("{i:?} is not an IP address")))
+            })
+            .collect()
+    }
+
     pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         match NumOrText::deserialize(d)? {
             NumOrText::Num(n) => Ok(n),
@@ -419,6 +448,18 @@ mod tests {
         assert_eq!(c.limits.max_message_bytes, 1000);
         assert_eq!(c.limits.max_connections, 7);
         assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_or_environment() {
+        let c = Config::load(
+            None,
+            env(&[("POSTERN_WEB__TRUSTED_PROXIES", "127.0.0.1, ::1")]),
+        )
+        .unwrap();
+        assert_eq!(c.web.trusted_proxies.len(), 2);
+        let e = Config::load(None, env(&[("POSTERN_WEB__TRUSTED_PROXIES", "proxy")])).unwrap_err();
+        assert!(e.to_string().contains("proxy"), "{e}");
     }
 
     #[test]
