@@ -79,6 +79,14 @@ pub struct SmtpConfig {
     pub listen_tls: String,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
+    /// `auto` (STARTTLS when offered, certificate unchecked), `starttls` (required,
+    /// checked), `tls` (implicit TLS, checked) or `none`.
+    pub smarthost_tls: String,
+    /// Credentials for the smarthost, sent only over TLS (or to loopback).
+    pub smarthost_user: String,
+    pub smarthost_password: String,
+    /// A PEM file of certificates to trust for the smarthost besides the public roots.
+    pub smarthost_ca: String,
     /// Pauses between attempts to hand queued mail to the smarthost (`"1m 5m 1h"`; units
     /// ms, s, m, h, d); after the last one the mail is bounced to its sender.
     pub retry_schedule: String,
@@ -187,6 +195,10 @@ impl Default for SmtpConfig {
             listen: "127.0.0.1:1587".into(),
             listen_tls: "127.0.0.1:1465".into(),
             smarthost: String::new(),
+            smarthost_tls: "auto".into(),
+            smarthost_user: String::new(),
+            smarthost_password: String::new(),
+            smarthost_ca: String::new(),
             retry_schedule: postern_smtp::queue::schedule::DEFAULT_SCHEDULE.into(),
         }
     }
@@ -310,6 +322,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "smtp.smarthost",
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
+            });
+        }
+        if let Err(message) = postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_tls",
+                message,
+            });
+        }
+        if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_user",
+                message: "set both smarthost_user and smarthost_password, or neither".into(),
             });
         }
         if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
