@@ -237,6 +237,11 @@ impl Core {
             return Err(DomainError::AuthFailed);
         }
         self.record_use(&device, protocol, ip).await;
+        // A disconnect or reset that committed while the use was recorded wins: the sign-in
+        // must not answer success after it.
+        if revocation.is_revoked() {
+            return Err(DomainError::AuthFailed);
+        }
         Ok(SignedIn {
             device_id: device.id,
             address_id: device.address_id,
