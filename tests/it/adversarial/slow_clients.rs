@@ -122,6 +122,8 @@ async fn trickle(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_closed_and_do_not_slow_the_others() {
+    // Both ends of 500 connections live in this process.
+    rlimit::increase_nofile_limit(8192).expect("the open files limit");
     let server = TestServer::start_with(|c| {
         c.limits.login_timeout_secs = LOGIN_TIMEOUT.as_secs();
         c.limits.idle_timeout_secs = IDLE_TIMEOUT.as_secs();
