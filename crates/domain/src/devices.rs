@@ -237,8 +237,8 @@ impl Core {
             return Err(DomainError::AuthFailed);
         }
         self.record_use(&device, protocol, ip).await;
-        // A disconnect or reset that committed while the use was recorded wins: the sign-in
-        // must not answer success after it.
+        // A disconnect or reset published while the use was being recorded wins: no success
+        // is answered for a password already dead.
         if revocation.is_revoked() {
             return Err(DomainError::AuthFailed);
         }
