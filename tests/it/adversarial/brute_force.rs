@@ -202,7 +202,7 @@ async fn brute_force(proto: Proto) {
 
     let attempts = answered.load(Ordering::Relaxed) + 2;
     let refused = core.throttle().refusals() - refused_before;
-    let evaluated = attempts as u64 - refused;
+    let evaluated = (attempts as u64).saturating_sub(refused);
     let during_median = median(during.clone());
     let worst = during.iter().max().copied().unwrap_or_default();
     eprintln!(
