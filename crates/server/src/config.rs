@@ -128,9 +128,21 @@ pub struct LimitsConfig {
     /// Recipients of one message (SMTP, LMTP).
     #[serde(deserialize_with = "lenient::u64")]
     pub max_recipients: u64,
-    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed.
+    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed; also the
+    /// longest one command line (or one message) may take to arrive whole, however it trickles.
     #[serde(deserialize_with = "lenient::u64")]
     pub idle_timeout_secs: u64,
+    /// Seconds a connection may take from its start to a successful sign-in (IMAP, POP3, SMTP
+    /// submission), whatever it sends meanwhile.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub login_timeout_secs: u64,
+    /// Seconds a signed-in IMAP session may go without a command (RFC 3501: at least 30
+    /// minutes).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub imap_autologout_secs: u64,
+    /// Source addresses and logins the sign-in throttle remembers at most.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub auth_throttle_entries: u64,
 }
 
 impl Default for Config {
@@ -214,6 +226,9 @@ impl Default for LimitsConfig {
             auth_failure_pause_ms: 300,
             max_recipients: 100,
             idle_timeout_secs: 600,
+            login_timeout_secs: 60,
+            imap_autologout_secs: 30 * 60,
+            auth_throttle_entries: 100_000,
         }
     }
 }
@@ -342,6 +357,22 @@ impl Config {
                 message,
             });
         }
+        let timeouts = [
+            ("limits.idle_timeout_secs", self.limits.idle_timeout_secs),
+            ("limits.login_timeout_secs", self.limits.login_timeout_secs),
+            (
+                "limits.imap_autologout_secs",
+                self.limits.imap_autologout_secs,
+            ),
+        ];
+        for (key, value) in timeouts {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be at least 1 second".into(),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -443,6 +474,21 @@ mod tests {
         assert_eq!(c.store_url(), "sqlite://./data/postern.db");
         assert_eq!(c.pepper_path(), PathBuf::from("./data/pepper"));
         assert_eq!(c.domain, "localhost");
+    }
+
+    #[test]
+    fn timeouts_have_sane_defaults_and_cannot_be_zero() {
+        let c = Config::load(None, env(&[])).unwrap();
+        // RFC 5321 4.5.3.2 asks for at least 5 minutes, RFC 1939 for at least 10.
+        assert_eq!(c.limits.idle_timeout_secs, 600);
+        assert_eq!(c.limits.login_timeout_secs, 60);
+        // RFC 3501 5.4: at least 30 minutes.
+        assert_eq!(c.limits.imap_autologout_secs, 1800);
+        let err = Config::load(None, env(&[("POSTERN_LIMITS__LOGIN_TIMEOUT_SECS", "0")]));
+        assert!(
+            err.unwrap_err().to_string().contains("login_timeout_secs"),
+            "a zero timeout is refused by name"
+        );
     }
 
     #[test]

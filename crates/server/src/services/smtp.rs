@@ -103,6 +103,7 @@ fn settings(config: &Config) -> Settings {
         max_message_bytes: usize::try_from(config.limits.max_message_bytes).unwrap_or(usize::MAX),
         max_recipients: usize::try_from(config.limits.max_recipients).unwrap_or(usize::MAX),
         idle_timeout: Duration::from_secs(config.limits.idle_timeout_secs),
+        login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
         relay: !config.smtp.smarthost.is_empty(),
         ..Settings::default()
     }
