@@ -1,4 +1,4 @@
-//! Several servers on one PostgreSQL: a disconnect on one cuts the device off on the others
+//! Several servers on one PostgreSQL: a disconnect through one's API cuts the device off on the others
 //! within a second, and mail delivered through one wakes an IDLE on another.
 
 use std::time::{Duration, Instant};
@@ -29,6 +29,24 @@ async fn two_servers() -> (TestServer, TestServer, tempfile::TempDir) {
     (first, second, shared)
 }
 
+fn base(server: &TestServer) -> String {
+    format!("http://{}", server.addr("web.listen"))
+}
+
+/// The session cookie of the server's first account, from the JSON API's own sign-in.
+async fn api_session(server: &TestServer) -> String {
+    let (login, password) = server.admin();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", base(server)))
+        .json(&serde_json::json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
 async fn signed_in(server: &TestServer, password: &str) -> Client {
     let mut c = Client::connect(server.addr("imap.listen")).await;
     c.ok(&format!("LOGIN admin@localhost {password}")).await;
@@ -51,8 +69,16 @@ async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second()
         sessions.push(c);
     }
     let mut bystander = signed_in(&second, &other).await;
-    first.disconnect(id).await;
+    let cookie = api_session(&first).await;
+    // Timed from before the request: an upper bound on the time since the commit.
     let committed = Instant::now();
+    let answer = reqwest::Client::new()
+        .delete(format!("{}/api/v1/devices/{id}", base(&first)))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::NO_CONTENT);
     let closes = sessions.into_iter().map(|mut c| {
         tokio::spawn(async move {
             let said = c.closed().await;
