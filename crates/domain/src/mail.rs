@@ -75,6 +75,8 @@ pub struct Mailbox {
     pub subscribed: bool,
     /// False for a name kept only because it has children (IMAP `\Noselect`).
     pub selectable: bool,
+    /// UIDs from here on are recent (IMAP `\Recent`): no session has seen them yet.
+    pub recent_uid: u32,
 }
 
 /// System flags as bits, keywords as words.
@@ -172,6 +174,8 @@ pub struct MailboxCounts {
     /// The lowest UID without `\Seen`.
     pub first_unseen_uid: Option<u32>,
     pub size: u64,
+    /// Messages no session has seen yet (IMAP `\Recent`).
+    pub recent: u32,
 }
 
 /// Mail storage.
@@ -218,6 +222,9 @@ pub trait MailRepo: Send + Sync {
     ) -> Result<()>;
     /// Subscribes or unsubscribes a mailbox. `NotFound` if it does not exist.
     async fn set_subscribed(&self, address: AddressId, name: &str, subscribed: bool) -> Result<()>;
+    /// Claims for one session the UIDs below `upto` that no session has seen yet (IMAP
+    /// `\Recent`); returns the first UID claimed, or `upto` when another session was first.
+    async fn claim_recent(&self, mailbox: MailboxId, upto: u32) -> Result<u32>;
     /// The UIDs of the mailbox, ascending.
     async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>>;
     /// The messages with UIDs in `first..=last`, in UID order.

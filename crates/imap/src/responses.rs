@@ -173,9 +173,12 @@ pub(crate) fn permanent_flags() -> Vec<FlagPerm<'static>> {
     perm
 }
 
-/// Stored flags as a FETCH FLAGS list.
-pub(crate) fn flag_list(flags: &Flags) -> Vec<FlagFetch<'static>> {
-    let mut out = Vec::with_capacity(5 + flags.keywords.len());
+/// Stored flags as a FETCH FLAGS list, with `\Recent` for a message recent to the session.
+pub(crate) fn flag_list(flags: &Flags, recent: bool) -> Vec<FlagFetch<'static>> {
+    let mut out = Vec::with_capacity(6 + flags.keywords.len());
+    if recent {
+        out.push(FlagFetch::Recent);
+    }
     for (bit, flag) in [
         (Flags::SEEN, Flag::Seen),
         (Flags::ANSWERED, Flag::Answered),

@@ -330,5 +330,5 @@ async fn idle_hears_of_changes_made_by_another_process() {
         .await
         .expect("woken by the poll")
         .unwrap();
-    assert_eq!(&chunk[..n], b"* 1 EXISTS\r\n");
+    assert_eq!(&chunk[..n], b"* 1 EXISTS\r\n* 1 RECENT\r\n");
 }

@@ -257,6 +257,44 @@ async fn renaming_inbox_moves_its_messages(backend: Backend) {
     );
 }
 
+async fn recent_messages_are_claimed_once(backend: Backend) {
+    let (store, address, _dir) = store(backend).await;
+    let inbox = id(&store, address, "INBOX").await;
+    for text in ["a", "b", "c"] {
+        add(&store, inbox, text).await;
+    }
+    let found = store.mailbox(address, "INBOX").await.unwrap().unwrap();
+    assert_eq!((found.recent_uid, found.uidnext), (1, 4));
+    assert_eq!(store.mailbox_counts(inbox).await.unwrap().recent, 3);
+    // Claims race: exactly one of them gets the three messages.
+    let claims = tokio::join!(
+        store.claim_recent(inbox, 4),
+        store.claim_recent(inbox, 4),
+        store.claim_recent(inbox, 4),
+        store.claim_recent(inbox, 4),
+    );
+    let claims = [claims.0, claims.1, claims.2, claims.3].map(Result::unwrap);
+    assert_eq!(
+        claims.iter().filter(|from| **from == 1).count(),
+        1,
+        "{claims:?}"
+    );
+    assert!(
+        claims.iter().all(|from| *from == 1 || *from == 4),
+        "{claims:?}"
+    );
+    assert_eq!(store.mailbox_counts(inbox).await.unwrap().recent, 0);
+    add(&store, inbox, "d").await;
+    assert_eq!(store.mailbox_counts(inbox).await.unwrap().recent, 1);
+    assert_eq!(store.claim_recent(inbox, 5).await.unwrap(), 4);
+    // A claim below the mark takes nothing.
+    assert_eq!(store.claim_recent(inbox, 3).await.unwrap(), 3);
+    assert!(matches!(
+        store.claim_recent(MailboxId(i64::MAX), 5).await,
+        Err(DomainError::NotFound(_))
+    ));
+}
+
 /// Each check, on each backend.
 macro_rules! on_both {
     ($($name:ident),*) => {
@@ -279,5 +317,6 @@ on_both!(
     changes_since_tells_new_changed_and_expunged,
     copies_share_content_and_moves_leave_tombstones,
     mailbox_hierarchy,
+    recent_messages_are_claimed_once,
     renaming_inbox_moves_its_messages
 );

@@ -95,9 +95,11 @@ async fn search_keys() {
         ("UNKEYWORD $work", "1 3"),
         ("DELETED", ""),
         ("UNDELETED", "1 2 3"),
-        ("NEW", ""),
-        ("OLD", "1 2 3"),
-        ("RECENT", ""),
+        // This session is the first to see the three messages: they are recent to it.
+        ("NEW", "2 3"),
+        ("OLD", ""),
+        ("RECENT", "1 2 3"),
+        ("NOT RECENT", ""),
         ("FROM carol", "1"),
         ("FROM \"alice@example.org\"", "2 3"),
         ("TO admin", "1 2 3"),
@@ -145,11 +147,11 @@ async fn store_forms_and_keywords() {
     let mut c = env.inbox().await;
     assert_eq!(
         c.run("STORE 1:2 FLAGS (\\Seen $Label1)").await,
-        "* 1 FETCH (FLAGS (\\Seen $Label1))\r\n* 2 FETCH (FLAGS (\\Seen $Label1))\r\nt3 OK STORE completed\r\n"
+        "* 1 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\n* 2 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\nt3 OK STORE completed\r\n"
     );
     assert_eq!(
         c.run("STORE 2 -FLAGS ($label1)").await,
-        "* 2 FETCH (FLAGS (\\Seen))\r\nt4 OK STORE completed\r\n"
+        "* 2 FETCH (FLAGS (\\Recent \\Seen))\r\nt4 OK STORE completed\r\n"
     );
     assert_eq!(
         c.run("UID STORE 1 +FLAGS.SILENT (\\Answered)").await,
@@ -157,7 +159,7 @@ async fn store_forms_and_keywords() {
     );
     assert_eq!(
         c.run("UID STORE 1 FLAGS (\\Draft)").await,
-        "* 1 FETCH (UID 1 FLAGS (\\Draft))\r\nt6 OK STORE completed\r\n"
+        "* 1 FETCH (UID 1 FLAGS (\\Recent \\Draft))\r\nt6 OK STORE completed\r\n"
     );
     assert_eq!(
         c.run("STORE 1 +FLAGS (\\Recent)").await,
@@ -192,7 +194,7 @@ async fn append_options_and_copy() {
     c.ok("SELECT Drafts").await;
     assert_eq!(
         c.run("FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE)").await,
-        "* 1 FETCH (FLAGS (\\Draft) INTERNALDATE \"05-Feb-2023 12:14:15 +0000\" RFC822.SIZE 5)\r\nt7 OK FETCH completed\r\n"
+        "* 1 FETCH (FLAGS (\\Recent \\Draft) INTERNALDATE \"05-Feb-2023 12:14:15 +0000\" RFC822.SIZE 5)\r\nt7 OK FETCH completed\r\n"
     );
     assert_eq!(
         c.run("COPY 1 Nowhere").await,
@@ -210,7 +212,7 @@ async fn append_options_and_copy() {
     c.ok("SELECT INBOX").await;
     let body = c.ok("FETCH 1 (FLAGS BODY.PEEK[])").await;
     assert!(
-        body.contains("(FLAGS (\\Draft) BODY[] {5}\r\nhello)"),
+        body.contains("(FLAGS (\\Recent \\Draft) BODY[] {5}\r\nhello)"),
         "{body}"
     );
 }

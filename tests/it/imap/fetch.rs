@@ -135,8 +135,11 @@ async fn sections_and_partial_fetches() {
         size,
         format!("* 1 FETCH (RFC822.SIZE {})\r\n", MULTIPART.len())
     );
-    // PEEK left the message unread.
-    assert_eq!(fetch1(&mut c, "FLAGS").await, "* 1 FETCH (FLAGS ())\r\n");
+    // PEEK left the message unread; this session was the first to see it.
+    assert_eq!(
+        fetch1(&mut c, "FLAGS").await,
+        "* 1 FETCH (FLAGS (\\Recent))\r\n"
+    );
 }
 
 #[tokio::test]
@@ -149,23 +152,25 @@ async fn reading_sets_seen_unless_peeking_or_examining() {
         .await;
     c.ok("EXAMINE INBOX").await;
     c.ok("FETCH 1 BODY[TEXT]").await;
+    // EXAMINE shows the messages as recent without claiming them.
     assert_eq!(
         c.run("FETCH 1 FLAGS").await,
-        "* 1 FETCH (FLAGS ())\r\nt4 OK FETCH completed\r\n"
+        "* 1 FETCH (FLAGS (\\Recent))\r\nt4 OK FETCH completed\r\n"
     );
     assert_eq!(
         c.run("STORE 1 +FLAGS (\\Seen)").await,
         "t5 NO [CANNOT] The mailbox is read-only\r\n"
     );
+    // SELECT claims them: recent to this session.
     c.ok("SELECT INBOX").await;
     assert_eq!(
         c.run("FETCH 1 RFC822.TEXT").await,
-        "* 1 FETCH (RFC822.TEXT {7}\r\nfirst\r\n FLAGS (\\Seen))\r\nt7 OK FETCH completed\r\n"
+        "* 1 FETCH (RFC822.TEXT {7}\r\nfirst\r\n FLAGS (\\Recent \\Seen))\r\nt7 OK FETCH completed\r\n"
     );
     // UID FETCH always answers with the UID, and names UIDs.
     assert_eq!(
         c.run("UID FETCH 2 (FLAGS)").await,
-        "* 2 FETCH (UID 2 FLAGS ())\r\nt8 OK FETCH completed\r\n"
+        "* 2 FETCH (UID 2 FLAGS (\\Recent))\r\nt8 OK FETCH completed\r\n"
     );
     assert_eq!(
         c.run("UID FETCH 9:* (FLAGS)").await.lines().count(),
@@ -184,7 +189,7 @@ async fn reading_sets_seen_unless_peeking_or_examining() {
     assert_eq!(all.matches(" FETCH (UID ").count(), 2, "{all}");
     let fast = c.ok("FETCH 2 FAST").await;
     assert!(
-        fast.starts_with("* 2 FETCH (FLAGS () INTERNALDATE \""),
+        fast.starts_with("* 2 FETCH (FLAGS (\\Recent) INTERNALDATE \""),
         "{fast}"
     );
 }

@@ -27,16 +27,16 @@ ok(M.append('INBOX', None, None, msg.replace(b'First', b'Second')), 'append')
 ok(M.noop(), 'noop')
 
 data = ok(M.fetch('1:2', '(UID FLAGS INTERNALDATE RFC822.SIZE)'), 'fetch')
-want = f'UID 1 FLAGS (\\Flagged $Important) INTERNALDATE "01-Jan-2024 10:00:00 +0000" RFC822.SIZE {len(msg)}'
+want = f'UID 1 FLAGS (\\Recent \\Flagged $Important) INTERNALDATE "01-Jan-2024 10:00:00 +0000" RFC822.SIZE {len(msg)}'
 assert want.encode() in data[0], (want, data)
 data = ok(M.fetch('2', '(BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY[TEXT])'), 'fetch body')
 assert data[0][1] == b'Subject: Second\r\n\r\n', data
 assert data[1][1] == b'Hello Bob\r\n', data
 data = ok(M.fetch('2', '(FLAGS)'), 'flags')
-assert data == [b'2 (FLAGS (\\Seen))'], data
+assert data == [b'2 (FLAGS (\\Recent \\Seen))'], data
 
 data = ok(M.store('1', '+FLAGS', r'(\Seen \Deleted)'), 'store')
-assert data == [b'1 (FLAGS (\\Seen \\Flagged \\Deleted $Important))'], data
+assert data == [b'1 (FLAGS (\\Recent \\Seen \\Flagged \\Deleted $Important))'], data
 data = ok(M.uid('STORE', '2', '-FLAGS.SILENT', r'(\Seen)'), 'uid store')
 assert data == [None], data
 
@@ -62,10 +62,11 @@ N = imaplib.IMAP4(host, port)
 ok(N.login(user, password), 'second login')
 ok(N.append('INBOX', None, None, msg.replace(b'First', b'Third')), 'append')
 assert M.readline() == b'* 2 EXISTS\r\n'
+assert M.readline() == b'* 2 RECENT\r\n'
 ok(N.select('INBOX'), 'select')
 ok(N.store('1', '+FLAGS', r'(\Answered)'), 'store')
 line = M.readline()
-assert line == b'* 1 FETCH (UID 2 FLAGS (\\Answered))\r\n', line
+assert line == b'* 1 FETCH (UID 2 FLAGS (\\Recent \\Answered))\r\n', line
 M.send(b'DONE\r\n')
 assert M.readline() == f'{tag} OK IDLE terminated\r\n'.encode()
 N.logout()

@@ -70,11 +70,13 @@ async fn import_eml_and_mbox() {
     c.ok("SELECT Old/2023").await;
     let both = c.ok("FETCH 1:2 (FLAGS BODY.PEEK[TEXT])").await;
     assert!(
-        both.contains("* 1 FETCH (FLAGS (\\Seen) BODY[TEXT] {22}\r\nHello\r\nFrom the past\r\n)"),
+        both.contains(
+            "* 1 FETCH (FLAGS (\\Recent \\Seen) BODY[TEXT] {22}\r\nHello\r\nFrom the past\r\n)"
+        ),
         "{both}"
     );
     assert!(
-        both.contains("* 2 FETCH (FLAGS () BODY[TEXT] {7}\r\nWorld\r\n)"),
+        both.contains("* 2 FETCH (FLAGS (\\Recent) BODY[TEXT] {7}\r\nWorld\r\n)"),
         "{both}"
     );
 

@@ -32,7 +32,7 @@ async fn other_sessions_learn_of_changes() {
     env.deliver(&message("Four", "4")).await;
     assert_eq!(
         a.run("NOOP").await,
-        "* 3 EXISTS\r\n* 1 FETCH (UID 1 FLAGS (\\Flagged))\r\nt5 OK NOOP completed\r\n"
+        "* 3 EXISTS\r\n* 3 RECENT\r\n* 1 FETCH (UID 1 FLAGS (\\Recent \\Flagged))\r\nt5 OK NOOP completed\r\n"
     );
     // Its own changes are not told twice.
     a.ok("STORE 1 -FLAGS (\\Flagged)").await;
@@ -48,11 +48,18 @@ async fn idle_wakes_on_delivery_and_changes() {
     assert_eq!(a.line().await, "+ idling\r\n");
     env.deliver(&message("Late", "arrives during IDLE")).await;
     assert_eq!(a.line().await, "* 4 EXISTS\r\n");
+    assert_eq!(a.line().await, "* 4 RECENT\r\n");
     b.ok("STORE 2 +FLAGS (\\Seen)").await;
-    assert_eq!(a.line().await, "* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n");
+    assert_eq!(
+        a.line().await,
+        "* 2 FETCH (UID 2 FLAGS (\\Recent \\Seen))\r\n"
+    );
     b.ok("STORE 1 +FLAGS (\\Deleted)").await;
     b.ok("EXPUNGE").await;
-    assert_eq!(a.line().await, "* 1 FETCH (UID 1 FLAGS (\\Deleted))\r\n");
+    assert_eq!(
+        a.line().await,
+        "* 1 FETCH (UID 1 FLAGS (\\Recent \\Deleted))\r\n"
+    );
     assert_eq!(a.line().await, "* 1 EXPUNGE\r\n");
     a.send(b"DONE\r\n").await;
     assert_eq!(a.line().await, "i1 OK IDLE terminated\r\n");
@@ -118,5 +125,75 @@ async fn a_selected_mailbox_deleted_elsewhere_ends_the_session() {
     assert_eq!(
         a.closed().await,
         "* BYE The selected mailbox was deleted\r\n"
+    );
+}
+
+/// `\Recent` (RFC 3501 2.3.2): a message is recent to exactly one session, the first to see
+/// it; EXAMINE and STATUS show what is recent without taking it.
+#[tokio::test]
+async fn a_message_is_recent_to_the_first_session_only() {
+    let env = three_messages().await;
+    let mut look = env.connect().await;
+    look.ok(&format!("LOGIN {} {}", super::EMAIL, env.password))
+        .await;
+    let status = look.ok("STATUS INBOX (MESSAGES RECENT)").await;
+    assert!(
+        status.starts_with("* STATUS INBOX (MESSAGES 3 RECENT 3)\r\n"),
+        "{status}"
+    );
+    let examined = look.ok("EXAMINE INBOX").await;
+    assert!(examined.contains("* 3 RECENT\r\n"), "{examined}");
+
+    let mut first = env.inbox().await;
+    let mut second = env.inbox().await;
+    let status = look.ok("STATUS INBOX (RECENT)").await;
+    assert!(
+        status.starts_with("* STATUS INBOX (RECENT 0)\r\n"),
+        "{status}"
+    );
+    assert!(
+        first
+            .ok("SEARCH RECENT")
+            .await
+            .starts_with("* SEARCH 1 2 3\r\n")
+    );
+    assert!(second.ok("SEARCH RECENT").await.starts_with("* SEARCH\r\n"));
+    assert!(
+        second
+            .ok("SEARCH OLD")
+            .await
+            .starts_with("* SEARCH 1 2 3\r\n")
+    );
+
+    // A new arrival goes to whichever session hears of it first, and to no other.
+    env.deliver(&message("Four", "4")).await;
+    assert_eq!(
+        second.run("NOOP").await,
+        "* 4 EXISTS\r\n* 1 RECENT\r\nt5 OK NOOP completed\r\n"
+    );
+    assert_eq!(
+        first.run("NOOP").await,
+        "* 4 EXISTS\r\n* 3 RECENT\r\nt4 OK NOOP completed\r\n"
+    );
+    assert_eq!(
+        second.run("FETCH 3:4 FLAGS").await,
+        "* 3 FETCH (FLAGS ())\r\n* 4 FETCH (FLAGS (\\Recent))\r\nt6 OK FETCH completed\r\n"
+    );
+    second.ok("STORE 4 +FLAGS.SILENT (\\Seen)").await;
+    assert!(
+        first
+            .ok("SEARCH NEW")
+            .await
+            .starts_with("* SEARCH 1 2 3\r\n")
+    );
+    assert!(second.ok("SEARCH NEW").await.starts_with("* SEARCH\r\n"));
+    // Expunged messages leave the count.
+    first.ok("STORE 1 +FLAGS.SILENT (\\Deleted)").await;
+    first.ok("EXPUNGE").await;
+    assert!(
+        first
+            .ok("SEARCH RECENT")
+            .await
+            .starts_with("* SEARCH 1 2\r\n")
     );
 }

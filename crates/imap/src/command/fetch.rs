@@ -210,7 +210,8 @@ async fn batch(
             None
         };
         bytes += content.as_ref().map_or(0, Vec::len);
-        let items = items_for(job, &metas[i], content.as_deref());
+        let recent = s.selected()?.is_recent(uid);
+        let items = items_for(job, &metas[i], recent, content.as_deref());
         if let Ok(items) = Vec1::try_from(items) {
             last_handle = Some(server.enqueue_data(Data::Fetch {
                 seq: nz(seq),
@@ -242,6 +243,7 @@ fn partial(data: Vec<u8>, range: Option<(u32, std::num::NonZeroU32)>) -> Vec<u8>
 fn items_for(
     job: &FetchJob,
     meta: &MessageMeta,
+    recent: bool,
     content: Option<&[u8]>,
 ) -> Vec<MessageDataItem<'static>> {
     use MessageDataItemName as N;
@@ -255,7 +257,7 @@ fn items_for(
     for item in &job.items {
         out.push(match item {
             N::Uid => MessageDataItem::Uid(nz(meta.uid)),
-            N::Flags => MessageDataItem::Flags(flag_list(&meta.flags)),
+            N::Flags => MessageDataItem::Flags(flag_list(&meta.flags, recent)),
             N::InternalDate => match imap_date(meta.internal_date) {
                 Some(d) => MessageDataItem::InternalDate(d),
                 None => continue,
@@ -306,7 +308,7 @@ fn items_for(
         });
     }
     if job.seen.binary_search(&meta.uid).is_ok() && !job.items.contains(&N::Flags) {
-        out.push(MessageDataItem::Flags(flag_list(&meta.flags)));
+        out.push(MessageDataItem::Flags(flag_list(&meta.flags, recent)));
     }
     out
 }

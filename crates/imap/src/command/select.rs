@@ -38,6 +38,13 @@ pub(crate) async fn run(
     let uidnext = uids.last().map_or(mailbox.uidnext, |u| {
         mailbox.uidnext.max(u.saturating_add(1))
     });
+    // EXAMINE shows what is recent without claiming it (RFC 3501 6.3.2).
+    let recent_from = if read_only || mailbox.recent_uid >= uidnext {
+        mailbox.recent_uid
+    } else {
+        store.claim_recent(mailbox.id, uidnext).await?
+    };
+    let recent = uids.iter().copied().filter(|u| *u >= recent_from).collect();
     let selected = Selected {
         id: mailbox.id,
         read_only,
@@ -47,11 +54,12 @@ pub(crate) async fn run(
         uidnext,
         deferred: Vec::new(),
         own: Vec::new(),
+        recent,
         watch,
     };
     server.enqueue_data(Data::Flags(system_flags()));
     server.enqueue_data(Data::Exists(selected.exists()));
-    server.enqueue_data(Data::Recent(0));
+    server.enqueue_data(Data::Recent(selected.recent_count()));
     if let Some(seq) = counts.first_unseen_uid.and_then(|u| selected.seq_of(u)) {
         server.enqueue_status(untagged(
             StatusKind::Ok,

@@ -35,7 +35,7 @@ pub(crate) async fn run(
     for item in item_names {
         items.push(match item {
             StatusDataItemName::Messages => StatusDataItem::Messages(counts.messages),
-            StatusDataItemName::Recent => StatusDataItem::Recent(0),
+            StatusDataItemName::Recent => StatusDataItem::Recent(counts.recent),
             StatusDataItemName::UidNext => StatusDataItem::UidNext(nz(found.uidnext)),
             StatusDataItemName::UidValidity => StatusDataItem::UidValidity(nz(found.uidvalidity)),
             StatusDataItemName::Unseen => StatusDataItem::Unseen(counts.unseen),

@@ -54,7 +54,8 @@ pub(crate) async fn run(
             let Ok(i) = metas.binary_search_by_key(&uid, |m| m.uid) else {
                 continue;
             };
-            let mut items = vec![MessageDataItem::Flags(flag_list(&metas[i].flags))];
+            let recent = s.selected()?.is_recent(uid);
+            let mut items = vec![MessageDataItem::Flags(flag_list(&metas[i].flags, recent))];
             if numbers == Numbers::Uid {
                 items.insert(0, MessageDataItem::Uid(nz(uid)));
             }

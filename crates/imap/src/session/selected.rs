@@ -5,6 +5,7 @@ use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MessageDataItem;
 use imap_codec::imap_types::response::Data;
 use imap_next::server::Server;
+use postern_domain::Core;
 use postern_domain::mail::MailboxId;
 use tokio::sync::watch;
 
@@ -26,6 +27,8 @@ pub(crate) struct Selected {
     pub deferred: Vec<u32>,
     /// Flag changes this session made and already told: `(uid, modseq)`.
     pub own: Vec<(u32, i64)>,
+    /// UIDs recent to this session (IMAP `\Recent`), ascending.
+    pub recent: Vec<u32>,
     /// In-process news of the mailbox.
     pub watch: watch::Receiver<i64>,
 }
@@ -44,6 +47,16 @@ impl Selected {
             .and_then(|i| u32::try_from(i + 1).ok())
     }
 
+    /// Whether the message is recent to this session.
+    pub fn is_recent(&self, uid: u32) -> bool {
+        self.recent.binary_search(&uid).is_ok()
+    }
+
+    /// The number of messages recent to this session.
+    pub fn recent_count(&self) -> u32 {
+        u32::try_from(self.recent.len()).unwrap_or(u32::MAX)
+    }
+
     /// Removes expunged UIDs; returns their sequence numbers, highest first, so that each
     /// EXPUNGE response is valid when it is read.
     fn remove(&mut self, gone: &[u32]) -> Vec<u32> {
@@ -52,6 +65,7 @@ impl Selected {
             return seqs;
         }
         self.uids.retain(|u| gone.binary_search(u).is_err());
+        self.recent.retain(|u| gone.binary_search(u).is_err());
         seqs.sort_unstable_by(|a, b| b.cmp(a));
         seqs
     }
@@ -108,7 +122,12 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
         }
     }
     if sel.uids.len() != before {
+        let arrived = sel.uids[before..].to_vec();
+        if !sel.read_only {
+            claim_recent(&s.core, sel, &arrived, delta.uidnext).await;
+        }
         server.enqueue_data(Data::Exists(sel.exists()));
+        server.enqueue_data(Data::Recent(sel.recent_count()));
     }
     for meta in &delta.changed {
         if meta.uid >= sel.uidnext || sel.own.contains(&(meta.uid, meta.modseq)) {
@@ -117,7 +136,7 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
         if let Some(seq) = sel.seq_of(meta.uid) {
             let items = vec![
                 MessageDataItem::Uid(nz(meta.uid)),
-                MessageDataItem::Flags(flag_list(&meta.flags)),
+                MessageDataItem::Flags(flag_list(&meta.flags, sel.is_recent(meta.uid))),
             ];
             if let Ok(items) = Vec1::try_from(items) {
                 server.enqueue_data(Data::Fetch {
@@ -130,4 +149,12 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
     sel.uidnext = sel.uidnext.max(delta.uidnext);
     sel.modseq = sel.modseq.max(delta.modseq);
     sel.own.clear();
+}
+
+/// Makes the arrived messages that no other session saw first recent to this one.
+pub(crate) async fn claim_recent(core: &Core, sel: &mut Selected, arrived: &[u32], upto: u32) {
+    match core.store().claim_recent(sel.id, upto).await {
+        Ok(from) => sel.recent.extend(arrived.iter().filter(|u| **u >= from)),
+        Err(e) => tracing::warn!("claiming recent messages failed: {e}"),
+    }
 }

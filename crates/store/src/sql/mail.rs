@@ -14,13 +14,14 @@ use time::OffsetDateTime;
 use super::{SqlStore, mail_changes, mailboxes};
 use crate::error::db;
 
-pub(super) const MAILBOX_COLUMNS: &str =
-    "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable";
+pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
+     recent_uid";
 
 pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
     let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
+    let recent_uid: i64 = row.try_get("recent_uid").map_err(db)?;
     Ok(Mailbox {
         id: MailboxId(row.try_get("id").map_err(db)?),
         address_id: AddressId(row.try_get("address_id").map_err(db)?),
@@ -31,6 +32,7 @@ pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
         modseq: row.try_get("modseq").map_err(db)?,
         subscribed: row.try_get::<i64, _>("subscribed").map_err(db)? != 0,
         selectable: row.try_get::<i64, _>("selectable").map_err(db)? != 0,
+        recent_uid: u32::try_from(recent_uid).unwrap_or(u32::MAX),
     })
 }
 
@@ -220,6 +222,10 @@ impl MailRepo for SqlStore {
             return Err(DomainError::NotFound("mailbox"));
         }
         Ok(())
+    }
+
+    async fn claim_recent(&self, mailbox: MailboxId, upto: u32) -> Result<u32> {
+        mailboxes::claim_recent(self, mailbox, upto).await
     }
 
     async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>> {

@@ -339,9 +339,12 @@ pub(super) async fn counts(store: &SqlStore, mailbox: MailboxId) -> Result<Mailb
          COUNT(CASE WHEN flags & 1 = 0 THEN 1 END) AS unseen, \
          COUNT(CASE WHEN flags & 8 <> 0 THEN 1 END) AS deleted, \
          MIN(CASE WHEN flags & 1 = 0 THEN uid END) AS first_unseen, \
-         CAST(COALESCE(SUM(size), 0) AS BIGINT) AS size \
-         FROM messages WHERE mailbox_id = $1",
+         CAST(COALESCE(SUM(size), 0) AS BIGINT) AS size, \
+         COUNT(CASE WHEN uid >= r.recent_uid THEN 1 END) AS recent \
+         FROM messages CROSS JOIN (SELECT recent_uid FROM mailboxes WHERE id = $1) r \
+         WHERE mailbox_id = $2",
     )
+    .bind(mailbox.0)
     .bind(mailbox.0)
     .fetch_one(&store.reader)
     .await
@@ -358,5 +361,39 @@ pub(super) async fn counts(store: &SqlStore, mailbox: MailboxId) -> Result<Mailb
         deleted: count("deleted")?,
         first_unseen_uid: first_unseen.and_then(|u| u32::try_from(u).ok()),
         size: u64::try_from(size).unwrap_or(0),
+        recent: count("recent")?,
     })
+}
+
+/// Claims the UIDs below `upto` that no session has seen yet; returns the first one claimed
+/// (`upto` when there were none). Compare-and-set, so that two sessions never both claim one.
+pub(super) async fn claim_recent(store: &SqlStore, mailbox: MailboxId, upto: u32) -> Result<u32> {
+    // The mark only rises: once a reader sees it at `upto`, nothing is left to claim, and the
+    // many sessions woken by one arrival do not queue at the writer to learn it.
+    let mut pool = &store.reader;
+    loop {
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT recent_uid FROM mailboxes WHERE id = $1")
+                .bind(mailbox.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(db)?;
+        pool = &store.writer;
+        let current = current.ok_or(DomainError::NotFound("mailbox"))?;
+        let from = u32::try_from(current).unwrap_or(u32::MAX);
+        if from >= upto {
+            return Ok(upto);
+        }
+        let done =
+            sqlx::query("UPDATE mailboxes SET recent_uid = $1 WHERE id = $2 AND recent_uid = $3")
+                .bind(i64::from(upto))
+                .bind(mailbox.0)
+                .bind(current)
+                .execute(&store.writer)
+                .await
+                .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(from);
+        }
+    }
 }

@@ -87,6 +87,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "queue",
                 include_str!("../../migrations/sqlite/0003_queue.sql"),
             ),
+            (
+                4,
+                "recent",
+                include_str!("../../migrations/sqlite/0004_recent.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -103,6 +108,11 @@ fn migrator(backend: Backend) -> Migrator {
                 3,
                 "queue",
                 include_str!("../../migrations/postgres/0003_queue.sql"),
+            ),
+            (
+                4,
+                "recent",
+                include_str!("../../migrations/postgres/0004_recent.sql"),
             ),
         ],
     };
