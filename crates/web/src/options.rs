@@ -50,6 +50,8 @@ pub struct WebOptions {
     pub session_lifetime: Duration,
     /// Creating or resetting a device needs the account password confirmed this recently.
     pub reauth_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebOptions {
@@ -63,6 +65,7 @@ impl WebOptions {
             session_idle: Duration::hours(2),
             session_lifetime: Duration::hours(12),
             reauth_window: Duration::minutes(5),
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -31,6 +31,7 @@ pub async fn start(
     let mut options = WebOptions::new(ctx.config.web.public_url.clone());
     options.mail_servers = mail_servers(&ctx.config, addrs);
     options.mail_domain = ctx.config.domain.clone();
+    options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();
     tasks.spawn(async move {
