@@ -4,9 +4,9 @@
 //! The profile is written with the `plist` crate; its identifier is derived from the device,
 //! so installing a profile made after a reset replaces the one installed before.
 
+use plist::{Dictionary, Value};
 use postern_domain::model::Device;
 use postern_domain::{DomainError, Protocol, ProtocolSet};
-use plist::{Dictionary, Value};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{WebError, WebResult};
@@ -48,7 +48,13 @@ fn reverse_dns(hostname: &str) -> String {
         .filter(|l| !l.is_empty())
         .map(|l| {
             l.chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
                 .collect()
         })
         .rev()
@@ -86,16 +92,28 @@ pub fn mobileconfig(
     put("PayloadType", text("com.apple.mail.managed"));
     put("PayloadVersion", Value::Integer(1.into()));
     put("PayloadIdentifier", text(format!("{base}.mail")));
-    put("PayloadUUID", text(uuid::Uuid::now_v7().hyphenated().to_string()));
+    put(
+        "PayloadUUID",
+        text(uuid::Uuid::now_v7().hyphenated().to_string()),
+    );
     put("PayloadDisplayName", text(format!("Mail: {email}")));
-    put("PayloadDescription", text(format!("The mail account {email}")));
+    put(
+        "PayloadDescription",
+        text(format!("The mail account {email}")),
+    );
     put("EmailAccountDescription", text(email.clone()));
-    put("EmailAccountType", text(match incoming.protocol {
-        "POP3" => "EmailTypePOP",
-        _ => "EmailTypeIMAP",
-    }));
+    put(
+        "EmailAccountType",
+        text(match incoming.protocol {
+            "POP3" => "EmailTypePOP",
+            _ => "EmailTypeIMAP",
+        }),
+    );
     put("EmailAddress", text(email.clone()));
-    put("IncomingMailServerAuthentication", text("EmailAuthPassword"));
+    put(
+        "IncomingMailServerAuthentication",
+        text("EmailAuthPassword"),
+    );
     put("IncomingMailServerHostName", text(incoming.host.clone()));
     put("IncomingMailServerPortNumber", port(incoming.port));
     // Every listener Postern advertises is encrypted: Mail speaks TLS from the start on an
@@ -103,13 +121,19 @@ pub fn mobileconfig(
     put("IncomingMailServerUseSSL", Value::Boolean(true));
     put("IncomingMailServerUsername", text(email.clone()));
     put("IncomingPassword", text(password.expose_secret()));
-    put("OutgoingMailServerAuthentication", text("EmailAuthPassword"));
+    put(
+        "OutgoingMailServerAuthentication",
+        text("EmailAuthPassword"),
+    );
     put("OutgoingMailServerHostName", text(outgoing.host.clone()));
     put("OutgoingMailServerPortNumber", port(outgoing.port));
     put("OutgoingMailServerUseSSL", Value::Boolean(true));
     put("OutgoingMailServerUsername", text(email.clone()));
     put("OutgoingPassword", text(password.expose_secret()));
-    put("OutgoingPasswordSameAsIncomingPassword", Value::Boolean(true));
+    put(
+        "OutgoingPasswordSameAsIncomingPassword",
+        Value::Boolean(true),
+    );
     put("PreventMove", Value::Boolean(false));
     put("PreventAppSheet", Value::Boolean(false));
     put("SMIMEEnabled", Value::Boolean(false));
@@ -119,12 +143,21 @@ pub fn mobileconfig(
     let mut put = |k: &str, v: Value| {
         top.insert(k.to_owned(), v);
     };
-    put("PayloadContent", Value::Array(vec![Value::Dictionary(mail)]));
+    put(
+        "PayloadContent",
+        Value::Array(vec![Value::Dictionary(mail)]),
+    );
     put("PayloadType", text("Configuration"));
     put("PayloadVersion", Value::Integer(1.into()));
     put("PayloadIdentifier", text(base));
-    put("PayloadUUID", text(uuid::Uuid::now_v7().hyphenated().to_string()));
-    put("PayloadDisplayName", text(format!("{email} ({})", device.description)));
+    put(
+        "PayloadUUID",
+        text(uuid::Uuid::now_v7().hyphenated().to_string()),
+    );
+    put(
+        "PayloadDisplayName",
+        text(format!("{email} ({})", device.description)),
+    );
     put(
         "PayloadDescription",
         text(format!(
@@ -146,7 +179,13 @@ pub fn mobileconfig(
 pub fn file_name(email: &str) -> String {
     let safe: String = email
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("{safe}.mobileconfig")
 }

@@ -39,7 +39,10 @@ pub enum Stage {
     /// The download is being made.
     Downloading,
     /// Downloaded at this time, for this device.
-    Downloaded { at: OffsetDateTime, device: DeviceId },
+    Downloaded {
+        at: OffsetDateTime,
+        device: DeviceId,
+    },
     /// The download came, but the device could not be created or reset.
     Failed,
     /// Nobody downloaded it in time.
@@ -271,7 +274,9 @@ mod tests {
         let store = Profiles::new(Duration::minutes(10));
         let s = [1u8; 32];
         let (email, t) = ticket();
-        let page = store.put(&s, email.clone(), "Phone".into(), t.clone(), at(0)).unwrap();
+        let page = store
+            .put(&s, email.clone(), "Phone".into(), t.clone(), at(0))
+            .unwrap();
         let download = store.page(&page, &s, at(0)).unwrap().download.unwrap();
         assert!(store.claim(&download, at(600)).is_none());
         let view = store.page(&page, &s, at(601)).unwrap();

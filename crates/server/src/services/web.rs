@@ -63,12 +63,48 @@ pub async fn start(
 fn mail_servers(config: &Config, bound: &BTreeMap<&'static str, SocketAddr>) -> Vec<MailServer> {
     let (imap, smtp, pop3) = (&config.imap, &config.smtp, &config.pop3);
     let listeners = [
-        ("IMAP", "imap.listen_tls", &imap.listen_tls, imap.public_port_tls, Security::Tls),
-        ("IMAP", "imap.listen", &imap.listen, imap.public_port, Security::StartTls),
-        ("SMTP", "smtp.listen_tls", &smtp.listen_tls, smtp.public_port_tls, Security::Tls),
-        ("SMTP", "smtp.listen", &smtp.listen, smtp.public_port, Security::StartTls),
-        ("POP3", "pop3.listen_tls", &pop3.listen_tls, pop3.public_port_tls, Security::Tls),
-        ("POP3", "pop3.listen", &pop3.listen, pop3.public_port, Security::StartTls),
+        (
+            "IMAP",
+            "imap.listen_tls",
+            &imap.listen_tls,
+            imap.public_port_tls,
+            Security::Tls,
+        ),
+        (
+            "IMAP",
+            "imap.listen",
+            &imap.listen,
+            imap.public_port,
+            Security::StartTls,
+        ),
+        (
+            "SMTP",
+            "smtp.listen_tls",
+            &smtp.listen_tls,
+            smtp.public_port_tls,
+            Security::Tls,
+        ),
+        (
+            "SMTP",
+            "smtp.listen",
+            &smtp.listen,
+            smtp.public_port,
+            Security::StartTls,
+        ),
+        (
+            "POP3",
+            "pop3.listen_tls",
+            &pop3.listen_tls,
+            pop3.public_port_tls,
+            Security::Tls,
+        ),
+        (
+            "POP3",
+            "pop3.listen",
+            &pop3.listen,
+            pop3.public_port,
+            Security::StartTls,
+        ),
     ];
     listeners
         .into_iter()

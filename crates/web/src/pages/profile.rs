@@ -153,11 +153,16 @@ pub async fn download(
     let made = make(&state, claim.ticket).await;
     match made {
         Ok((device, bytes, file_name)) => {
-            state.profiles.finish(&claim.page, Some(device), state.now());
+            state
+                .profiles
+                .finish(&claim.page, Some(device), state.now());
             tracing::info!(device = %device, "profile downloaded");
             Ok((
                 [
-                    (header::CONTENT_TYPE, "application/x-apple-aspen-config".to_owned()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/x-apple-aspen-config".to_owned(),
+                    ),
                     (
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"{file_name}\""),

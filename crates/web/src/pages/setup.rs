@@ -227,8 +227,7 @@ pub async fn profile(
     decide(&state, &viewer, form, Delivery::Profile).await
 }
 
-const PROFILE_NEEDS: &str =
-    "An Apple profile needs IMAP or POP3 to read mail and SMTP to send it: tick them under Protocols.";
+const PROFILE_NEEDS: &str = "An Apple profile needs IMAP or POP3 to read mail and SMTP to send it: tick them under Protocols.";
 
 /// Checks the form, then carries out the action or has it wait for the account password.
 async fn decide(

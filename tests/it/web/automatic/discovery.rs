@@ -31,7 +31,10 @@ fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> &'a str {
 #[tokio::test]
 async fn thunderbird_autoconfig_names_every_listener_and_no_secret() {
     let site = Site::start().await;
-    let (_, password) = site.server.device(ADMIN, "Thunderbird", "imap,smtp,pop3").await;
+    let (_, password) = site
+        .server
+        .device(ADMIN, "Thunderbird", "imap,smtp,pop3")
+        .await;
     let mut answers = Vec::new();
     for path in [
         "/mail/config-v1.1.xml?emailaddress=admin%40localhost",
@@ -94,7 +97,9 @@ async fn thunderbird_autoconfig_names_every_listener_and_no_secret() {
         .find(|n| n.has_tag_name("emailProvider"))
         .unwrap();
     assert_eq!(provider.attribute("id"), Some("example.org"));
-    let page = site.get("/mail/config-v1.1.xml?emailaddress=not-an-address").await;
+    let page = site
+        .get("/mail/config-v1.1.xml?emailaddress=not-an-address")
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }
 
@@ -127,8 +132,18 @@ async fn advertised_ports_follow_the_public_settings() {
         servers,
         [
             ("imap".into(), host.clone(), 993, "SSL".into()),
-            ("imap".into(), host.clone(), site.port("imap.listen"), "STARTTLS".into()),
-            ("smtp".into(), host.clone(), site.port("smtp.listen_tls"), "SSL".into()),
+            (
+                "imap".into(),
+                host.clone(),
+                site.port("imap.listen"),
+                "STARTTLS".into()
+            ),
+            (
+                "smtp".into(),
+                host.clone(),
+                site.port("smtp.listen_tls"),
+                "SSL".into()
+            ),
             ("smtp".into(), host, 587, "STARTTLS".into()),
         ]
     );
@@ -202,9 +217,21 @@ async fn autodiscover_answers_outlook_with_the_running_listeners() {
         assert_eq!(
             named,
             [
-                ("imap".to_owned(), site.port("imap.listen_tls"), "SSL".to_owned()),
-                ("pop3".to_owned(), site.port("pop3.listen_tls"), "SSL".to_owned()),
-                ("smtp".to_owned(), site.port("smtp.listen_tls"), "SSL".to_owned()),
+                (
+                    "imap".to_owned(),
+                    site.port("imap.listen_tls"),
+                    "SSL".to_owned()
+                ),
+                (
+                    "pop3".to_owned(),
+                    site.port("pop3.listen_tls"),
+                    "SSL".to_owned()
+                ),
+                (
+                    "smtp".to_owned(),
+                    site.port("smtp.listen_tls"),
+                    "SSL".to_owned()
+                ),
             ]
         );
     }

@@ -52,7 +52,9 @@ fn qr_link(page: &Page, public_url: &str) -> String {
         .strip_prefix(public_url)
         .unwrap_or_else(|| panic!("{url} is not under {public_url}"));
     assert!(
-        html.contains(&format!(r#"href="{path}" download>Download the profile</a>"#)),
+        html.contains(&format!(
+            r#"href="{path}" download>Download the profile</a>"#
+        )),
         "{html}"
     );
     path.to_owned()
@@ -130,7 +132,11 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     let profile = plist::Value::from_reader_xml(&download.body[..]).unwrap();
     let top = profile.as_dictionary().unwrap();
     assert_eq!(string(top, "PayloadType"), "Configuration");
-    assert_eq!(top.get("PayloadVersion").and_then(|v| v.as_signed_integer()), Some(1));
+    assert_eq!(
+        top.get("PayloadVersion")
+            .and_then(|v| v.as_signed_integer()),
+        Some(1)
+    );
     let content = top.get("PayloadContent").unwrap().as_array().unwrap();
     assert_eq!(content.len(), 1);
     let mail = content[0].as_dictionary().unwrap();
@@ -138,7 +144,10 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     assert_eq!(string(mail, "EmailAccountType"), "EmailTypeIMAP");
     assert_eq!(string(mail, "EmailAddress"), ADMIN);
     for side in ["Incoming", "Outgoing"] {
-        assert_eq!(string(mail, &format!("{side}MailServerHostName")), "localhost");
+        assert_eq!(
+            string(mail, &format!("{side}MailServerHostName")),
+            "localhost"
+        );
         assert_eq!(string(mail, &format!("{side}MailServerUsername")), ADMIN);
         assert_eq!(
             string(mail, &format!("{side}MailServerAuthentication")),
@@ -167,24 +176,54 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     assert_eq!(string(mail, "OutgoingPassword"), password);
     assert!(crate::web::find_password(&password).is_some(), "{password}");
     let identifier = string(top, "PayloadIdentifier");
-    assert!(identifier.starts_with("localhost.postern.device."), "{identifier}");
+    assert!(
+        identifier.starts_with("localhost.postern.device."),
+        "{identifier}"
+    );
 
     // The settings work as Mail would use them: IMAP and SMTP with TLS from the start.
-    sign_in_with(&site.server, "imap", "localhost", port("IncomingMailServerPortNumber"), "SSL", ADMIN, &password)
-        .await
-        .unwrap();
-    sign_in_with(&site.server, "smtp", "localhost", port("OutgoingMailServerPortNumber"), "SSL", ADMIN, &password)
-        .await
-        .unwrap();
+    sign_in_with(
+        &site.server,
+        "imap",
+        "localhost",
+        port("IncomingMailServerPortNumber"),
+        "SSL",
+        ADMIN,
+        &password,
+    )
+    .await
+    .unwrap();
+    sign_in_with(
+        &site.server,
+        "smtp",
+        "localhost",
+        port("OutgoingMailServerPortNumber"),
+        "SSL",
+        ADMIN,
+        &password,
+    )
+    .await
+    .unwrap();
     // The device may use only what was ticked.
     assert!(
-        sign_in_with(&site.server, "pop3", "localhost", site.port("pop3.listen_tls"), "SSL", ADMIN, &password)
-            .await
-            .is_err()
+        sign_in_with(
+            &site.server,
+            "pop3",
+            "localhost",
+            site.port("pop3.listen_tls"),
+            "SSL",
+            ADMIN,
+            &password
+        )
+        .await
+        .is_err()
     );
 
     // An ordinary device: listed, its last use recorded, its page reached from the profile's.
-    let devices = core.devices(&Actor::CommandLine, &email, false).await.unwrap();
+    let devices = core
+        .devices(&Actor::CommandLine, &email, false)
+        .await
+        .unwrap();
     assert_eq!(devices.len(), 1);
     let device = &devices[0];
     assert_eq!(device.description.to_string(), "Anna's iPhone");
@@ -194,7 +233,10 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     assert_eq!(last.ip, IpAddr::from([127, 0, 0, 1]));
     assert!(identifier.ends_with(&device.id.to_string()));
     let list = site.get("/settings/admin@localhost/devices").await.text();
-    assert!(list.contains("Anna&#39;s iPhone") || list.contains("Anna's iPhone"), "{list}");
+    assert!(
+        list.contains("Anna&#39;s iPhone") || list.contains("Anna's iPhone"),
+        "{list}"
+    );
     let page = site.get(&page_path).await.text();
     assert!(page.contains("The profile was downloaded"), "{page}");
     assert!(page.contains(&format!("/settings/admin@localhost/devices/{}", device.id)));
@@ -204,7 +246,9 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     for file in ["postern.db", "postern.db-wal"] {
         if let Ok(bytes) = std::fs::read(site.server.data_dir().join(file)) {
             assert!(
-                !bytes.windows(password.len()).any(|w| w == password.as_bytes()),
+                !bytes
+                    .windows(password.len())
+                    .any(|w| w == password.as_bytes()),
                 "{file} holds the password"
             );
         }
@@ -224,9 +268,17 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
         Err(DomainError::AuthFailed)
     ));
     assert!(
-        sign_in_with(&site.server, "imap", "localhost", site.port("imap.listen_tls"), "SSL", ADMIN, &password)
-            .await
-            .is_err()
+        sign_in_with(
+            &site.server,
+            "imap",
+            "localhost",
+            site.port("imap.listen_tls"),
+            "SSL",
+            ADMIN,
+            &password
+        )
+        .await
+        .is_err()
     );
 }
 

@@ -75,7 +75,11 @@ async fn a_new_device_gets_the_protocols_ticked() {
         &app,
         &cookie,
         "/setup/generate",
-        &[("device", "new"), ("description", "Laptop"), ("current_tab", "manual")],
+        &[
+            ("device", "new"),
+            ("description", "Laptop"),
+            ("current_tab", "manual"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -85,7 +89,10 @@ async fn a_new_device_gets_the_protocols_ticked() {
         .find(r#"<p class="field-error" id="protocols-error">Choose at least one protocol.</p>"#)
         .unwrap_or_else(|| panic!("{}", r.body));
     let fieldset_end = r.body[legend..].find("</fieldset>").unwrap() + legend;
-    assert!(legend < error && error < fieldset_end, "the message is in the field");
+    assert!(
+        legend < error && error < fieldset_end,
+        "the message is in the field"
+    );
     assert!(
         r.body
             .contains(r#"aria-describedby="protocols-hint protocols-error""#)
@@ -129,7 +136,11 @@ async fn a_new_device_gets_the_protocols_ticked() {
         .post(
             "/setup/generate",
             Some(&cookie),
-            &[("address", ADMIN), ("device", "new"), ("description", "Tablet")],
+            &[
+                ("address", ADMIN),
+                ("device", "new"),
+                ("description", "Tablet"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -144,7 +155,10 @@ async fn a_profile_needs_a_way_to_read_and_a_way_to_send() {
     let cookie = app.sign_in_admin().await;
     let page = app.get("/setup", Some(&cookie)).await;
     assert!(page.body.contains(">Create an Apple profile</button>"));
-    assert!(page.body.contains("Thunderbird, Outlook and other mail programs"));
+    assert!(
+        page.body
+            .contains("Thunderbird, Outlook and other mail programs")
+    );
     assert!(
         page.body
             .contains(r#"id="panel-automatic" aria-labelledby="tab-automatic">"#),
@@ -166,7 +180,8 @@ async fn a_profile_needs_a_way_to_read_and_a_way_to_send() {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("An Apple profile needs IMAP or POP3 to read mail and SMTP to send it"),
+        r.body
+            .contains("An Apple profile needs IMAP or POP3 to read mail and SMTP to send it"),
         "{}",
         r.body
     );
@@ -186,7 +201,12 @@ async fn a_profile_needs_a_way_to_read_and_a_way_to_send() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("“Reader” may not use IMAP or POP3 and SMTP"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("“Reader” may not use IMAP or POP3 and SMTP"),
+        "{}",
+        r.body
+    );
 
     // With SMTP ticked, the profile is made.
     let r = submit(
@@ -211,7 +231,10 @@ async fn no_profile_without_mail_listeners() {
     let cookie = app.sign_in_admin().await;
     let page = app.get("/setup", Some(&cookie)).await;
     assert!(!page.body.contains("Create an Apple profile"));
-    assert!(page.body.contains("This server offers no IMAP and SMTP service"));
+    assert!(
+        page.body
+            .contains("This server offers no IMAP and SMTP service")
+    );
     let r = submit(
         &app,
         &cookie,

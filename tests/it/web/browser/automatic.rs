@@ -56,7 +56,10 @@ async fn create_profile(b: &Browser, description: &str) -> String {
     );
     b.fill("Description", description).await;
     for protocol in ["IMAP", "SMTP", "POP3", "Web app Mail"] {
-        assert!(b.field(protocol).await.is_selected().await.unwrap(), "{protocol}");
+        assert!(
+            b.field(protocol).await.is_selected().await.unwrap(),
+            "{protocol}"
+        );
     }
     b.field("POP3").await.click().await.unwrap();
     b.field("Web app Mail").await.click().await.unwrap();
@@ -70,7 +73,9 @@ async fn download(b: &Browser, path: &str) -> String {
     assert_eq!(res.status(), StatusCode::OK);
     let bytes = res.bytes().await.unwrap();
     let profile = plist::Value::from_reader_xml(&bytes[..]).unwrap();
-    let mail = profile.as_dictionary().unwrap()["PayloadContent"].as_array().unwrap()[0]
+    let mail = profile.as_dictionary().unwrap()["PayloadContent"]
+        .as_array()
+        .unwrap()[0]
         .as_dictionary()
         .unwrap();
     // The settings the pages show: the default ports on the configured host.
@@ -121,7 +126,11 @@ async fn the_automatic_tab_makes_a_profile_for_a_phone() {
         // The page now tells what became of the profile, and leads to the new device.
         b.c.refresh().await.unwrap();
         b.heading("The profile was downloaded").await;
-        assert!(b.text().await.contains("It was downloaded at 2026-03-02 09:36 UTC."));
+        assert!(
+            b.text()
+                .await
+                .contains("It was downloaded at 2026-03-02 09:36 UTC.")
+        );
         b.follow("See the device").await;
         b.heading("Anna's iPhone").await;
         let text = b.text().await;
@@ -200,14 +209,13 @@ async fn create_profile_here(b: &Browser) -> String {
         .unwrap_or_else(|| panic!("{url} is not under the public URL"))
         .to_owned();
     assert!(path.starts_with("/profile/") && path.len() == "/profile/".len() + 64);
-    let href = b
-        .c
-        .find(Locator::LinkText("Download the profile"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap();
+    let href =
+        b.c.find(Locator::LinkText("Download the profile"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap();
     assert_eq!(href.as_deref(), Some(path.as_str()));
     path
 }
