@@ -73,6 +73,8 @@ struct Entry {
     expires: OffsetDateTime,
     email: Email,
     description: String,
+    /// Kept apart from the ticket, which the download takes away.
+    reset: bool,
     ticket: Option<Ticket>,
     stage: Stage,
 }
@@ -162,6 +164,7 @@ impl Profiles {
                 expires: now + self.ttl,
                 email,
                 description,
+                reset: matches!(ticket.action, PendingAction::ResetDevice { .. }),
                 ticket: Some(ticket),
                 stage: Stage::Waiting,
             },
@@ -177,10 +180,7 @@ impl Profiles {
         Some(PageView {
             email: e.email.clone(),
             description: e.description.clone(),
-            reset: matches!(
-                e.ticket.as_ref().map(|t| &t.action),
-                Some(PendingAction::ResetDevice { .. })
-            ),
+            reset: e.reset,
             expires: e.expires,
             stage: e.stage.clone(),
             download: (e.stage == Stage::Waiting).then(|| e.download.clone()),

@@ -4,6 +4,7 @@
 //! signing in with Python's imaplib, poplib and smtplib.
 
 mod discovery;
+mod ownership;
 mod profile;
 mod setup_form;
 
@@ -118,10 +119,16 @@ impl Site {
     /// Signs the first account in through the sign-in form.
     pub async fn sign_in_admin(&mut self) {
         let (login, password) = self.server.admin();
+        self.sign_in(&login, &password).await;
+    }
+
+    /// Signs an account in through the sign-in form; its session replaces any other.
+    pub async fn sign_in(&mut self, login: &str, password: &str) {
+        self.cookie = None;
         let p = self
             .post(
                 "/sign-in",
-                &[("login", &login), ("password", &password), ("next", "")],
+                &[("login", login), ("password", password), ("next", "")],
             )
             .await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text());

@@ -11,14 +11,27 @@ use super::{ADMIN, Page, Site, client, decode_qr_svg, qr_svg_of, read, sign_in_w
 
 /// Asks for a profile for a new device from the automatic tab, confirming the account
 /// password when asked; returns the profile page's path.
-async fn create_profile(site: &Site, description: &str, protocols: &[&str]) -> String {
+pub async fn create_profile(site: &Site, description: &str, protocols: &[&str]) -> String {
+    let (_, password) = site.server.admin();
+    let fields = [("device", "new"), ("description", description)];
+    create_profile_for(site, ADMIN, &password, &fields, protocols).await
+}
+
+/// Asks for a profile for `address` with these fields (`device`, `description`), as the
+/// account whose password is `account_password`; returns the profile page's path.
+pub async fn create_profile_for(
+    site: &Site,
+    address: &str,
+    account_password: &str,
+    device: &[(&str, &str)],
+    protocols: &[&str],
+) -> String {
     let mut fields = vec![
-        ("address", ADMIN),
-        ("device", "new"),
-        ("description", description),
+        ("address", address),
         ("current_tab", "automatic"),
         ("protocol_choice", "1"),
     ];
+    fields.extend_from_slice(device);
     for p in protocols {
         fields.push((p, "on"));
     }
@@ -29,11 +42,10 @@ async fn create_profile(site: &Site, description: &str, protocols: &[&str]) -> S
         let pending = next.split('=').nth(1).unwrap().to_owned();
         let prompt = site.get(&next).await;
         assert!(prompt.text().contains("Enter your account password"));
-        let (_, password) = site.server.admin();
         let p = site
             .post(
                 "/confirm-password",
-                &[("pending", &pending), ("password", &password)],
+                &[("pending", &pending), ("password", account_password)],
             )
             .await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text());
@@ -45,7 +57,7 @@ async fn create_profile(site: &Site, description: &str, protocols: &[&str]) -> S
 
 /// The link of the profile page's QR code, decoded from the code itself; checks that the
 /// page's download button goes to the same place.
-fn qr_link(page: &Page, public_url: &str) -> String {
+pub fn qr_link(page: &Page, public_url: &str) -> String {
     let html = page.text();
     let url = decode_qr_svg(qr_svg_of(&html));
     let path = url
@@ -60,7 +72,7 @@ fn qr_link(page: &Page, public_url: &str) -> String {
     path.to_owned()
 }
 
-fn string<'a>(dict: &'a plist::Dictionary, key: &str) -> &'a str {
+pub fn string<'a>(dict: &'a plist::Dictionary, key: &str) -> &'a str {
     dict.get(key)
         .and_then(plist::Value::as_string)
         .unwrap_or_else(|| panic!("no {key}"))
