@@ -62,6 +62,12 @@ pub struct WebConfig {
 pub struct ImapConfig {
     pub listen: String,
     pub listen_tls: String,
+    /// The port mail programs are told for `listen` (behind NAT or a proxy); 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port: u16,
+    /// The port mail programs are told for `listen_tls`; 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port_tls: u16,
 }
 
 /// POP3: an STLS port and an implicit-TLS port.
@@ -70,6 +76,12 @@ pub struct ImapConfig {
 pub struct Pop3Config {
     pub listen: String,
     pub listen_tls: String,
+    /// The port mail programs are told for `listen`; 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port: u16,
+    /// The port mail programs are told for `listen_tls`; 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port_tls: u16,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -77,6 +89,12 @@ pub struct Pop3Config {
 pub struct SmtpConfig {
     pub listen: String,
     pub listen_tls: String,
+    /// The port mail programs are told for `listen`; 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port: u16,
+    /// The port mail programs are told for `listen_tls`; 0: its own port.
+    #[serde(deserialize_with = "lenient::port")]
+    pub public_port_tls: u16,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
     /// `auto` (STARTTLS when offered, certificate unchecked), `starttls` (required,
@@ -180,6 +198,8 @@ impl Default for ImapConfig {
         ImapConfig {
             listen: "127.0.0.1:1143".into(),
             listen_tls: "127.0.0.1:1993".into(),
+            public_port: 0,
+            public_port_tls: 0,
         }
     }
 }
@@ -189,6 +209,8 @@ impl Default for Pop3Config {
         Pop3Config {
             listen: "127.0.0.1:1110".into(),
             listen_tls: "127.0.0.1:1995".into(),
+            public_port: 0,
+            public_port_tls: 0,
         }
     }
 }
@@ -206,6 +228,8 @@ impl Default for SmtpConfig {
         SmtpConfig {
             listen: "127.0.0.1:1587".into(),
             listen_tls: "127.0.0.1:1465".into(),
+            public_port: 0,
+            public_port_tls: 0,
             smarthost: String::new(),
             smarthost_tls: "auto".into(),
             smarthost_user: String::new(),
@@ -414,6 +438,12 @@ mod lenient {
         Text(String),
     }
 
+    /// A port number; 0 means "not set".
+    pub fn port<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+        let n = u64(d)?;
+        u16::try_from(n).map_err(|_| D::Error::custom(format!("{n} is not a port number")))
+    }
+
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum ListOrText {
@@ -518,6 +548,25 @@ mod tests {
         assert_eq!(c.limits.max_message_bytes, 1000);
         assert_eq!(c.limits.max_connections, 7);
         assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    }
+
+    #[test]
+    fn public_ports_are_optional_numbers() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!((c.imap.public_port, c.imap.public_port_tls), (0, 0));
+        let c = Config::load(
+            None,
+            env(&[
+                ("POSTERN_IMAP__PUBLIC_PORT_TLS", "993"),
+                ("POSTERN_SMTP__PUBLIC_PORT", "587"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.imap.public_port_tls, 993);
+        assert_eq!(c.smtp.public_port, 587);
+        assert_eq!(c.pop3.public_port, 0);
+        let e = Config::load(None, env(&[("POSTERN_POP3__PUBLIC_PORT", "70000")])).unwrap_err();
+        assert!(e.to_string().contains("70000"), "{e}");
     }
 
     #[test]

@@ -1,18 +1,24 @@
 //! Postern's web app and JSON API v1: sign-in, the Mail home, address settings, the setup
-//! assistant that issues device passwords, device management and the activity log.
+//! assistant that issues device passwords (shown once, or inside an Apple profile), device
+//! management and the activity log; and the settings mail programs fetch by themselves
+//! (Thunderbird autoconfig, Microsoft Autodiscover).
 //!
 //! Every screen is a server-rendered page that works with JavaScript off (plain forms,
 //! POST–redirect–GET); a small first-party script only adds conveniences. A shown password
 //! lives in server memory between the request that made it and the one page that shows it.
 
 mod api;
+mod apple_profile;
 mod assets;
+mod autoconfig;
 mod error;
 mod extract;
 mod flash;
 mod memory;
 mod options;
 mod pages;
+mod profiles;
+mod qr;
 mod security;
 mod session;
 mod state;
@@ -27,6 +33,7 @@ use tokio::net::TcpListener;
 
 pub use crate::error::{WebError, WebResult};
 pub use crate::options::{MailServer, Security, WebOptions};
+pub use crate::qr::svg as qr_code_svg;
 pub use crate::session::sweep_expired_sessions;
 use crate::state::AppState;
 
@@ -38,6 +45,7 @@ pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(assets::routes())
+        .merge(autoconfig::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

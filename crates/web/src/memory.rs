@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use postern_domain::{Description, DeviceId, Email};
+use postern_domain::{Description, DeviceId, Email, ProtocolSet};
 use secrecy::SecretString;
 use time::{Duration, OffsetDateTime};
 
@@ -30,11 +30,28 @@ pub enum PendingAction {
     CreateDevice {
         email: Email,
         description: Description,
+        protocols: ProtocolSet,
     },
     ResetDevice {
         email: Email,
         device_id: DeviceId,
     },
+}
+
+/// How the password of a confirmed action reaches the person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// On the page that shows it once (`Generate a password`).
+    Shown,
+    /// Inside an Apple configuration profile, downloaded once.
+    Profile,
+}
+
+/// An action waiting for the account password, and where its password goes.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub action: PendingAction,
+    pub delivery: Delivery,
 }
 
 struct Entry<T> {

@@ -37,8 +37,13 @@ pub struct MailServer {
 pub struct WebOptions {
     /// The address people reach the web app at; an `https://` one makes cookies `Secure`.
     pub public_url: String,
-    /// The servers listed in the setup assistant's manual configuration.
+    /// The servers mail programs are told about (the setup assistant, autoconfig,
+    /// Autodiscover, Apple profiles), in order of preference.
     pub mail_servers: Vec<MailServer>,
+    /// The domain autoconfig describes when a request names no address.
+    pub mail_domain: String,
+    /// How long the one-time link of an Apple profile works.
+    pub profile_link_life: Duration,
     /// A session unused for this long is signed out.
     pub session_idle: Duration,
     /// A session is signed out this long after sign-in, used or not.
@@ -55,6 +60,8 @@ impl WebOptions {
         WebOptions {
             public_url: public_url.into(),
             mail_servers: Vec::new(),
+            mail_domain: "localhost".into(),
+            profile_link_life: Duration::minutes(10),
             session_idle: Duration::hours(2),
             session_lifetime: Duration::hours(12),
             reauth_window: Duration::minutes(5),

@@ -93,6 +93,7 @@ pub async fn start(
         store.delete_session(&old).await?;
         state.revealed.forget_session(&old);
         state.pending.forget_session(&old);
+        state.profiles.forget_session(&old);
     }
     let token = random_token::<32>()?;
     let hash = hash_token(&token).ok_or_else(|| {
@@ -118,6 +119,7 @@ pub async fn end(state: &AppState, headers: &HeaderMap) -> WebResult<HeaderValue
         state.core.store().delete_session(&hash).await?;
         state.revealed.forget_session(&hash);
         state.pending.forget_session(&hash);
+        state.profiles.forget_session(&hash);
     }
     Ok(clearing_cookie(&state.options))
 }

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use postern_domain::Core;
+use postern_domain::throttle::{Throttle, ThrottleConfig};
 use time::OffsetDateTime;
 
-use crate::memory::{OneTime, PendingAction, Revealed};
+use crate::memory::{OneTime, Pending, Revealed};
 use crate::options::WebOptions;
+use crate::profiles::Profiles;
 
 /// The application state: cheap to clone.
 #[derive(Clone)]
@@ -16,7 +18,11 @@ pub struct AppState {
     /// New passwords between the request that made them and the page that shows them.
     pub revealed: Arc<OneTime<Revealed>>,
     /// Actions waiting for the account password to be confirmed.
-    pub pending: Arc<OneTime<PendingAction>>,
+    pub pending: Arc<OneTime<Pending>>,
+    /// Apple profiles waiting for their one download.
+    pub profiles: Arc<Profiles>,
+    /// Sources that ask for profile links that do not work: guessing is slowed down.
+    pub profile_guesses: Arc<Throttle>,
 }
 
 impl AppState {
@@ -24,9 +30,17 @@ impl AppState {
     pub fn new(core: Arc<Core>, options: WebOptions) -> Self {
         AppState {
             core,
-            options: Arc::new(options),
             revealed: Arc::new(OneTime::new(time::Duration::minutes(2))),
             pending: Arc::new(OneTime::new(time::Duration::minutes(15))),
+            profiles: Arc::new(Profiles::new(options.profile_link_life)),
+            options: Arc::new(options),
+            profile_guesses: Arc::new(Throttle::new(ThrottleConfig {
+                free_failures: 10,
+                failure_pause: std::time::Duration::ZERO,
+                max_login_pause: std::time::Duration::ZERO,
+                max_entries: 10_000,
+                ..ThrottleConfig::default()
+            })),
         }
     }
 

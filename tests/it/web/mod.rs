@@ -2,6 +2,7 @@
 //! browser tests that follow the help-centre article in Chromium.
 
 mod api;
+mod automatic;
 mod browser;
 mod harness;
 mod router;

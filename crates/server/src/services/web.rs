@@ -30,6 +30,7 @@ pub async fn start(
     );
     let mut options = WebOptions::new(ctx.config.web.public_url.clone());
     options.mail_servers = mail_servers(&ctx.config, addrs);
+    options.mail_domain = ctx.config.domain.clone();
     options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();
@@ -56,52 +57,63 @@ pub async fn start(
     Ok(())
 }
 
-/// The servers a mail program is told about: bound ports where known, else configured ones.
+/// The servers a mail program is told about, in order of preference: the configured
+/// `hostname`, and for each listener that is on its public port if one is set, else its
+/// bound port (or configured one).
 fn mail_servers(config: &Config, bound: &BTreeMap<&'static str, SocketAddr>) -> Vec<MailServer> {
+    let (imap, smtp, pop3) = (&config.imap, &config.smtp, &config.pop3);
     let listeners = [
         (
             "IMAP",
             "imap.listen_tls",
-            &config.imap.listen_tls,
+            &imap.listen_tls,
+            imap.public_port_tls,
             Security::Tls,
         ),
         (
             "IMAP",
             "imap.listen",
-            &config.imap.listen,
+            &imap.listen,
+            imap.public_port,
             Security::StartTls,
         ),
         (
             "SMTP",
             "smtp.listen_tls",
-            &config.smtp.listen_tls,
+            &smtp.listen_tls,
+            smtp.public_port_tls,
             Security::Tls,
         ),
         (
             "SMTP",
             "smtp.listen",
-            &config.smtp.listen,
+            &smtp.listen,
+            smtp.public_port,
             Security::StartTls,
         ),
         (
             "POP3",
             "pop3.listen_tls",
-            &config.pop3.listen_tls,
+            &pop3.listen_tls,
+            pop3.public_port_tls,
             Security::Tls,
         ),
         (
             "POP3",
             "pop3.listen",
-            &config.pop3.listen,
+            &pop3.listen,
+            pop3.public_port,
             Security::StartTls,
         ),
     ];
     listeners
         .into_iter()
-        .filter_map(|(protocol, key, configured, security)| {
-            let port = match bound.get(key) {
-                Some(addr) => addr.port(),
-                None => configured.parse::<SocketAddr>().ok()?.port(),
+        .filter(|(_, _, configured, _, _)| !configured.is_empty())
+        .filter_map(|(protocol, key, configured, public, security)| {
+            let port = match (public, bound.get(key)) {
+                (0, Some(addr)) => addr.port(),
+                (0, None) => configured.parse::<SocketAddr>().ok()?.port(),
+                (public, _) => public,
             };
             (port != 0).then(|| MailServer {
                 protocol,
@@ -140,5 +152,32 @@ mod tests {
         );
         assert!(servers.iter().all(|s| s.host == "mail.example.com"));
         assert_eq!(servers[0].security, Security::Tls);
+    }
+
+    #[test]
+    fn public_ports_replace_the_listen_ports() {
+        let mut config = Config::default();
+        config.imap.public_port_tls = 993;
+        config.smtp.public_port = 587;
+        // A public port of a listener that is off advertises nothing.
+        config.pop3.listen_tls = String::new();
+        config.pop3.public_port_tls = 995;
+        let mut bound = BTreeMap::new();
+        bound.insert("imap.listen_tls", "127.0.0.1:4993".parse().unwrap());
+        bound.insert("smtp.listen", "127.0.0.1:4587".parse().unwrap());
+        let ports: Vec<_> = mail_servers(&config, &bound)
+            .iter()
+            .map(|s| (s.protocol, s.port, s.security))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("IMAP", 993, Security::Tls),
+                ("IMAP", 1143, Security::StartTls),
+                ("SMTP", 1465, Security::Tls),
+                ("SMTP", 587, Security::StartTls),
+                ("POP3", 1110, Security::StartTls)
+            ]
+        );
     }
 }

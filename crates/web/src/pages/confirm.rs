@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::error::{WebError, WebResult};
 use crate::extract::{ClientIp, Form, Query};
 use crate::flash::Flash;
-use crate::memory::PendingAction;
-use crate::pages::new_password;
+use crate::memory::{Pending, PendingAction};
+use crate::pages::setup;
 use crate::pages::view::{Chrome, setup_url};
 use crate::session::Viewer;
 use crate::state::AppState;
@@ -40,11 +40,13 @@ async fn page(
     viewer: &Viewer,
     flash: Flash,
     token: &str,
-    action: &PendingAction,
+    action: &Pending,
     error: Option<String>,
 ) -> WebResult<ConfirmPage> {
-    let (purpose, cancel_url) = match action {
-        PendingAction::CreateDevice { email, description } => (
+    let (purpose, cancel_url) = match &action.action {
+        PendingAction::CreateDevice {
+            email, description, ..
+        } => (
             format!("You are adding the device “{description}” to {email}."),
             setup_url(email, None),
         ),
@@ -149,5 +151,5 @@ pub async fn submit(
     else {
         return Ok(expired(&viewer, Flash(None)));
     };
-    new_password::issue(&state, &viewer, action).await
+    setup::carry_out(&state, &viewer, action).await
 }

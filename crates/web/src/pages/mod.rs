@@ -9,6 +9,7 @@ mod devices;
 mod disconnect_all;
 mod mail;
 mod new_password;
+mod profile;
 mod settings;
 mod setup;
 mod sign_in;
@@ -36,6 +37,12 @@ pub fn routes() -> Router<AppState> {
         .route("/addresses/{email}", get(address_settings::show))
         .route("/setup", get(setup::show))
         .route("/setup/generate", post(setup::generate))
+        .route("/setup/profile", post(setup::profile))
+        .route("/setup/profile/{page}", get(profile::show))
+        .route(
+            "/profile/{token}",
+            get(profile::download).head(profile::head),
+        )
         .route(
             "/confirm-password",
             get(confirm::show).post(confirm::submit),

@@ -10,7 +10,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use postern_domain::ProtocolSet;
 use secrecy::ExposeSecret;
 
 use crate::error::WebResult;
@@ -29,10 +28,14 @@ pub async fn issue(
 ) -> WebResult<Response> {
     let actor = viewer.actor();
     let (issued, email, reset) = match action {
-        PendingAction::CreateDevice { email, description } => {
+        PendingAction::CreateDevice {
+            email,
+            description,
+            protocols,
+        } => {
             let issued = state
                 .core
-                .create_device(&actor, &email, description, ProtocolSet::ALL)
+                .create_device(&actor, &email, description, protocols)
                 .await?;
             (issued, email, false)
         }

@@ -1,5 +1,6 @@
 //! The setup assistant: `MAIL`, `Email address`, `Device` (`New device` or an existing one
-//! to reset), `Description`, the two configuration tabs and `Generate a password`.
+//! to reset), `Description`, the protocols of a new device, the two configuration tabs,
+//! `Generate a password` and the Apple profile of the automatic tab.
 //!
 //! Without JavaScript the tabs and the address choice are submit buttons of a GET form, so
 //! what was typed travels along; the script switches tabs in place instead.
@@ -10,15 +11,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use postern_domain::model::Device;
-use postern_domain::{Access, Description, DeviceId, DomainError, Email};
+use postern_domain::{Access, Description, DeviceId, DomainError, Email, Protocol, ProtocolSet};
 use serde::Deserialize;
 
+use crate::apple_profile;
 use crate::error::{WebError, WebResult};
 use crate::extract::{Form, Query};
 use crate::flash::Flash;
-use crate::memory::PendingAction;
-use crate::pages::new_password;
+use crate::memory::{Delivery, Pending, PendingAction};
 use crate::pages::view::{Chrome, ServerRow, query_value, server_rows};
+use crate::pages::{new_password, profile};
 use crate::session::Viewer;
 use crate::state::AppState;
 
@@ -26,6 +28,27 @@ struct Choice {
     value: String,
     label: String,
     selected: bool,
+}
+
+/// A protocol checkbox.
+struct ProtocolChoice {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+/// Messages shown next to the fields they are about.
+#[derive(Default)]
+struct Errors {
+    description: Option<String>,
+    protocols: Option<String>,
+    profile: Option<String>,
+}
+
+impl Errors {
+    fn any(&self) -> bool {
+        self.description.is_some() || self.protocols.is_some() || self.profile.is_some()
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -36,9 +59,11 @@ struct SetupPage {
     devices: Vec<Choice>,
     new_selected: bool,
     description: String,
-    error: Option<String>,
+    protocols: Vec<ProtocolChoice>,
+    errors: Errors,
     manual: bool,
     servers: Vec<ServerRow>,
+    profile_available: bool,
     user_name: String,
 }
 
@@ -55,6 +80,17 @@ pub struct SetupForm {
     tab: Option<String>,
     #[serde(default)]
     current_tab: Option<String>,
+    /// Present when the form carried the protocol checkboxes, ticked or not.
+    #[serde(default)]
+    protocol_choice: Option<String>,
+    #[serde(default)]
+    imap: Option<String>,
+    #[serde(default)]
+    smtp: Option<String>,
+    #[serde(default)]
+    pop3: Option<String>,
+    #[serde(default)]
+    webmail: Option<String>,
 }
 
 impl SetupForm {
@@ -65,15 +101,37 @@ impl SetupForm {
             .map(String::as_str)
             == Some("manual")
     }
+
+    /// Whether `protocol` is ticked: all are until the person changes them.
+    fn ticked(&self, protocol: Protocol) -> bool {
+        if self.protocol_choice.is_none() {
+            return true;
+        }
+        match protocol {
+            Protocol::Imap => self.imap.is_some(),
+            Protocol::Smtp => self.smtp.is_some(),
+            Protocol::Pop3 => self.pop3.is_some(),
+            Protocol::Webmail => self.webmail.is_some(),
+        }
+    }
+
+    /// The protocols ticked; `None` when none is.
+    fn protocols(&self) -> Option<ProtocolSet> {
+        ProtocolSet::from_protocols(Protocol::ALL.into_iter().filter(|p| self.ticked(*p))).ok()
+    }
+
+    fn is_new_device(&self) -> bool {
+        self.device.is_empty() || self.device == "new"
+    }
 }
 
-/// The assistant as the form describes it, with `error` next to `Description`.
+/// The assistant as the form describes it, with `errors` next to their fields.
 async fn page(
     state: &AppState,
     viewer: &Viewer,
     flash: Flash,
     form: &SetupForm,
-    error: Option<String>,
+    errors: Errors,
 ) -> WebResult<SetupPage> {
     let owned: Vec<Email> = state
         .core
@@ -124,9 +182,18 @@ async fn page(
             .collect(),
         new_selected: chosen_device.is_none(),
         description: form.description.clone(),
-        error,
+        protocols: Protocol::ALL
+            .into_iter()
+            .map(|p| ProtocolChoice {
+                value: p.as_str(),
+                label: p.label(),
+                checked: form.ticked(p),
+            })
+            .collect(),
+        errors,
         manual: form.manual(),
         servers: server_rows(&state.options.mail_servers),
+        profile_available: apple_profile::available(&state.options.mail_servers),
         user_name: chosen.map(|e| e.to_string()).unwrap_or_default(),
     })
 }
@@ -138,7 +205,7 @@ pub async fn show(
     flash: Flash,
     Query(form): Query<SetupForm>,
 ) -> WebResult<impl IntoResponse> {
-    page(&state, &viewer, flash, &form, None).await
+    page(&state, &viewer, flash, &form, Errors::default()).await
 }
 
 /// `Generate a password`: checks the form, asks for the account password if it was not
@@ -148,40 +215,109 @@ pub async fn generate(
     viewer: Viewer,
     Form(form): Form<SetupForm>,
 ) -> WebResult<Response> {
+    decide(&state, &viewer, form, Delivery::Shown).await
+}
+
+/// `Create an Apple profile`: the same checks, then a profile with a one-time link.
+pub async fn profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SetupForm>,
+) -> WebResult<Response> {
+    decide(&state, &viewer, form, Delivery::Profile).await
+}
+
+const PROFILE_NEEDS: &str = "An Apple profile needs IMAP or POP3 to read mail and SMTP to send it: tick them under Protocols.";
+
+/// Checks the form, then carries out the action or has it wait for the account password.
+async fn decide(
+    state: &AppState,
+    viewer: &Viewer,
+    form: SetupForm,
+    delivery: Delivery,
+) -> WebResult<Response> {
     let email = Email::parse(&form.address).map_err(|_| WebError::NoRoute)?;
-    let action = if form.device.is_empty() || form.device == "new" {
+    let servers = &state.options.mail_servers;
+    let profile_fits = |protocols: ProtocolSet| {
+        delivery == Delivery::Shown || apple_profile::servers_for(servers, protocols).is_some()
+    };
+    let mut errors = Errors::default();
+    let action = if form.is_new_device() {
         // Ownership first, so another account's address is not found whatever the input.
         state.core.owned_address(&viewer.actor(), &email).await?;
-        match Description::parse(&form.description) {
-            Ok(description) => PendingAction::CreateDevice { email, description },
+        let description = match Description::parse(&form.description) {
+            Ok(description) => Some(description),
             Err(DomainError::Invalid { message, .. }) => {
-                let form = SetupForm {
-                    tab: Some("manual".into()),
-                    ..form
-                };
-                let page = page(&state, &viewer, Flash(None), &form, Some(message)).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                errors.description = Some(message);
+                None
             }
             Err(e) => return Err(e.into()),
+        };
+        let protocols = form.protocols();
+        match protocols {
+            None => errors.protocols = Some("Choose at least one protocol.".into()),
+            Some(p) if !profile_fits(p) => errors.profile = Some(PROFILE_NEEDS.into()),
+            Some(_) => {}
         }
+        description
+            .zip(protocols)
+            .map(|(description, protocols)| PendingAction::CreateDevice {
+                email,
+                description,
+                protocols,
+            })
     } else {
         let id = DeviceId::parse(&form.device).map_err(|_| WebError::NoRoute)?;
         let device = state.core.device(&viewer.actor(), id).await?;
         if device.email != email {
             return Err(DomainError::NotFound("device").into());
         }
-        PendingAction::ResetDevice {
+        if !profile_fits(device.protocols) {
+            errors.profile = Some(format!(
+                "“{}” may not use IMAP or POP3 and SMTP, which an Apple profile needs.",
+                device.description
+            ));
+        }
+        Some(PendingAction::ResetDevice {
             email,
             device_id: id,
+        })
+    };
+    if !apple_profile::available(servers) && delivery == Delivery::Profile {
+        errors.profile = Some("This server offers no IMAP and SMTP service for a profile.".into());
+    }
+    let action = match action {
+        Some(action) if !errors.any() => action,
+        _ => {
+            // The tab the person was on stays open with what was typed, to correct in place.
+            let tab = match delivery {
+                Delivery::Profile => "automatic".to_owned(),
+                Delivery::Shown => form.current_tab.clone().unwrap_or_else(|| "manual".into()),
+            };
+            let form = SetupForm {
+                tab: Some(tab),
+                ..form
+            };
+            let page = page(state, viewer, Flash(None), &form, errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    if !viewer.confirmed_recently(&state) {
-        let token = state.pending.put(&viewer.token, action, state.now())?;
+    let pending = Pending { action, delivery };
+    if !viewer.confirmed_recently(state) {
+        let token = state.pending.put(&viewer.token, pending, state.now())?;
         return Ok(Redirect::to(&format!(
             "/confirm-password?pending={}",
             query_value(&token)
         ))
         .into_response());
     }
-    new_password::issue(&state, &viewer, action).await
+    carry_out(state, viewer, pending).await
+}
+
+/// Carries out a confirmed action: the password page, or the profile's page.
+pub async fn carry_out(state: &AppState, viewer: &Viewer, pending: Pending) -> WebResult<Response> {
+    match pending.delivery {
+        Delivery::Shown => new_password::issue(state, viewer, pending.action).await,
+        Delivery::Profile => profile::prepare(state, viewer, pending.action).await,
+    }
 }

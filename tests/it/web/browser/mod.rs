@@ -1,6 +1,7 @@
 //! Browser tests: Debian's Chromium, headless, driven through chromedriver with fantoccini.
 //! One browser at a time: every test holds [`BROWSER`] while its browser runs.
 
+mod automatic;
 mod reset;
 mod seed;
 mod seed_without_js;
@@ -122,20 +123,16 @@ impl Browser {
     pub async fn start(setup: Setup) -> Self {
         let turn = BROWSER.lock().await;
         let clock = Arc::new(ManualClock::new(start_time()));
-        // Only the web app: mail listeners on random ports would change the screenshots.
+        // Every listener runs, on random ports; mail programs are told the default ports,
+        // so that the settings the pages show (and the screenshots) are the same every run.
         let server = TestServer::start_with_clock(
             |c| {
-                for listen in [
-                    &mut c.imap.listen,
-                    &mut c.imap.listen_tls,
-                    &mut c.smtp.listen,
-                    &mut c.smtp.listen_tls,
-                    &mut c.pop3.listen,
-                    &mut c.pop3.listen_tls,
-                    &mut c.lmtp.listen,
-                ] {
-                    listen.clear();
-                }
+                c.imap.public_port = 1143;
+                c.imap.public_port_tls = 1993;
+                c.smtp.public_port = 1587;
+                c.smtp.public_port_tls = 1465;
+                c.pop3.public_port = 1110;
+                c.pop3.public_port_tls = 1995;
             },
             clock.clone(),
         )
