@@ -1,5 +1,6 @@
-//! Postern's web app and JSON API v1: sign-in, the Mail home, address settings, the setup
-//! assistant that issues device passwords, device management and the activity log.
+//! Postern's web app and JSON API v1: sign-in, the webmail (reading and sending the mail of
+//! owned and linked addresses), address settings, the setup assistant that issues device
+//! passwords, device management and the activity log.
 //!
 //! Every screen is a server-rendered page that works with JavaScript off (plain forms,
 //! POST–redirect–GET); a small first-party script only adds conveniences. A shown password
@@ -10,6 +11,7 @@ mod assets;
 mod error;
 mod extract;
 mod flash;
+mod mail;
 mod memory;
 mod options;
 mod pages;
