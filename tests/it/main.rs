@@ -3,6 +3,7 @@
 // Test code: a failed step must stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adversarial;
 mod cli;
 mod cluster;
 mod conformance;

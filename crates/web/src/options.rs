@@ -53,6 +53,8 @@ pub struct WebOptions {
     pub max_recipients: usize,
     /// The size of one message, at most.
     pub max_message_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebOptions {
@@ -68,6 +70,7 @@ impl WebOptions {
             relay: false,
             max_recipients: 100,
             max_message_bytes: 25 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -35,6 +35,7 @@ pub async fn start(
     options.max_recipients = usize::try_from(ctx.config.limits.max_recipients).unwrap_or(usize::MAX);
     options.max_message_bytes =
         usize::try_from(ctx.config.limits.max_message_bytes).unwrap_or(usize::MAX);
+    options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();
     tasks.spawn(async move {
