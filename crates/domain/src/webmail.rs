@@ -4,9 +4,9 @@
 
 use crate::addresses::MailAddress;
 use crate::core::Core;
+use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::mail::{FlagOp, Flags, Mailbox, SpecialUse};
-use crate::email::Email;
 use crate::model::{Account, Address};
 
 impl Core {
@@ -36,7 +36,10 @@ impl Core {
             system: Flags::SEEN,
             keywords: Vec::new(),
         };
-        let changed = self.store.store_flags(mailbox.id, &[uid], op, &flags).await?;
+        let changed = self
+            .store
+            .store_flags(mailbox.id, &[uid], op, &flags)
+            .await?;
         if let Some(modseq) = changed.iter().map(|m| m.modseq).max() {
             self.mailbox_changes.notify(mailbox.id, modseq);
         }
@@ -55,7 +58,10 @@ impl Core {
         let trash = self.special_mailbox(address, SpecialUse::Trash).await?;
         match trash {
             Some(trash) if trash.id != mailbox.id => {
-                let moved = self.store.move_messages(mailbox.id, &[uid], trash.id).await?;
+                let moved = self
+                    .store
+                    .move_messages(mailbox.id, &[uid], trash.id)
+                    .await?;
                 if moved.modseq > 0 {
                     self.mailbox_changes.notify(trash.id, moved.modseq);
                 }

@@ -46,7 +46,9 @@ impl Deliverer {
             recipients: &recipients,
         };
         self.core
-            .submit(&envelope, &transaction.message, &|rcpt| trace.received(rcpt))
+            .submit(&envelope, &transaction.message, &|rcpt| {
+                trace.received(rcpt)
+            })
             .await
     }
 }

@@ -32,7 +32,8 @@ pub async fn start(
     options.mail_servers = mail_servers(&ctx.config, addrs);
     options.hostname = ctx.config.hostname.clone();
     options.relay = !ctx.config.smtp.smarthost.is_empty();
-    options.max_recipients = usize::try_from(ctx.config.limits.max_recipients).unwrap_or(usize::MAX);
+    options.max_recipients =
+        usize::try_from(ctx.config.limits.max_recipients).unwrap_or(usize::MAX);
     options.max_message_bytes =
         usize::try_from(ctx.config.limits.max_message_bytes).unwrap_or(usize::MAX);
     options.trusted_proxies = ctx.config.web.trusted_proxies.clone();

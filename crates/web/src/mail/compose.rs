@@ -118,7 +118,10 @@ mod tests {
         .unwrap();
         let text = String::from_utf8(raw.clone()).unwrap();
         assert!(text.contains("MIME-Version: 1.0\r\n"), "{text}");
-        assert!(text.contains("Message-ID: <abc@mail.example.com>\r\n"), "{text}");
+        assert!(
+            text.contains("Message-ID: <abc@mail.example.com>\r\n"),
+            "{text}"
+        );
         assert!(!text.contains("\nBcc:"), "no header injection: {text}");
         assert!(text.contains("=?utf-8?"), "RFC 2047 subject: {text}");
         assert!(

@@ -262,7 +262,10 @@ mod tests {
         assert_eq!(o.attachments.len(), 1);
         assert_eq!(o.attachments[0].name, "report.pdf");
         let (name, bytes) = attachment(m, o.attachments[0].part).unwrap();
-        assert_eq!((name.as_str(), bytes.as_slice()), ("report.pdf", &b"%PDF-"[..]));
+        assert_eq!(
+            (name.as_str(), bytes.as_slice()),
+            ("report.pdf", &b"%PDF-"[..])
+        );
         assert!(attachment(m, 0).is_none(), "the root is not an attachment");
 
         let h = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n\

@@ -154,7 +154,7 @@ fn filter_attribute<'u>(
                 let id = id.trim().trim_matches(|c| c == '<' || c == '>');
                 inline.get(id).map(|url| Cow::Owned(url.clone()))
             }
-            Some("data") => safe_data_image(value).then(|| Cow::Borrowed(value)),
+            Some("data") => safe_data_image(value).then_some(Cow::Borrowed(value)),
             Some("http" | "https") if remote => Some(Cow::Borrowed(value)),
             Some("http" | "https") => {
                 blocked.fetch_add(1, Ordering::Relaxed);

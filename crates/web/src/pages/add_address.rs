@@ -70,12 +70,7 @@ pub async fn submit(
     let address = form.address.trim().to_owned();
     let linked = state
         .core
-        .link_address(
-            &viewer.account,
-            &address,
-            form.password.expose_secret(),
-            ip,
-        )
+        .link_address(&viewer.account, &address, form.password.expose_secret(), ip)
         .await;
     let (status, message) = match linked {
         Ok(link) => {

@@ -135,7 +135,12 @@ pub async fn folder_page(
         range: if uids.is_empty() {
             String::new()
         } else {
-            format!("{}–{} of {}", uids.len() - end + 1, uids.len() - start, uids.len())
+            format!(
+                "{}–{} of {}",
+                uids.len() - end + 1,
+                uids.len() - start,
+                uids.len()
+            )
         },
         newer_url: if page > 1 {
             page_url(page - 1)

@@ -174,7 +174,11 @@ pub async fn show(
 /// The policy of an HTML body: no script, nothing loaded but the message's own pictures
 /// (and remote images once the reader asked), shown only inside our own pages.
 fn body_policy(remote: bool) -> String {
-    let images = if remote { "data: https: http:" } else { "data:" };
+    let images = if remote {
+        "data: https: http:"
+    } else {
+        "data:"
+    };
     format!(
         "default-src 'none'; img-src {images}; style-src 'unsafe-inline'; font-src data:; \
          form-action 'none'; base-uri 'none'; frame-ancestors 'self'; \
@@ -203,7 +207,10 @@ pub async fn body(
     if let Ok(policy) = HeaderValue::from_str(&body_policy(q.allowed())) {
         h.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
     Ok(res)
 }
 
@@ -267,7 +274,10 @@ pub async fn mark(
         return Ok(Redirect::to(&message_url(email, &mailbox.name, meta.uid)).into_response());
     }
     Ok((
-        [flash::set(&state.options, "The message was marked as unread.")],
+        [flash::set(
+            &state.options,
+            "The message was marked as unread.",
+        )],
         Redirect::to(&folder_url(email, &mailbox.name)),
     )
         .into_response())

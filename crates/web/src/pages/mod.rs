@@ -50,12 +50,18 @@ pub fn routes() -> Router<AppState> {
         .route("/mail/{email}/folder/{folder}", get(mailbox::show))
         .route("/mail/{email}/folder/{folder}/state", get(mailbox::poll))
         .route("/mail/{email}/folder/{folder}/{uid}", get(message::show))
-        .route("/mail/{email}/folder/{folder}/{uid}/body", get(message::body))
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/body",
+            get(message::body),
+        )
         .route(
             "/mail/{email}/folder/{folder}/{uid}/parts/{part}",
             get(message::part),
         )
-        .route("/mail/{email}/folder/{folder}/{uid}/seen", post(message::mark))
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/seen",
+            post(message::mark),
+        )
         .route(
             "/mail/{email}/folder/{folder}/{uid}/delete",
             post(message::delete),

@@ -89,7 +89,10 @@ async fn a_hostile_mail_is_inert_in_the_browser() {
             .text()
             .await
             .unwrap();
-        assert!(notice.contains("Remote images in this message are blocked"), "{notice}");
+        assert!(
+            notice.contains("Remote images in this message are blocked"),
+            "{notice}"
+        );
 
         // Inside the frame: the text is there, the tricks are not.
         let frame = b.wait("//iframe[@title='Message']").await;
@@ -110,14 +113,16 @@ async fn a_hostile_mail_is_inert_in_the_browser() {
             let found = b.c.find_all(Locator::Css(css)).await.unwrap();
             assert_eq!(found.len(), allowed, "{css} in the frame");
         }
-        let click_me = b
-            .c
-            .find(Locator::XPath("//a[normalize-space(.)='click me']"))
-            .await
-            .unwrap();
+        let click_me =
+            b.c.find(Locator::XPath("//a[normalize-space(.)='click me']"))
+                .await
+                .unwrap();
         assert_eq!(click_me.attr("href").await.unwrap(), None);
         click_me.click().await.unwrap();
-        if let Ok(hover) = b.c.find(Locator::XPath("//p[normalize-space(.)='hover']")).await {
+        if let Ok(hover) =
+            b.c.find(Locator::XPath("//p[normalize-space(.)='hover']"))
+                .await
+        {
             let _ = hover.click().await;
         }
         b.c.enter_parent_frame().await.unwrap();

@@ -44,14 +44,13 @@ async fn add_address(d: &Tab, password: &str) {
 
 /// Whether the page lists `address` among the account's addresses.
 async fn listed(t: &Tab, address: &str) -> bool {
-    !t.c
-        .find_all(Locator::XPath(&format!(
-            "//*[@aria-label={}]",
-            lit(&format!("Actions for {address}"))
-        )))
-        .await
-        .unwrap()
-        .is_empty()
+    !t.c.find_all(Locator::XPath(&format!(
+        "//*[@aria-label={}]",
+        lit(&format!("Actions for {address}"))
+    )))
+    .await
+    .unwrap()
+    .is_empty()
 }
 
 #[tokio::test(flavor = "multi_thread")]

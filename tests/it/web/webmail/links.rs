@@ -52,17 +52,33 @@ async fn refusals_say_why_and_link_nothing() {
     let r = add(&app, &cookie, CAROL, "k3vq-8mzt-0000-0000-0000-0000").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains(wrong), "{}", r.body);
-    assert!(r.body.contains(&format!("value=\"{CAROL}\"")), "the address is kept");
+    assert!(
+        r.body.contains(&format!("value=\"{CAROL}\"")),
+        "the address is kept"
+    );
     let r = add(&app, &cookie, CAROL, &imap_only).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "no Web app Mail, no link");
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "no Web app Mail, no link"
+    );
     assert!(r.body.contains(wrong));
     let r = add(&app, &cookie, CAROL, &webmail.to_uppercase()).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "case is ignored: {}", r.body);
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "case is ignored: {}",
+        r.body
+    );
     assert_eq!(linked(&app).await, [ADMIN, CAROL]);
 
     let r = add(&app, &cookie, ADMIN, &own).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("This address is already yours."), "{}", r.body);
+    assert!(
+        r.body.contains("This address is already yours."),
+        "{}",
+        r.body
+    );
     let r = add(&app, &cookie, CAROL, &webmail).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(
@@ -111,7 +127,9 @@ async fn a_link_reads_and_writes_mail_but_never_reaches_devices() {
     assert_eq!(inbox.status, StatusCode::OK);
     assert!(inbox.body.contains("For Carol"));
     assert!(inbox.body.contains(r#"<span class="badge">Linked</span>"#));
-    let compose = app.get("/mail/carol@example.com/compose", Some(&cookie)).await;
+    let compose = app
+        .get("/mail/carol@example.com/compose", Some(&cookie))
+        .await;
     assert_eq!(compose.status, StatusCode::OK);
 
     let id = device.to_string();
@@ -139,8 +157,14 @@ async fn a_link_reads_and_writes_mail_but_never_reaches_devices() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
     }
     for (method, path) in [
-        ("GET", "/api/v1/addresses/carol@example.com/devices".to_owned()),
-        ("POST", "/api/v1/addresses/carol@example.com/devices".to_owned()),
+        (
+            "GET",
+            "/api/v1/addresses/carol@example.com/devices".to_owned(),
+        ),
+        (
+            "POST",
+            "/api/v1/addresses/carol@example.com/devices".to_owned(),
+        ),
         ("POST", format!("/api/v1/devices/{id}/reset")),
         ("DELETE", format!("/api/v1/devices/{id}")),
     ] {
@@ -148,7 +172,12 @@ async fn a_link_reads_and_writes_mail_but_never_reaches_devices() {
         let r = app
             .api(method.parse().unwrap(), &path, Some(&cookie), body)
             .await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.body
+        );
     }
     let core = app.server.core();
     let d = core.device(&Actor::CommandLine, device).await.unwrap();
@@ -184,8 +213,14 @@ async fn disconnecting_the_device_takes_the_address_away_at_once() {
         "/mail/carol@example.com/folder/Sent".to_owned(),
         "/mail/carol@example.com/compose".to_owned(),
     ];
-    assert_eq!(app.get(&pages[2], Some(&cookie)).await.status, StatusCode::OK);
-    assert_eq!(app.get(&pages[3], Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&pages[2], Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&pages[3], Some(&cookie)).await.status,
+        StatusCode::OK
+    );
 
     // Carol disconnects the device from her own Settings.
     let carol = app.sign_in(CAROL, CAROL_PASSWORD).await;
@@ -215,7 +250,14 @@ async fn disconnecting_the_device_takes_the_address_away_at_once() {
         let r = app.post(&path, Some(&cookie), &fields).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
     }
-    let api = app.api("GET".parse().unwrap(), "/api/v1/addresses", Some(&cookie), None).await;
+    let api = app
+        .api(
+            "GET".parse().unwrap(),
+            "/api/v1/addresses",
+            Some(&cookie),
+            None,
+        )
+        .await;
     assert!(!api.body.contains(CAROL), "{}", api.body);
     // Nothing was sent as Carol, and her message is untouched.
     let inbox = crate::smtp::inbox(&app.server, ADMIN).await;
@@ -238,12 +280,17 @@ async fn resetting_the_device_or_removing_the_address_ends_the_link_too() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     let (_, again) = app.server.device(CAROL, "For admin again", "webmail").await;
-    assert_eq!(add(&app, &cookie, CAROL, &again).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        add(&app, &cookie, CAROL, &again).await.status,
+        StatusCode::SEE_OTHER
+    );
     let r = app
         .post("/links/carol@example.com/remove", Some(&cookie), &[])
         .await;
     assert_eq!(r.location(), "/");
-    let r = app.get("/mail/carol@example.com/folder/INBOX/state", Some(&cookie)).await;
+    let r = app
+        .get("/mail/carol@example.com/folder/INBOX/state", Some(&cookie))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(linked(&app).await, [ADMIN]);
     let email = Email::parse(CAROL).unwrap();

@@ -42,14 +42,29 @@ async fn the_list_pages_newest_first_and_a_message_opens_read() {
     assert_eq!(links[0], "/mail/admin@localhost/folder/INBOX/60");
     assert_eq!(links[49], "/mail/admin@localhost/folder/INBOX/11");
     assert!(home.body.contains("1–50 of 60"));
-    assert!(home.body.contains("Sender 60"), "the sender's name is shown");
-    assert!(home.body.contains("<time datetime=\"2026-03-02T08:00:00Z\">2026-03-02 08:00 UTC</time>"));
+    assert!(
+        home.body.contains("Sender 60"),
+        "the sender's name is shown"
+    );
+    assert!(
+        home.body
+            .contains("<time datetime=\"2026-03-02T08:00:00Z\">2026-03-02 08:00 UTC</time>")
+    );
     assert_eq!(home.body.matches("Unread: </span>").count(), 50);
-    assert!(home.body.contains("<span>Inbox</span><span class=\"count\" title=\"60 unread\">"));
+    assert!(
+        home.body
+            .contains("<span>Inbox</span><span class=\"count\" title=\"60 unread\">")
+    );
     for folder in ["Drafts", "Sent", "Archive", "Junk", "Trash"] {
-        assert!(home.body.contains(&format!("<span>{folder}</span>")), "{folder}");
+        assert!(
+            home.body.contains(&format!("<span>{folder}</span>")),
+            "{folder}"
+        );
     }
-    assert!(home.body.contains(r#"href="/mail/admin@localhost/folder/INBOX?page=2">Older</a>"#));
+    assert!(
+        home.body
+            .contains(r#"href="/mail/admin@localhost/folder/INBOX?page=2">Older</a>"#)
+    );
     let older = app
         .get("/mail/admin@localhost/folder/INBOX?page=2", Some(&cookie))
         .await;
@@ -62,36 +77,83 @@ async fn the_list_pages_newest_first_and_a_message_opens_read() {
 
     let message = app.get(&links[0], Some(&cookie)).await;
     assert_eq!(message.status, StatusCode::OK);
-    assert!(message.body.contains("<h2 id=\"pane-title\" class=\"message-subject\">Message 60</h2>"));
+    assert!(
+        message
+            .body
+            .contains("<h2 id=\"pane-title\" class=\"message-subject\">Message 60</h2>")
+    );
     assert!(message.body.contains("Sender 60 &#60;s60@example.org&#62;"));
-    assert!(message.body.contains("<pre class=\"message-text\">Hi\r\n</pre>"), "{}", message.body);
-    assert!(flags(&app, ADMIN, "INBOX").await.contains(&(60, true)), "opened, so read");
+    assert!(
+        message
+            .body
+            .contains("<pre class=\"message-text\">Hi\r\n</pre>"),
+        "{}",
+        message.body
+    );
+    assert!(
+        flags(&app, ADMIN, "INBOX").await.contains(&(60, true)),
+        "opened, so read"
+    );
     let home = app.get("/", Some(&cookie)).await;
     assert_eq!(home.body.matches("Unread: </span>").count(), 49);
 
-    let r = app.post(&format!("{}/seen", links[0]), Some(&cookie), &[("seen", "false")]).await;
+    let r = app
+        .post(
+            &format!("{}/seen", links[0]),
+            Some(&cookie),
+            &[("seen", "false")],
+        )
+        .await;
     assert_eq!(r.location(), "/mail/admin@localhost/folder/INBOX");
     assert!(flags(&app, ADMIN, "INBOX").await.contains(&(60, false)));
-    let r = app.post(&format!("{}/seen", links[0]), Some(&cookie), &[("seen", "true")]).await;
+    let r = app
+        .post(
+            &format!("{}/seen", links[0]),
+            Some(&cookie),
+            &[("seen", "true")],
+        )
+        .await;
     assert_eq!(r.location(), links[0]);
     assert!(flags(&app, ADMIN, "INBOX").await.contains(&(60, true)));
 
-    let r = app.post(&format!("{}/delete", links[0]), Some(&cookie), &[]).await;
+    let r = app
+        .post(&format!("{}/delete", links[0]), Some(&cookie), &[])
+        .await;
     assert_eq!(r.location(), "/mail/admin@localhost/folder/INBOX");
     let next = app.get("/", Some(&r.with_cookies(&cookie))).await;
     assert!(next.body.contains("The message was moved to Trash."));
     assert_eq!(flags(&app, ADMIN, "INBOX").await.len(), 59);
-    assert_eq!(app.get(&links[0], Some(&cookie)).await.status, StatusCode::NOT_FOUND);
-    let trash = app.get("/mail/admin@localhost/folder/Trash", Some(&cookie)).await;
+    assert_eq!(
+        app.get(&links[0], Some(&cookie)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let trash = app
+        .get("/mail/admin@localhost/folder/Trash", Some(&cookie))
+        .await;
     let in_trash = message_links(&trash.body);
     assert_eq!(in_trash, ["/mail/admin@localhost/folder/Trash/1"]);
     assert!(trash.body.contains("Message 60"));
-    let r = app.post(&format!("{}/delete", in_trash[0]), Some(&cookie), &[]).await;
-    let after = app.get("/mail/admin@localhost/folder/Trash", Some(&r.with_cookies(&cookie))).await;
+    let r = app
+        .post(&format!("{}/delete", in_trash[0]), Some(&cookie), &[])
+        .await;
+    let after = app
+        .get(
+            "/mail/admin@localhost/folder/Trash",
+            Some(&r.with_cookies(&cookie)),
+        )
+        .await;
     assert!(after.body.contains("The message was deleted."));
     assert!(flags(&app, ADMIN, "Trash").await.is_empty());
-    for bad in ["/mail/admin@localhost/folder/Nope", "/mail/admin@localhost/folder/INBOX/999", "/mail/admin@localhost/folder/INBOX/x"] {
-        assert_eq!(app.get(bad, Some(&cookie)).await.status, StatusCode::NOT_FOUND, "{bad}");
+    for bad in [
+        "/mail/admin@localhost/folder/Nope",
+        "/mail/admin@localhost/folder/INBOX/999",
+        "/mail/admin@localhost/folder/INBOX/x",
+    ] {
+        assert_eq!(
+            app.get(bad, Some(&cookie)).await.status,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
     }
 }
 
@@ -109,7 +171,10 @@ async fn the_polled_state_follows_the_folder() {
     let app = App::start().await;
     let cookie = app.sign_in_admin().await;
     let before = state(&app, &cookie).await;
-    assert_eq!((before["messages"].as_u64(), before["unseen"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (before["messages"].as_u64(), before["unseen"].as_u64()),
+        (Some(0), Some(0))
+    );
     let page = app.get("/", Some(&cookie)).await;
     let modseq = before["modseq"].as_i64().unwrap();
     assert!(page.body.contains(&format!(
@@ -118,8 +183,16 @@ async fn the_polled_state_follows_the_folder() {
     deliver(&app, ADMIN, &plain("a@example.org", "New", "x")).await;
     let after = state(&app, &cookie).await;
     assert!(after["modseq"].as_i64().unwrap() > modseq);
-    assert_eq!((after["messages"].as_u64(), after["unseen"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(app.get("/mail/admin@localhost/folder/INBOX/state", None).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        (after["messages"].as_u64(), after["unseen"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        app.get("/mail/admin@localhost/folder/INBOX/state", None)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -138,21 +211,43 @@ async fn attachments_download_as_opaque_files_and_html_has_its_own_strict_policy
     assert!(page.body.contains(&format!(
         r#"<iframe class="message-html" title="Message" src="{url}/body" sandbox="allow-popups allow-popups-to-escape-sandbox""#
     )), "{}", page.body);
-    assert!(page.body.contains(&format!(r#"<a href="{url}?remote=1">Show remote images</a>"#)));
+    assert!(page.body.contains(&format!(
+        r#"<a href="{url}?remote=1">Show remote images</a>"#
+    )));
     assert!(page.body.contains("résumé&#34;;.html"), "{}", page.body);
     assert!(!page.body.contains("<script>alert"));
 
     let body = app.get(&format!("{url}/body"), Some(&cookie)).await;
     assert_eq!(body.status, StatusCode::OK);
     let csp = body.header("content-security-policy");
-    assert!(csp.starts_with("default-src 'none'; img-src data:;"), "{csp}");
-    assert!(csp.contains("sandbox allow-popups") && csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(
+        csp.starts_with("default-src 'none'; img-src data:;"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("sandbox allow-popups") && csp.contains("frame-ancestors 'self'"),
+        "{csp}"
+    );
     assert!(!csp.contains("script-src"), "{csp}");
     assert_eq!(body.header("x-frame-options"), "SAMEORIGIN");
-    assert!(body.body.contains("<p>See <b>attached</b> <img></p>"), "{}", body.body);
-    let remote = app.get(&format!("{url}/body?remote=1"), Some(&cookie)).await;
-    assert!(remote.header("content-security-policy").contains("img-src data: https: http:;"));
-    assert!(remote.body.contains("src=\"https://tracker.example/p.gif\""));
+    assert!(
+        body.body.contains("<p>See <b>attached</b> <img></p>"),
+        "{}",
+        body.body
+    );
+    let remote = app
+        .get(&format!("{url}/body?remote=1"), Some(&cookie))
+        .await;
+    assert!(
+        remote
+            .header("content-security-policy")
+            .contains("img-src data: https: http:;")
+    );
+    assert!(
+        remote
+            .body
+            .contains("src=\"https://tracker.example/p.gif\"")
+    );
     let shown = app.get(&format!("{url}?remote=1"), Some(&cookie)).await;
     assert!(!shown.body.contains("Show remote images"));
     assert!(shown.body.contains(&format!("src=\"{url}/body?remote=1\"")));
@@ -179,10 +274,28 @@ async fn attachments_download_as_opaque_files_and_html_has_its_own_strict_policy
 async fn plain_text_is_shown_as_text() {
     let app = App::start().await;
     let cookie = app.sign_in_admin().await;
-    deliver(&app, ADMIN, &plain("a@example.org", "Markup", "<b onclick=x()>not bold</b>")).await;
-    let page = app.get("/mail/admin@localhost/folder/INBOX/1", Some(&cookie)).await;
-    assert!(page.body.contains("&#60;b onclick=x()&#62;not bold&#60;/b&#62;"), "{}", page.body);
+    deliver(
+        &app,
+        ADMIN,
+        &plain("a@example.org", "Markup", "<b onclick=x()>not bold</b>"),
+    )
+    .await;
+    let page = app
+        .get("/mail/admin@localhost/folder/INBOX/1", Some(&cookie))
+        .await;
+    assert!(
+        page.body
+            .contains("&#60;b onclick=x()&#62;not bold&#60;/b&#62;"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<iframe"));
-    let body = app.get("/mail/admin@localhost/folder/INBOX/1/body", Some(&cookie)).await;
-    assert_eq!(body.status, StatusCode::NOT_FOUND, "a text message has no HTML body");
+    let body = app
+        .get("/mail/admin@localhost/folder/INBOX/1/body", Some(&cookie))
+        .await;
+    assert_eq!(
+        body.status,
+        StatusCode::NOT_FOUND,
+        "a text message has no HTML body"
+    );
 }

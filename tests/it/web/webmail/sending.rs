@@ -31,7 +31,10 @@ impl Web {
             cookie: String::new(),
         };
         let (status, headers, _) = web
-            .post("/sign-in", &[("login", login), ("password", password), ("next", "")])
+            .post(
+                "/sign-in",
+                &[("login", login), ("password", password), ("next", "")],
+            )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         let set = headers["set-cookie"].to_str().unwrap();
@@ -129,13 +132,28 @@ async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
     assert_eq!(m["from"], ADMIN);
     assert_eq!(m["to"], CAROL);
     assert_eq!(m["cc"], "friend@far.test");
-    assert_eq!((m["content_type"].as_str(), m["charset"].as_str()), (Some("text/plain"), Some("utf-8")));
-    assert_eq!(m["body"].as_str().unwrap().replace("\r\n", "\n"), text.replace("\r\n", "\n"));
+    assert_eq!(
+        (m["content_type"].as_str(), m["charset"].as_str()),
+        (Some("text/plain"), Some("utf-8"))
+    );
+    assert_eq!(
+        m["body"].as_str().unwrap().replace("\r\n", "\n"),
+        text.replace("\r\n", "\n")
+    );
     let received = m["received"].as_str().unwrap();
-    assert!(received.starts_with("from webmail ([127.0.0.1])"), "{received}");
-    assert!(received.contains("(Postern) with HTTP") && received.contains("for <carol@example.com>"), "{received}");
+    assert!(
+        received.starts_with("from webmail ([127.0.0.1])"),
+        "{received}"
+    );
+    assert!(
+        received.contains("(Postern) with HTTP") && received.contains("for <carol@example.com>"),
+        "{received}"
+    );
     assert_eq!(m["return_path"], "<admin@localhost>");
-    assert!(m["message_id"].as_str().unwrap().ends_with("@localhost>"), "{m}");
+    assert!(
+        m["message_id"].as_str().unwrap().ends_with("@localhost>"),
+        "{m}"
+    );
 
     // The other domain's copy went to the smarthost, without naming the hosted recipient.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -146,9 +164,17 @@ async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].from, ADMIN);
     assert_eq!(accepted[0].recipients, ["friend@far.test"]);
-    assert!(accepted[0].data.starts_with("Received: from webmail"), "{}", accepted[0].data);
+    assert!(
+        accepted[0].data.starts_with("Received: from webmail"),
+        "{}",
+        accepted[0].data
+    );
     assert!(!accepted[0].data.contains("for <"));
-    assert!(accepted[0].data.contains("Subject: =?utf-8?"), "{}", accepted[0].data);
+    assert!(
+        accepted[0].data.contains("Subject: =?utf-8?"),
+        "{}",
+        accepted[0].data
+    );
 
     // A copy, read, in Sent; nothing in the sender's own INBOX.
     let sent = web.get("/mail/admin@localhost/folder/Sent").await;
@@ -163,24 +189,46 @@ async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
 async fn refusals_keep_what_was_typed_and_send_nothing() {
     let app = with_carol().await;
     let cookie = app.sign_in_admin().await;
-    let compose = app.get("/mail/admin@localhost/compose", Some(&cookie)).await;
+    let compose = app
+        .get("/mail/admin@localhost/compose", Some(&cookie))
+        .await;
     for label in ["To", "Cc", "Subject", "Message"] {
-        assert!(compose.body.contains(&format!(">{label}</label>")), "{label}");
+        assert!(
+            compose.body.contains(&format!(">{label}</label>")),
+            "{label}"
+        );
     }
     assert!(compose.body.contains(">Send</button>"));
     let long = "x".repeat(501);
     for (to, subject, message) in [
         ("nobody", "Hello", "“nobody” is not an email address."),
         ("", "Hello", "Add at least one recipient."),
-        ("someone@far.test", "Hello", "someone@far.test: this server does not send mail to other domains (no smarthost is configured)."),
-        ("ghost@example.com", "Hello", "ghost@example.com: there is no such address here."),
-        (CAROL, &long, "The subject is too long: at most 500 characters."),
+        (
+            "someone@far.test",
+            "Hello",
+            "someone@far.test: this server does not send mail to other domains (no smarthost is configured).",
+        ),
+        (
+            "ghost@example.com",
+            "Hello",
+            "ghost@example.com: there is no such address here.",
+        ),
+        (
+            CAROL,
+            &long,
+            "The subject is too long: at most 500 characters.",
+        ),
     ] {
         let r = app
             .post(
                 "/mail/admin@localhost/compose",
                 Some(&cookie),
-                &[("to", to), ("cc", ""), ("subject", subject), ("text", "Typed text")],
+                &[
+                    ("to", to),
+                    ("cc", ""),
+                    ("subject", subject),
+                    ("text", "Typed text"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{to}");
@@ -199,7 +247,9 @@ async fn refusals_keep_what_was_typed_and_send_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(inbox(&app.server, CAROL).await.is_empty());
-    let sent = app.get("/mail/admin@localhost/folder/Sent", Some(&cookie)).await;
+    let sent = app
+        .get("/mail/admin@localhost/folder/Sent", Some(&cookie))
+        .await;
     assert!(sent.body.contains("No messages"));
 }
 
@@ -218,14 +268,28 @@ async fn a_linked_address_sends_as_itself() {
         .post(
             "/mail/carol@example.com/compose",
             Some(&cookie),
-            &[("to", ADMIN), ("subject", "From Carol's address"), ("text", "Hi")],
+            &[
+                ("to", ADMIN),
+                ("subject", "From Carol's address"),
+                ("text", "Hi"),
+            ],
         )
         .await;
     assert_eq!(r.location(), "/mail/carol@example.com");
     let got = inbox(&app.server, ADMIN).await;
     assert_eq!(got.len(), 1);
-    assert!(got[0].contains("From: <carol@example.com>\r\n"), "{}", got[0]);
+    assert!(
+        got[0].contains("From: <carol@example.com>\r\n"),
+        "{}",
+        got[0]
+    );
     assert!(got[0].starts_with("Return-Path: <carol@example.com>\r\n"));
-    let sent = app.get("/mail/carol@example.com/folder/Sent", Some(&cookie)).await;
-    assert!(sent.body.contains("From Carol&#39;s address"), "{}", sent.body);
+    let sent = app
+        .get("/mail/carol@example.com/folder/Sent", Some(&cookie))
+        .await;
+    assert!(
+        sent.body.contains("From Carol&#39;s address"),
+        "{}",
+        sent.body
+    );
 }

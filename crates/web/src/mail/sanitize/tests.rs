@@ -36,8 +36,9 @@ fn assert_inert(out: &str) {
         assert!(!lower.contains(bad), "{bad} survived in {out}");
     }
     assert!(
-        !lower.split(['<', ' ', '\t', '\n', '/']).any(|w| w.starts_with("on")
-            && w.contains('=')),
+        !lower
+            .split(['<', ' ', '\t', '\n', '/'])
+            .any(|w| w.starts_with("on") && w.contains('=')),
         "an event handler survived in {out}"
     );
 }
@@ -99,7 +100,10 @@ fn javascript_and_other_links_are_removed() {
     );
     assert_inert(&out);
     assert!(!out.contains("data:"), "{out}");
-    assert!(!out.contains("/settings"), "relative links lead into the app: {out}");
+    assert!(
+        !out.contains("/settings"),
+        "relative links lead into the app: {out}"
+    );
     assert!(
         out.contains(
             "<a href=\"https://example.org/page\" target=\"_blank\" rel=\"noopener noreferrer\">g</a>"
@@ -121,7 +125,11 @@ fn remote_images_wait_until_asked_for() {
     assert!(blocked.html.contains("alt=\"logo\""));
     let shown = sanitize(html, HashMap::new(), true);
     assert_eq!(shown.remote_blocked, 0);
-    assert!(shown.html.contains("src=\"https://tracker.test/open.gif?u=1\""));
+    assert!(
+        shown
+            .html
+            .contains("src=\"https://tracker.test/open.gif?u=1\"")
+    );
     assert!(shown.html.contains("src=\"http://tracker.test/2.gif\""));
     // Only images are let in: never a background, a style or a frame.
     assert!(!shown.html.contains("5.gif") && !shown.html.contains("4.gif"));
@@ -165,7 +173,10 @@ fn ordinary_mail_keeps_its_look() {
     );
     assert!(out.contains("width=\"600\""), "{out}");
     assert!(out.contains("cellpadding=\"4\""), "{out}");
-    assert!(out.contains("<font color=\"#0f766e\" size=\"3\">Hello</font>"), "{out}");
+    assert!(
+        out.contains("<font color=\"#0f766e\" size=\"3\">Hello</font>"),
+        "{out}"
+    );
     assert!(out.contains("padding:8px"), "{out}");
 }
 
