@@ -256,7 +256,8 @@ pub async fn part(
 
 #[derive(Deserialize)]
 pub struct SeenForm {
-    seen: String,
+    /// `true` or `false`; anything else is refused before anything changes.
+    seen: bool,
 }
 
 /// `Mark as read` / `Mark as unread`.
@@ -267,7 +268,7 @@ pub async fn mark(
     Form(form): Form<SeenForm>,
 ) -> WebResult<Response> {
     let (address, mailbox, meta) = find(&state, &viewer, &email, &folder, &uid).await?;
-    let seen = form.seen == "true";
+    let seen = form.seen;
     state.core.set_seen(&mailbox, meta.uid, seen).await?;
     let email = &address.address.email;
     if seen {

@@ -5,6 +5,7 @@ mod hostile;
 mod links;
 mod reading;
 mod sending;
+mod strangers;
 
 use postern_domain::model::Account;
 use postern_domain::{Email, Login};
