@@ -6,6 +6,7 @@ mod linked;
 mod reset;
 mod seed;
 mod seed_without_js;
+mod webmail;
 
 use std::ops::Deref;
 use std::os::unix::process::CommandExt;
