@@ -19,6 +19,10 @@ impl Core {
         name: &str,
     ) -> Result<(MailAddress, Mailbox)> {
         let address = self.mail_address(account, email).await?;
+        // No mailbox name holds a control character, and PostgreSQL refuses NUL in text.
+        if name.chars().any(char::is_control) {
+            return Err(DomainError::NotFound("mailbox"));
+        }
         let mailbox = self
             .store
             .mailbox(address.address.id, name)

@@ -127,14 +127,28 @@ async fn garbage_ids_folders_and_forms_change_nothing() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{to:?}");
         assert!(r.body.contains("is not an email address."), "{}", r.body);
     }
+    for address in ["not an address", "carol\u{0}@example.com"] {
+        let r = app
+            .post(
+                "/links/add",
+                Some(&cookie),
+                &[("address", address), ("password", "x\u{0}")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        assert!(r.body.contains("is not right"), "{}", r.body);
+    }
     let r = app
         .post(
-            "/links/add",
+            "/mail/admin@localhost/compose",
             Some(&cookie),
-            &[("address", "not an address"), ("password", "x")],
+            &[("to", CAROL), ("subject", "Nul\u{0}"), ("text", "a\u{0}b")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
-    assert!(r.body.contains("is not right"), "{}", r.body);
-    assert_eq!(snapshot(&app, ADMIN).await, before, "nothing changed");
+    assert_eq!(r.location(), "/mail/admin@localhost", "{}", r.body);
+    let mut after = snapshot(&app, ADMIN).await;
+    let sent = after.iter_mut().find(|(name, _)| name == "Sent").unwrap();
+    assert_eq!(sent.1.len(), 1, "only the well-formed message was sent");
+    sent.1.clear();
+    assert_eq!(after, before, "nothing else changed");
 }
