@@ -162,6 +162,10 @@
       });
       var list = document.getElementById('message-list');
       if (list) list.remove();
+      // `New message` wrote from the address that is gone.
+      Array.prototype.forEach.call(document.querySelectorAll('.sidebar-actions a[href$="/compose"]'), function (a) {
+        a.remove();
+      });
     };
     // Takes the parts that change from a fresh copy of this page.
     var refresh = function () {

@@ -139,6 +139,8 @@ async fn a_device_password_lends_an_address_until_the_device_is_disconnected() {
         d.wait("//*[@id='live-notice' and contains(., 'admin@localhost was removed from your Mail.')]")
             .await;
         assert!(!listed(&d, ADMIN).await, "gone from her list without a reload");
+        let compose = d.c.find_all(Locator::XPath("//a[normalize-space(.)='New message']"));
+        assert!(compose.await.unwrap().is_empty(), "no writing from it either");
         let same = d.c.execute("return window.notReloaded === true;", vec![]).await;
         assert_eq!(same.unwrap(), serde_json::json!(true));
         d.screenshot("linked-address-removed.png").await;
