@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use crate::clock::Clock;
 use crate::device_password::Pepper;
 use crate::error::{DomainError, Result};
@@ -49,6 +51,8 @@ pub struct Core {
     pub revocations: Arc<RevocationBus>,
     /// Mailbox changes, for IDLE and the webmail.
     pub mailbox_changes: MailboxChanges,
+    /// Wakes the outbound queue's worker when mail is queued.
+    pub queue_wake: Arc<Notify>,
 }
 
 impl Core {
@@ -66,6 +70,7 @@ impl Core {
             throttle: Throttle::new(throttle),
             revocations: Arc::new(RevocationBus::new()),
             mailbox_changes: MailboxChanges::default(),
+            queue_wake: Arc::new(Notify::new()),
         }
     }
 

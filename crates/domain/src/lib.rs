@@ -18,7 +18,9 @@ pub mod protocol;
 pub mod queue;
 pub mod repo;
 pub mod revocation;
+pub mod submit;
 pub mod throttle;
+pub mod webmail;
 
 pub use crate::addresses::{Access, MailAddress};
 pub use crate::core::{Actor, Core};

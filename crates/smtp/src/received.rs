@@ -63,11 +63,7 @@ impl Trace<'_> {
     }
 }
 
-/// The `Return-Path` header of final delivery.
-pub fn return_path(sender: &str) -> String {
-    let sender: String = sender.chars().filter(|c| c.is_ascii_graphic()).collect();
-    format!("Return-Path: <{sender}>\r\n")
-}
+pub use postern_domain::submit::return_path;
 
 #[cfg(test)]
 mod tests {

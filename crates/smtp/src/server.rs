@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use postern_domain::submit::Destination;
 use postern_domain::{Core, DomainError, Email, Protocol, SignedIn};
 use postern_net::{CancellationToken, Connection, Peer, ReadDeadline, Stream, TlsAcceptor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Notify;
 
 use crate::deliver::Deliverer;
 use crate::reply;
@@ -33,17 +33,11 @@ enum End {
 }
 
 impl SmtpServer {
-    /// A server with `settings`; `queue_wake` is notified when mail is queued for the smarthost.
-    pub fn new(
-        core: Arc<Core>,
-        settings: Settings,
-        tls: TlsAcceptor,
-        queue_wake: Arc<Notify>,
-    ) -> Arc<Self> {
+    /// A server with `settings`. Mail queued for the smarthost wakes `core.queue_wake`.
+    pub fn new(core: Arc<Core>, settings: Settings, tls: TlsAcceptor) -> Arc<Self> {
         let deliverer = Deliverer {
             core: Arc::clone(&core),
             hostname: settings.hostname.clone(),
-            queue_wake,
         };
         Arc::new(SmtpServer {
             core,
@@ -216,18 +210,12 @@ impl SmtpServer {
         }
     }
 
-    /// Writes and flushes; false when the client is gone or stopped reading.
     /// Whether a recipient is hosted here, unknown in a hosted domain, or elsewhere.
     async fn check_recipient(&self, email: &Email) -> Verdict {
-        let store = self.core.store();
-        let found = match store.address_by_email(email).await {
-            Ok(Some(_)) => return Verdict::Hosted,
-            Ok(None) => store.domain_is_hosted(email.domain()).await,
-            Err(e) => Err(e),
-        };
-        match found {
-            Ok(true) => Verdict::UnknownHosted,
-            Ok(false) => Verdict::NotHosted,
+        match self.core.destination(email).await {
+            Ok(Destination::Hosted) => Verdict::Hosted,
+            Ok(Destination::UnknownHosted) => Verdict::UnknownHosted,
+            Ok(Destination::Elsewhere) => Verdict::NotHosted,
             Err(e) => {
                 tracing::error!("looking up a recipient failed: {e}");
                 Verdict::Unavailable
@@ -235,6 +223,7 @@ impl SmtpServer {
         }
     }
 
+    /// Writes and flushes; false when the client is gone or stopped reading.
     async fn write(&self, stream: &mut Stream, bytes: &[u8]) -> bool {
         if bytes.is_empty() {
             return true;

@@ -1,7 +1,8 @@
-//! Postern's web app and JSON API v1: sign-in, the Mail home, address settings, the setup
-//! assistant that issues device passwords (shown once, or inside an Apple profile), device
-//! management and the activity log; and the settings mail programs fetch by themselves
-//! (Thunderbird autoconfig, Microsoft Autodiscover).
+//! Postern's web app and JSON API v1: sign-in, the webmail (reading and sending the mail of
+//! owned and linked addresses), address settings, the setup assistant that issues device
+//! passwords (shown once, or inside an Apple profile), device management and the activity log;
+//! and the settings mail programs fetch by themselves (Thunderbird autoconfig, Microsoft
+//! Autodiscover).
 //!
 //! Every screen is a server-rendered page that works with JavaScript off (plain forms,
 //! POST–redirect–GET); a small first-party script only adds conveniences. A shown password
@@ -14,6 +15,7 @@ mod autoconfig;
 mod error;
 mod extract;
 mod flash;
+mod mail;
 mod memory;
 mod options;
 mod pages;

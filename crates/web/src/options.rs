@@ -50,6 +50,14 @@ pub struct WebOptions {
     pub session_lifetime: Duration,
     /// Creating or resetting a device needs the account password confirmed this recently.
     pub reauth_window: Duration,
+    /// The server's name, for the `Message-ID` and `Received` headers of mail sent here.
+    pub hostname: String,
+    /// Whether mail for other domains is sent on (a smarthost is configured).
+    pub relay: bool,
+    /// Recipients of one message, at most.
+    pub max_recipients: usize,
+    /// The size of one message, at most.
+    pub max_message_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` header names the real client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -65,6 +73,10 @@ impl WebOptions {
             session_idle: Duration::hours(2),
             session_lifetime: Duration::hours(12),
             reauth_window: Duration::minutes(5),
+            hostname: "localhost".to_owned(),
+            relay: false,
+            max_recipients: 100,
+            max_message_bytes: 25 * 1024 * 1024,
             trusted_proxies: Vec::new(),
         }
     }

@@ -9,19 +9,19 @@ use crate::error::WebError;
 use crate::options::WebOptions;
 use crate::state::AppState;
 
-/// The content security policy: our own scripts and styles only, no inline code, no frames.
+/// The content security policy: our own scripts and styles only, no inline code; frames only
+/// of our own (a message's sandboxed HTML body), and our pages in nobody's frame.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
 /// Adds the security headers; dynamic responses are not stored by any cache unless the
-/// handler said otherwise.
+/// handler said otherwise. A handler may set a stricter policy of its own (a message body).
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -30,7 +30,8 @@ pub async fn headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

@@ -1,5 +1,5 @@
 // Postern's only script. Every page works without it; it adds Copy buttons, tidier menus,
-// in-place tabs and selects that apply themselves.
+// in-place tabs, selects that apply themselves, and Mail pages that follow new mail.
 (function () {
   'use strict';
   document.documentElement.classList.add('js');
@@ -135,4 +135,72 @@
     select.addEventListener('change', apply);
     apply();
   });
+
+  // Mail pages follow the open folder: new mail shows up without a reload, and an address
+  // taken away (a linked address whose device was disconnected) says so at once.
+  var live = document.querySelector('[data-live]');
+  if (live && window.fetch) {
+    var stateUrl = live.getAttribute('data-live');
+    var modseq = live.getAttribute('data-modseq');
+    var address = live.getAttribute('data-address');
+    var every = 2000;
+    var removed = function () {
+      var notice = document.getElementById('live-notice');
+      if (notice) {
+        notice.textContent = address + ' was removed from your Mail. ';
+        var back = document.createElement('a');
+        back.href = '/';
+        back.textContent = 'Back to Mail';
+        notice.appendChild(back);
+        notice.hidden = false;
+      }
+      Array.prototype.forEach.call(document.querySelectorAll('[data-address-item]'), function (item) {
+        if (item.getAttribute('data-address-item') === address) item.remove();
+      });
+      Array.prototype.forEach.call(document.querySelectorAll('.mail-main form button, .mail-main iframe'), function (el) {
+        if (el.tagName === 'IFRAME') el.remove(); else el.disabled = true;
+      });
+      var list = document.getElementById('message-list');
+      if (list) list.remove();
+      // `New message` wrote from the address that is gone.
+      Array.prototype.forEach.call(document.querySelectorAll('.sidebar-actions a[href$="/compose"]'), function (a) {
+        a.remove();
+      });
+    };
+    // Takes the parts that change from a fresh copy of this page.
+    var refresh = function () {
+      return fetch(window.location.href, { credentials: 'same-origin' }).then(function (res) {
+        if (res.status === 404) { removed(); return false; }
+        if (!res.ok || res.redirected) return true;
+        return res.text().then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, 'text/html');
+          ['message-list', 'folders'].forEach(function (id) {
+            var now = document.getElementById(id);
+            var then = fresh.getElementById(id);
+            if (now && then) now.replaceWith(document.importNode(then, true));
+          });
+          return true;
+        });
+      });
+    };
+    var poll = function () {
+      if (document.hidden) { window.setTimeout(poll, every); return; }
+      fetch(stateUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
+        if (res.status === 404) { removed(); return false; }
+        // Signed out meanwhile: the next page load asks to sign in.
+        if (res.redirected) return false;
+        if (!res.ok) return true;
+        return res.json().then(function (state) {
+          if (String(state.modseq) === modseq) return true;
+          modseq = String(state.modseq);
+          return refresh();
+        });
+      }).then(function (goOn) {
+        if (goOn) window.setTimeout(poll, every);
+      }, function () {
+        window.setTimeout(poll, every * 5);
+      });
+    };
+    window.setTimeout(poll, every);
+  }
 })();

@@ -8,6 +8,7 @@ mod harness;
 mod router;
 mod router_security;
 mod serve;
+mod webmail;
 
 use time::OffsetDateTime;
 use time::macros::datetime;

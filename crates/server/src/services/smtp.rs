@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use postern_net::{ConnectionLimits, Tracker, serve};
 use postern_smtp::queue::{QueueWorker, RetrySchedule, Smarthost, SmarthostTls};
 use postern_smtp::{Mode, Settings, SmtpServer, reply};
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
@@ -23,13 +22,7 @@ pub async fn start(
     addrs: &mut BTreeMap<&'static str, SocketAddr>,
 ) -> Result<()> {
     let config = &ctx.config;
-    let wake = Arc::new(Notify::new());
-    let server = SmtpServer::new(
-        Arc::clone(&ctx.core),
-        settings(config),
-        ctx.tls.clone(),
-        Arc::clone(&wake),
-    );
+    let server = SmtpServer::new(Arc::clone(&ctx.core), settings(config), ctx.tls.clone());
     let submission = Tracker::new(limits(config));
     let lmtp = Tracker::new(limits(config));
     let listeners = [
@@ -71,7 +64,7 @@ pub async fn start(
             hostname: config.hostname.clone(),
             schedule: RetrySchedule::parse(&config.smtp.retry_schedule)
                 .map_err(|e| anyhow::anyhow!("smtp.retry_schedule: {e}"))?,
-            wake,
+            wake: Arc::clone(&ctx.core.queue_wake),
         };
         tasks.spawn(worker.run(ctx.shutdown.clone()));
     }

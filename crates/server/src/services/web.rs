@@ -31,6 +31,12 @@ pub async fn start(
     let mut options = WebOptions::new(ctx.config.web.public_url.clone());
     options.mail_servers = mail_servers(&ctx.config, addrs);
     options.mail_domain = ctx.config.domain.clone();
+    options.hostname = ctx.config.hostname.clone();
+    options.relay = !ctx.config.smtp.smarthost.is_empty();
+    options.max_recipients =
+        usize::try_from(ctx.config.limits.max_recipients).unwrap_or(usize::MAX);
+    options.max_message_bytes =
+        usize::try_from(ctx.config.limits.max_message_bytes).unwrap_or(usize::MAX);
     options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();

@@ -7,15 +7,7 @@ use super::{Event, Session, State, Transaction, Waiting};
 use crate::settings::Mode;
 
 /// The answer to [`Event::Deliver`] for one recipient.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    /// On disk: in the INBOX or in the outbound queue.
-    Stored,
-    /// Not stored this time; the client should try again.
-    TryLater(String),
-    /// Not stored, and it will not be.
-    Refused(String),
-}
+pub use postern_domain::submit::DeliveryOutcome;
 
 impl Session {
     pub(super) fn data(&mut self) -> Option<Event> {

@@ -48,14 +48,8 @@ pub enum Event {
     Close,
 }
 
-/// Where a recipient's mail goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    /// A hosted address: its INBOX.
-    Hosted,
-    /// Another domain: the outbound queue and the smarthost.
-    Remote,
-}
+/// Where a recipient's mail goes: the domain's one delivery path decides.
+pub use postern_domain::submit::Route;
 
 /// An accepted recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]

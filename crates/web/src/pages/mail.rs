@@ -1,34 +1,27 @@
-//! Mail, the home page: the account's addresses, owned and linked, each with its action menu.
-//! The right-hand pane is where the message list goes.
+//! Mail, the home page: the INBOX of the account's first address, or an invitation to add
+//! one when the account has none; and `Remove this address` for linked addresses.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use postern_domain::Access;
 
 use crate::error::WebResult;
-use crate::extract::Path;
+use crate::extract::{Path, Query};
 use crate::flash::{self, Flash};
 use crate::pages::email_param;
-use crate::pages::view::{Chrome, devices_url, seg};
+use crate::pages::mail_nav::{Live, MailNav, mail_nav};
+use crate::pages::mailbox::{PageQuery, folder_page};
+use crate::pages::view::Chrome;
 use crate::session::Viewer;
 use crate::state::AppState;
 
-struct AddressItem {
-    email: String,
-    initial: char,
-    linked: bool,
-    settings_url: String,
-    devices_url: String,
-    remove_url: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "mail.html")]
-struct MailPage {
+struct EmptyMailPage {
     chrome: Chrome,
-    addresses: Vec<AddressItem>,
+    nav: MailNav,
+    live: Option<Live>,
 }
 
 /// The Mail home.
@@ -36,33 +29,32 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     flash: Flash,
-) -> WebResult<impl IntoResponse> {
-    let addresses = state
+    Query(q): Query<PageQuery>,
+) -> WebResult<Response> {
+    let first = state
         .core
         .mail_addresses(&viewer.account)
         .await?
         .into_iter()
-        .map(|m| {
-            let email = &m.address.email;
-            AddressItem {
-                email: email.to_string(),
-                initial: email
-                    .as_str()
-                    .chars()
-                    .next()
-                    .unwrap_or('?')
-                    .to_ascii_uppercase(),
-                linked: m.access == Access::Linked,
-                settings_url: format!("/addresses/{}", seg(email)),
-                devices_url: devices_url(email),
-                remove_url: format!("/links/{}/remove", seg(email)),
-            }
-        })
-        .collect();
-    Ok(MailPage {
-        chrome: Chrome::new(&viewer, flash, "mail"),
-        addresses,
-    })
+        .next();
+    match first {
+        Some(first) => Ok(folder_page(
+            &state,
+            &viewer,
+            flash,
+            &first.address.email,
+            "INBOX",
+            q.page(),
+        )
+        .await?
+        .into_response()),
+        None => Ok(EmptyMailPage {
+            nav: mail_nav(&state, &viewer, None).await?,
+            chrome: Chrome::new(&viewer, flash, "mail"),
+            live: None,
+        }
+        .into_response()),
+    }
 }
 
 /// `Remove this address`: takes a linked address out of the account's Mail.

@@ -2,12 +2,17 @@
 
 mod account;
 mod activity;
+mod add_address;
 mod address_settings;
+mod compose;
 mod confirm;
 mod device;
 mod devices;
 mod disconnect_all;
 mod mail;
+mod mail_nav;
+mod mailbox;
+mod message;
 mod new_password;
 mod profile;
 mod settings;
@@ -34,6 +39,34 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/", get(mail::show))
         .route("/links/{email}/remove", post(mail::remove_link))
+        .route(
+            "/links/add",
+            get(add_address::show).post(add_address::submit),
+        )
+        .route("/mail/{email}", get(mailbox::inbox))
+        .route(
+            "/mail/{email}/compose",
+            get(compose::show).post(compose::submit),
+        )
+        .route("/mail/{email}/folder/{folder}", get(mailbox::show))
+        .route("/mail/{email}/folder/{folder}/state", get(mailbox::poll))
+        .route("/mail/{email}/folder/{folder}/{uid}", get(message::show))
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/body",
+            get(message::body),
+        )
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/parts/{part}",
+            get(message::part),
+        )
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/seen",
+            post(message::mark),
+        )
+        .route(
+            "/mail/{email}/folder/{folder}/{uid}/delete",
+            post(message::delete),
+        )
         .route("/addresses/{email}", get(address_settings::show))
         .route("/setup", get(setup::show))
         .route("/setup/generate", post(setup::generate))

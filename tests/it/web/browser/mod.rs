@@ -2,10 +2,14 @@
 //! One browser at a time: every test holds [`BROWSER`] while its browser runs.
 
 mod automatic;
+mod hostile;
+mod linked;
 mod reset;
 mod seed;
 mod seed_without_js;
+mod webmail;
 
+use std::ops::Deref;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -107,16 +111,30 @@ pub enum Setup {
     PhoneWithoutJs,
 }
 
-/// A running Postern server and a browser pointed at it.
-pub struct Browser {
+/// One Chromium, with its own chromedriver and profile, pointed at a server.
+pub struct Tab {
     pub c: Client,
-    pub server: TestServer,
-    pub clock: Arc<ManualClock>,
     pub base: String,
     /// Whether the page's script runs.
     pub js: bool,
     _driver: Driver,
+}
+
+/// A running Postern server and a browser pointed at it. More browsers (another person's)
+/// can be opened on the same server with [`Browser::another`].
+pub struct Browser {
+    pub tab: Tab,
+    pub server: TestServer,
+    pub clock: Arc<ManualClock>,
     _turn: MutexGuard<'static, ()>,
+}
+
+impl Deref for Browser {
+    type Target = Tab;
+
+    fn deref(&self) -> &Tab {
+        &self.tab
+    }
 }
 
 impl Browser {
@@ -138,6 +156,39 @@ impl Browser {
         )
         .await;
         let base = format!("http://{}", server.addr("web.listen"));
+        let tab = Tab::open(&base, setup).await;
+        Browser {
+            tab,
+            server,
+            clock,
+            _turn: turn,
+        }
+    }
+
+    /// Another browser, with its own profile (another person), on the same server.
+    pub async fn another(&self, setup: Setup) -> Tab {
+        Tab::open(&self.base, setup).await
+    }
+
+    pub async fn close(self) {
+        self.tab.close().await;
+        self.server.stop().await;
+    }
+
+    pub fn advance_minutes(&self, minutes: i64) {
+        self.clock.advance(time::Duration::minutes(minutes));
+    }
+
+    /// Signs the first account in from the sign-in page.
+    pub async fn sign_in_admin(&self) {
+        let (login, password) = self.server.admin();
+        self.sign_in(&login, &password, "admin@localhost").await;
+    }
+}
+
+impl Tab {
+    /// Starts chromedriver and a Chromium session on `base`.
+    pub async fn open(base: &str, setup: Setup) -> Self {
         let driver = start_driver().await;
         let mut args = vec![
             "--headless=new".to_owned(),
@@ -176,28 +227,34 @@ impl Browser {
         if let Setup::PhoneWithoutJs = setup {
             c.set_window_size(390, 844).await.unwrap();
         }
-        Browser {
+        Tab {
             c,
-            server,
-            clock,
-            base,
+            base: base.to_owned(),
             js: matches!(setup, Setup::Desktop),
             _driver: driver,
-            _turn: turn,
         }
     }
 
     pub async fn close(self) {
         self.c.clone().close().await.unwrap();
-        self.server.stop().await;
+    }
+
+    /// Signs in from the sign-in page and waits for the Mail home with `address` in it.
+    pub async fn sign_in(&self, login: &str, password: &str, address: &str) {
+        self.goto("/").await;
+        self.heading("Sign in to Postern").await;
+        self.fill("Login", login).await;
+        self.fill("Password", password).await;
+        self.follow("Sign in").await;
+        self.wait(&format!(
+            "//*[@aria-label={}]",
+            lit(&format!("Actions for {address}"))
+        ))
+        .await;
     }
 
     pub async fn goto(&self, path: &str) {
         self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
-    }
-
-    pub fn advance_minutes(&self, minutes: i64) {
-        self.clock.advance(time::Duration::minutes(minutes));
     }
 
     /// Waits for an element; fails with the page's address and text if it never comes.
@@ -345,18 +402,6 @@ impl Browser {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
-    }
-
-    /// Signs the first account in from the sign-in page.
-    pub async fn sign_in_admin(&self) {
-        let (login, password) = self.server.admin();
-        self.goto("/").await;
-        self.heading("Sign in to Postern").await;
-        self.fill("Login", &login).await;
-        self.fill("Password", &password).await;
-        self.follow("Sign in").await;
-        self.wait("//*[@aria-label='Actions for admin@localhost']")
-            .await;
     }
 }
 
