@@ -7,6 +7,7 @@
 
 mod api;
 mod assets;
+pub mod decode;
 mod error;
 mod extract;
 mod flash;

@@ -1,17 +1,17 @@
 //! The web app's screens, one file each.
 
-mod account;
+pub(crate) mod account;
 mod activity;
-mod address_settings;
-mod confirm;
+pub(crate) mod address_settings;
+pub(crate) mod confirm;
 mod device;
 mod devices;
 mod disconnect_all;
 mod mail;
 mod new_password;
-mod settings;
-mod setup;
-mod sign_in;
+pub(crate) mod settings;
+pub(crate) mod setup;
+pub(crate) mod sign_in;
 pub mod view;
 
 use axum::Router;
