@@ -58,6 +58,7 @@ pub async fn devices(
     security(("session" = [])),
     responses(
         (status = 201, description = "Created", body = IssuedJson),
+        (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
         (status = 401, description = "`unauthenticated`", body = ErrorJson),
         (status = 403, description = "`reauth_required`", body = ErrorJson),
         (status = 404, description = "`not_found`", body = ErrorJson),
