@@ -27,6 +27,17 @@ enum Surface {
     Api,
 }
 
+impl Surface {
+    /// The form for even attempts, the API for odd ones.
+    fn alternate(i: usize) -> Surface {
+        if i.is_multiple_of(2) {
+            Surface::Form
+        } else {
+            Surface::Api
+        }
+    }
+}
+
 /// An HTTP client whose connections come from `from`; redirects are not followed.
 fn client(from: Ipv4Addr) -> reqwest::Client {
     reqwest::Client::builder()
@@ -113,11 +124,7 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
     // The owner's usual sign-in time, before the attack.
     let mut baseline = Vec::new();
     for i in 0..8 {
-        let surface = if i % 2 == 0 {
-            Surface::Form
-        } else {
-            Surface::Api
-        };
+        let surface = Surface::alternate(i as usize);
         baseline.push(rightful_latency(&owner, web, surface, &login, &password).await);
     }
     let baseline = median(baseline);
@@ -137,11 +144,7 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
                 if i >= ATTEMPTS {
                     break answered;
                 }
-                let surface = if i % 2 == 0 {
-                    Surface::Form
-                } else {
-                    Surface::Api
-                };
+                let surface = Surface::alternate(i);
                 let guess = format!("guess number {i}");
                 let (status, cookie) = sign_in(&attacker, web, surface, &login, &guess).await;
                 assert!(
@@ -163,11 +166,7 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
         tokio::spawn(async move {
             let mut during = Vec::new();
             while !done.load(Ordering::Relaxed) || during.len() < 10 {
-                let surface = if during.len() % 2 == 0 {
-                    Surface::Form
-                } else {
-                    Surface::Api
-                };
+                let surface = Surface::alternate(during.len());
                 during.push(rightful_latency(&owner, web, surface, &login, &password).await);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -268,11 +267,7 @@ async fn the_throttle_stays_bounded_under_web_sign_ins_from_many_sources() {
                     break;
                 }
                 let from = Ipv4Addr::new(127, 2, (i / 250) as u8, (i % 250) as u8 + 1);
-                let surface = if i % 2 == 0 {
-                    Surface::Form
-                } else {
-                    Surface::Api
-                };
+                let surface = Surface::alternate(i as usize);
                 let login = format!("user{i}@localhost");
                 let answer = sign_in(&client(from), web, surface, &login, "not the password").await;
                 assert_eq!(answer, (StatusCode::UNAUTHORIZED, false), "from {from}");
