@@ -225,9 +225,11 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
         during_median < baseline * 5 + Duration::from_millis(200),
         "the owner took {during_median:?} during the attack, {baseline:?} before"
     );
+    // Argon2 makes a sign-in cost tens of milliseconds, and seconds in a debug build on a
+    // busy machine: the worst case is bounded relative to the owner's own time.
     assert!(
-        worst < Duration::from_secs(3),
-        "an owner's sign-in took {worst:?}"
+        worst < baseline * 10 + Duration::from_secs(3),
+        "an owner's sign-in took {worst:?}, {baseline:?} before the attack"
     );
     // The attacker's source and the login; the owner's source is cleared by its successes.
     assert!(
