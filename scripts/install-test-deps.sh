@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the programs the test suite drives (Debian packages), when any is missing.
+# Installs the programs the test suite drives, when any is missing: Debian packages, and
+# Schemathesis from PyPI.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -14,14 +16,25 @@ command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v runuser >/dev/null || need+=(util-linux)
 
-if [ ${#need[@]} -eq 0 ]; then
-  exit 0
+/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+
+if [ ${#need[@]} -ne 0 ]; then
+  echo "installing: ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+  else
+    sudo=
+  fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
-echo "installing: ${need[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  sudo=sudo
-else
-  sudo=
+
+# Schemathesis (from PyPI), which tests/it/adversarial/schemathesis.rs runs against the API,
+# in a virtual environment of its own under target/.
+schemathesis=target/test-tools/schemathesis
+if ! "$schemathesis/bin/st" --version >/dev/null 2>&1; then
+  echo "installing: schemathesis into $schemathesis"
+  rm -rf "$schemathesis"
+  /usr/bin/python3 -m venv "$schemathesis"
+  "$schemathesis/bin/pip" install -q 'schemathesis>=4,<5'
 fi
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"

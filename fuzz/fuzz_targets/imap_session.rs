@@ -41,11 +41,11 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (core, password) = runtime.block_on(async {
         let store = postern_store::SqlStore::open(
-        &format!("sqlite://{}", dir.path().join("fuzz.db").display()),
-        Default::default(),
-    )
-            .await
-            .expect("the store");
+            &format!("sqlite://{}", dir.path().join("fuzz.db").display()),
+            Default::default(),
+        )
+        .await
+        .expect("the store");
         let throttle = ThrottleConfig {
             free_failures: u32::MAX,
             failure_pause: Duration::ZERO,

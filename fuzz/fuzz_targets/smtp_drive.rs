@@ -91,6 +91,10 @@ fn check_replies(out: &[u8]) {
         let code_ok = line.len() >= 4
             && line[..3].iter().all(u8::is_ascii_digit)
             && (line[3] == b' ' || line[3] == b'-');
-        assert!(code_ok, "not an SMTP reply: {:?}", String::from_utf8_lossy(line));
+        assert!(
+            code_ok,
+            "not an SMTP reply: {:?}",
+            String::from_utf8_lossy(line)
+        );
     }
 }

@@ -12,6 +12,7 @@ mod api;
 mod apple_profile;
 mod assets;
 mod autoconfig;
+pub mod decode;
 mod error;
 mod extract;
 mod flash;

@@ -4,7 +4,9 @@
 mod brute_force;
 mod crash;
 mod races;
+mod schemathesis;
 mod slow_clients;
+mod web_brute_force;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;

@@ -72,9 +72,9 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct ChangeForm {
-    current: SecretString,
-    new: SecretString,
-    repeat: SecretString,
+    pub(crate) current: SecretString,
+    pub(crate) new: SecretString,
+    pub(crate) repeat: SecretString,
 }
 
 /// Changes the password after checking the current one, then signs out every other session.

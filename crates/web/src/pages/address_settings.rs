@@ -30,7 +30,7 @@ struct AddressSettingsPage {
 pub struct SectionQuery {
     /// `password` opens `Manage the password` (a link straight to it).
     #[serde(default)]
-    open: String,
+    pub(crate) open: String,
 }
 
 /// The settings of one owned address.

@@ -77,7 +77,7 @@ fn expired(viewer: &Viewer, flash: Flash) -> Response {
 #[derive(Deserialize)]
 pub struct PendingQuery {
     #[serde(default)]
-    pending: String,
+    pub(crate) pending: String,
 }
 
 /// The password prompt for a waiting action.
@@ -98,8 +98,8 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct ConfirmForm {
     #[serde(default)]
-    pending: String,
-    password: SecretString,
+    pub(crate) pending: String,
+    pub(crate) password: SecretString,
 }
 
 /// Checks the account password (throttled like a sign-in), then carries the action out.

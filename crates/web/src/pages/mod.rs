@@ -1,11 +1,11 @@
 //! The web app's screens, one file each.
 
-mod account;
+pub(crate) mod account;
 mod activity;
 mod add_address;
-mod address_settings;
+pub(crate) mod address_settings;
 mod compose;
-mod confirm;
+pub(crate) mod confirm;
 mod device;
 mod devices;
 mod disconnect_all;
@@ -15,9 +15,9 @@ mod mailbox;
 mod message;
 mod new_password;
 mod profile;
-mod settings;
-mod setup;
-mod sign_in;
+pub(crate) mod settings;
+pub(crate) mod setup;
+pub(crate) mod sign_in;
 pub mod view;
 
 use axum::Router;

@@ -67,7 +67,7 @@ pub async fn sidebar(
 #[derive(Deserialize)]
 pub struct AddressQuery {
     #[serde(default)]
-    address: String,
+    pub(crate) address: String,
 }
 
 /// `Settings`: the devices of the chosen address (the first one by default).

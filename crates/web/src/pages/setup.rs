@@ -71,11 +71,11 @@ struct SetupPage {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct SetupForm {
     #[serde(default)]
-    address: String,
+    pub(crate) address: String,
     #[serde(default)]
-    device: String,
+    pub(crate) device: String,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
     #[serde(default)]
     tab: Option<String>,
     #[serde(default)]
@@ -94,7 +94,7 @@ pub struct SetupForm {
 }
 
 impl SetupForm {
-    fn manual(&self) -> bool {
+    pub(crate) fn manual(&self) -> bool {
         self.tab
             .as_ref()
             .or(self.current_tab.as_ref())

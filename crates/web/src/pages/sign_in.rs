@@ -27,11 +27,11 @@ struct SignInPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
 }
 
 /// Where to go after signing in: only a path of this site.
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
@@ -52,10 +52,10 @@ pub async fn show(Query(q): Query<NextQuery>) -> impl IntoResponse {
 #[derive(Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
-    login: String,
-    password: SecretString,
+    pub(crate) login: String,
+    pub(crate) password: SecretString,
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
 }
 
 /// Checks the login and password (throttled by the domain) and opens a new session.

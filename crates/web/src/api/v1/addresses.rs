@@ -4,7 +4,7 @@ use axum::Json as JsonBody;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use postern_domain::{Description, Email, Protocol, ProtocolSet};
+use postern_domain::Email;
 use secrecy::ExposeSecret;
 
 use crate::api::v1::schema::{AddressJson, DeviceJson, ErrorJson, IssuedJson, NewDeviceRequest};
@@ -58,6 +58,7 @@ pub async fn devices(
     security(("session" = [])),
     responses(
         (status = 201, description = "Created", body = IssuedJson),
+        (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
         (status = 401, description = "`unauthenticated`", body = ErrorJson),
         (status = 403, description = "`reauth_required`", body = ErrorJson),
         (status = 404, description = "`not_found`", body = ErrorJson),
@@ -72,16 +73,7 @@ pub async fn create_device(
     let email = email_param(&email)?;
     let actor = viewer.actor();
     state.core.owned_address(&actor, &email).await?;
-    let description = Description::parse(&req.description)?;
-    let protocols = match &req.protocols {
-        None => ProtocolSet::ALL,
-        Some(names) => ProtocolSet::from_protocols(
-            names
-                .iter()
-                .map(|n| Protocol::parse(n))
-                .collect::<Result<Vec<_>, _>>()?,
-        )?,
-    };
+    let (description, protocols) = req.parse()?;
     viewer.require_confirmed(&state)?;
     let issued = state
         .core

@@ -19,6 +19,7 @@ use crate::state::AppState;
     security(("session" = [])),
     responses(
         (status = 201, description = "Linked", body = AddressJson),
+        (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
         (status = 401, description = "`unauthenticated`, or `auth_failed`: the address and password do not match", body = ErrorJson),
         (status = 409, description = "`conflict`: already yours or already linked", body = ErrorJson),
         (status = 429, description = "`throttled`", body = ErrorJson),

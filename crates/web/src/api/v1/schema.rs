@@ -2,7 +2,7 @@
 
 use postern_domain::clock::rfc3339;
 use postern_domain::model::Device;
-use postern_domain::{Access, MailAddress};
+use postern_domain::{Access, Description, MailAddress, Protocol, ProtocolSet};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -107,6 +107,23 @@ pub struct NewDeviceRequest {
     /// Some of `imap`, `smtp`, `pop3`, `webmail`; all four when absent.
     #[schema(example = json!(["imap", "smtp"]))]
     pub protocols: Option<Vec<String>>,
+}
+
+impl NewDeviceRequest {
+    /// The description and protocols, parsed; all four protocols when none are named.
+    pub fn parse(&self) -> postern_domain::Result<(Description, ProtocolSet)> {
+        let description = Description::parse(&self.description)?;
+        let protocols = match &self.protocols {
+            None => ProtocolSet::ALL,
+            Some(names) => ProtocolSet::from_protocols(
+                names
+                    .iter()
+                    .map(|n| Protocol::parse(n))
+                    .collect::<postern_domain::Result<Vec<_>>>()?,
+            )?,
+        };
+        Ok((description, protocols))
+    }
 }
 
 /// A device with its new password: shown in this response only.

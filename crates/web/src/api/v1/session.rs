@@ -18,6 +18,7 @@ use crate::state::AppState;
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountJson),
+        (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
         (status = 401, description = "`auth_failed`", body = ErrorJson),
         (status = 429, description = "`throttled`", body = ErrorJson),
     ))]
@@ -53,6 +54,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> WebRes
     security(("session" = [])),
     responses(
         (status = 200, description = "Confirmed", body = ReauthJson),
+        (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
         (status = 401, description = "`unauthenticated` or `auth_failed`", body = ErrorJson),
         (status = 429, description = "`throttled`", body = ErrorJson),
     ))]
