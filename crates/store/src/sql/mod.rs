@@ -26,6 +26,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod wal_watch;
 
 /// Which database is behind the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct SqlStore {
     /// Reads. On PostgreSQL the same pool as the writes.
     pub(crate) reader: AnyPool,
     pub(crate) notifications: Option<notify::Listener>,
+    /// On SQLite, how commits of other processes are noticed.
+    pub(crate) changes: Option<wal_watch::WalWatch>,
 }
 
 /// Pool sizes and other tuning of a store.
@@ -147,8 +150,11 @@ impl SqlStore {
     async fn open_sqlite(path: &std::path::Path, options: PoolOptions) -> Result<Self> {
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let connect = AnyConnectOptions::from_str(&url).map_err(db)?;
+        // A connection to a local file does not go stale: no round trip to its worker
+        // thread to test it before each use (sqlx still checks it when it is given back).
         let writer = AnyPoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
             })
@@ -161,13 +167,14 @@ impl SqlStore {
             .map_err(|e| DomainError::Store(format!("migrating {}: {e}", path.display())))?;
         let reader = AnyPoolOptions::new()
             .max_connections(options.max_connections.clamp(1, 8))
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(SQLITE_PRAGMAS).await?;
                     conn.execute("PRAGMA query_only = ON").await.map(|_| ())
                 })
             })
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(db)?;
         Ok(SqlStore {
@@ -175,6 +182,7 @@ impl SqlStore {
             writer,
             reader,
             notifications: None,
+            changes: Some(wal_watch::WalWatch::new(path, connect)),
         })
     }
 
@@ -194,6 +202,7 @@ impl SqlStore {
             writer: pool.clone(),
             reader: pool,
             notifications: Some(notify::Listener::new(url)),
+            changes: None,
         })
     }
 
