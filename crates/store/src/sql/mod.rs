@@ -10,7 +10,7 @@ use std::time::Duration;
 use postern_domain::{DomainError, Result};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr, Transaction, any::Any};
+use sqlx::{AnyPool, Connection, Executor, SqlSafeStr, Transaction, any::Any};
 
 use crate::error::db;
 
@@ -125,6 +125,9 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
+/// A pooled PostgreSQL connection idle for longer than this is checked before it is used.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
+
 /// SQLite settings for every connection: WAL, foreign keys, every commit on disk before it is
 /// acknowledged, and a wait instead of an error when another process writes.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
@@ -190,6 +193,17 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
+            // A ping is a round trip to the server: worth it only for a connection that sat
+            // idle long enough to have been dropped, not before every query of a busy pool.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_IDLE_AFTER {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await
             .map_err(|e| DomainError::Store(format!("cannot connect to PostgreSQL: {e}")))?;

@@ -135,6 +135,42 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::{PoolOptions, SqlStore};
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn wakes_on_a_commit_of_another_store_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = SqlStore::open(&url, PoolOptions::default()).await.unwrap();
+        // Another process's store on the same file, as the command line's.
+        let other = SqlStore::open(&url, PoolOptions::default()).await.unwrap();
+        let watch = store.changes.clone().unwrap();
+        let first = Instant::now();
+        watch.wait(Duration::from_secs(30)).await;
+        assert!(
+            first.elapsed() < Duration::from_secs(10),
+            "the first wait returns at once"
+        );
+
+        let quiet = Instant::now();
+        watch.wait(Duration::from_millis(300)).await;
+        assert!(
+            quiet.elapsed() >= Duration::from_millis(300),
+            "nothing was committed: the wait runs its course"
+        );
+
+        let write = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            sqlx::query("PRAGMA user_version = 7")
+                .execute(&other.writer)
+                .await
+                .unwrap();
+        });
+        tokio::time::timeout(Duration::from_secs(10), watch.wait(Duration::from_secs(60)))
+            .await
+            .expect("a commit elsewhere wakes the watcher long before its limit");
+        write.await.unwrap();
+    }
 
     #[test]
     fn sees_the_log_appear_grow_and_vanish() {
