@@ -5,11 +5,14 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
-command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null || need+=(postgresql-client)
+[ -x /usr/sbin/postfix ] || need+=(postfix)
 command -v swaks >/dev/null || need+=(swaks)
 command -v mbsync >/dev/null || need+=(isync)
 command -v curl >/dev/null || need+=(curl)
-command -v python3 >/dev/null || need+=(python3)
+[ -x /usr/bin/python3 ] || need+=(python3)
+command -v runuser >/dev/null || need+=(util-linux)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Postern: unit, property, integration (real servers, real clients,
-# a real browser) on SQLite and again on PostgreSQL, and short fuzz runs. Installs the
+# a real browser) on SQLite and again on PostgreSQL. Installs the
 # programs the tests drive if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

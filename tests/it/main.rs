@@ -3,7 +3,9 @@
 // Test code: a failed step must stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adversarial;
 mod cli;
+mod cluster;
 mod conformance;
 mod devices;
 mod imap;
@@ -13,4 +15,5 @@ mod smtp;
 mod store_copy;
 mod store_safety;
 mod support;
+mod web;
 mod wire;

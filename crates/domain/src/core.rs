@@ -84,6 +84,28 @@ impl Core {
         &self.throttle
     }
 
+    /// Passes news of mailbox changes made by other processes on to this process's sessions.
+    /// Runs until the task is dropped; does nothing on stores without such news.
+    pub async fn follow_mail_news(&self) {
+        let Some(mut news) = self.store.mail_news() else {
+            return std::future::pending().await;
+        };
+        loop {
+            match news.recv().await {
+                Ok(crate::mail::MailNews::Changed { mailbox, modseq }) => {
+                    self.mailbox_changes.notify(mailbox, modseq);
+                }
+                Ok(crate::mail::MailNews::Lost)
+                | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    self.mailbox_changes.notify_all();
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    return std::future::pending().await;
+                }
+            }
+        }
+    }
+
     /// Passes revocations written by other processes on to this process's sessions.
     /// Runs until the task is dropped.
     pub async fn follow_revocations(&self, poll: std::time::Duration) {

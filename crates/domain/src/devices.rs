@@ -237,6 +237,11 @@ impl Core {
             return Err(DomainError::AuthFailed);
         }
         self.record_use(&device, protocol, ip).await;
+        // A disconnect or reset published while the use was being recorded wins: no success
+        // is answered for a password already dead.
+        if revocation.is_revoked() {
+            return Err(DomainError::AuthFailed);
+        }
         Ok(SignedIn {
             device_id: device.id,
             address_id: device.address_id,

@@ -247,6 +247,21 @@ pub trait MailRepo: Send + Sync {
     async fn changes_since(&self, mailbox: MailboxId, modseq: i64) -> Result<Option<MailboxDelta>>;
     /// Counters of the mailbox.
     async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts>;
+
+    /// News of changes made by other processes on the same store, where the store can tell
+    /// (PostgreSQL's notifications); `None` where it cannot.
+    fn mail_news(&self) -> Option<tokio::sync::broadcast::Receiver<MailNews>> {
+        None
+    }
+}
+
+/// News of a change made by any process sharing the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailNews {
+    /// The mailbox reached this modseq.
+    Changed { mailbox: MailboxId, modseq: i64 },
+    /// News may have been lost (a reconnection): every follower should look for changes.
+    Lost,
 }
 
 /// In-process news of mailbox changes, so that an IDLE wakes when mail arrives.
@@ -263,6 +278,14 @@ impl MailboxChanges {
         map.entry(mailbox)
             .or_insert_with(|| watch::Sender::new(0))
             .subscribe()
+    }
+
+    /// Wakes every follower of every mailbox, when news may have been missed; each then looks
+    /// for changes itself.
+    pub fn notify_all(&self) {
+        for tx in self.lock().values() {
+            tx.send_modify(|_| {});
+        }
     }
 
     /// Tells the mailbox's followers that it changed.

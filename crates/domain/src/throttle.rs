@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Throttle settings.
@@ -50,6 +51,8 @@ pub struct Throttle {
     config: ThrottleConfig,
     sources: Mutex<HashMap<IpAddr, Failures>>,
     logins: Mutex<HashMap<String, Failures>>,
+    /// Attempts refused unevaluated since start.
+    refused: AtomicU64,
 }
 
 impl Throttle {
@@ -59,26 +62,39 @@ impl Throttle {
             config,
             sources: Mutex::new(HashMap::new()),
             logins: Mutex::new(HashMap::new()),
+            refused: AtomicU64::new(0),
         }
     }
 
     /// Whether `ip` may try a password now. A refused attempt is not evaluated at all.
+    ///
+    /// Every attempt counts against its source here, at once and under one lock, as a
+    /// failure until [`Self::success`] clears it: so an attacker with many connections at
+    /// a time gets no more evaluations than one with a single connection.
     pub fn admit(&self, ip: IpAddr) -> bool {
         let key = source_key(ip);
         let now = Instant::now();
-        let sources = lock(&self.sources);
-        match sources.get(&key) {
-            Some(f) if !self.forgotten(f, now) && f.count >= self.config.free_failures => {
-                now.duration_since(f.last) >= self.delay(f.count)
+        let mut admitted = true;
+        self.bump_with(&self.sources, key, now, |f| {
+            if f.count >= self.config.free_failures {
+                admitted = now.duration_since(f.last) >= self.delay(f.count);
             }
-            _ => true,
+        });
+        if !admitted {
+            self.refused.fetch_add(1, Ordering::Relaxed);
         }
+        admitted
     }
 
-    /// Records a failure and returns how long to pause before answering it.
-    pub fn failure(&self, ip: IpAddr, login: &str) -> Duration {
+    /// Attempts refused without looking at their password, since start.
+    pub fn refusals(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Records a failed (or refused) attempt of `login` and returns how long to pause before
+    /// answering it. The source already counted the attempt in [`Self::admit`].
+    pub fn failure(&self, _ip: IpAddr, login: &str) -> Duration {
         let now = Instant::now();
-        self.bump(&self.sources, source_key(ip), now);
         let login_failures = self.bump(&self.logins, login.to_ascii_lowercase(), now);
         let extra = self
             .config
@@ -124,6 +140,17 @@ impl Throttle {
         key: K,
         now: Instant,
     ) -> u32 {
+        self.bump_with(map, key, now, |_| {})
+    }
+
+    /// Counts one more failure of `key`; `before` sees the record first, under the same lock.
+    fn bump_with<K: std::hash::Hash + Eq>(
+        &self,
+        map: &Mutex<HashMap<K, Failures>>,
+        key: K,
+        now: Instant,
+        before: impl FnOnce(&Failures),
+    ) -> u32 {
         let mut map = lock(map);
         if map.len() >= self.config.max_entries && !map.contains_key(&key) {
             map.retain(|_, f| !self.forgotten(f, now));
@@ -142,6 +169,7 @@ impl Throttle {
         if self.forgotten(entry, now) {
             entry.count = 0;
         }
+        before(entry);
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
         entry.count
@@ -190,6 +218,7 @@ mod tests {
             t.failure(attacker, "victim@example.com");
         }
         assert!(!t.admit(attacker));
+        assert_eq!(t.refusals(), 1);
         assert!(t.admit(rightful));
         t.success(attacker);
         assert!(t.admit(attacker));
@@ -200,6 +229,7 @@ mod tests {
         let t = Throttle::new(quick());
         for i in 0..3 {
             let ip: IpAddr = format!("2001:db8::{i}").parse().unwrap();
+            assert!(t.admit(ip));
             t.failure(ip, "x@example.com");
         }
         assert!(!t.admit("2001:db8::ffff".parse().unwrap()));
@@ -211,9 +241,21 @@ mod tests {
         let t = Throttle::new(quick());
         for i in 0..10_000u32 {
             let ip = IpAddr::from(i.to_be_bytes());
+            t.admit(ip);
             t.failure(ip, &format!("user{i}@example.com"));
         }
         assert!(t.entries() <= 200, "{} entries", t.entries());
+    }
+
+    #[test]
+    fn attempts_at_the_same_time_count_before_they_are_answered() {
+        let t = Throttle::new(quick());
+        let attacker: IpAddr = "127.0.0.1".parse().unwrap();
+        // Many connections ask at once, before any answer came back: only the free
+        // failures are let through.
+        let admitted = (0..50).filter(|_| t.admit(attacker)).count();
+        assert_eq!(admitted, 3);
+        assert_eq!(t.refusals(), 47);
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub async fn serve_connection(
     let mut session = Session::new(Arc::clone(&core), Arc::clone(&config), info);
     let server = session.server();
     let mut conn = Conn::new(stream, &config);
-    if run(&mut conn, server, &mut session, &shutdown).await != End::StartTls {
+    // One deadline for signing in, from the connection's start: not renewed by commands nor
+    // by STARTTLS, so that a client trickling bytes cannot hold a connection unauthenticated.
+    let login_by = Instant::now() + config.login_timeout;
+    if run(&mut conn, server, &mut session, &shutdown, login_by).await != End::StartTls {
         conn.close().await;
         return;
     }
@@ -63,7 +66,7 @@ pub async fn serve_connection(
     let mut session = Session::new(core, Arc::clone(&config), info);
     let server = session.server_without_greeting();
     let mut conn = Conn::new(stream, &config);
-    run(&mut conn, server, &mut session, &shutdown).await;
+    run(&mut conn, server, &mut session, &shutdown, login_by).await;
     conn.close().await;
 }
 
@@ -222,11 +225,12 @@ async fn run(
     mut server: Server,
     session: &mut Session,
     shutdown: &CancellationToken,
+    login_by: Instant,
 ) -> End {
     let config = Arc::clone(&session.config);
     let mut revocation: Option<RevocationWatch> = None;
     let mut news: Option<watch::Receiver<i64>> = None;
-    let mut deadline = Instant::now() + config.login_timeout;
+    let mut deadline = login_by;
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let mut next_poll = far;
     let mut give_up: Option<Instant> = None;
@@ -280,16 +284,15 @@ async fn run(
         };
         match step {
             Step::Event(event) => {
-                if !matches!(
-                    event,
-                    Event::ResponseSent { .. } | Event::GreetingSent { .. }
-                ) {
-                    let limit = if session.is_authenticated() {
-                        config.autologout
-                    } else {
-                        config.login_timeout
-                    };
-                    deadline = Instant::now() + limit;
+                // Commands renew the autologout of a signed-in session only; before that the
+                // deadline stays `login_by`.
+                if session.is_authenticated()
+                    && !matches!(
+                        event,
+                        Event::ResponseSent { .. } | Event::GreetingSent { .. }
+                    )
+                {
+                    deadline = Instant::now() + config.autologout;
                 }
                 // Boxed: the command futures are large and only live while a command runs,
                 // so an idle session does not carry their space.

@@ -1,6 +1,7 @@
 //! Listeners shared by every protocol: one accept loop with connection limits and graceful
 //! shutdown, a stream that is plain or TLS (and can turn TLS mid-way), and TLS set-up.
 
+mod deadline;
 pub mod line;
 mod listen;
 mod stream;
@@ -8,6 +9,7 @@ pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 
+pub use deadline::ReadDeadline;
 pub use line::{Line, LineBuffer};
 pub use listen::{Connection, ConnectionLimits, Tracker, serve};
 pub use stream::Stream;

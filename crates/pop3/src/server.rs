@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postern_domain::mail::MailboxId;
 use postern_domain::{AddressId, Core, DomainError, Protocol, SignedIn};
-use postern_net::{CancellationToken, Connection, Peer, Stream, TlsAcceptor};
+use postern_net::{CancellationToken, Connection, Peer, ReadDeadline, Stream, TlsAcceptor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::session::{AuthOutcome, Entry, Event, Maildrop, Session, Settings};
@@ -59,6 +59,8 @@ impl Pop3Server {
             shutdown,
         } = connection;
         let mut first = true;
+        // Signing in must happen within the sign-in timeout of connecting, STLS or not.
+        let login_by = tokio::time::Instant::now() + self.settings.login_timeout;
         loop {
             let mut session = Session::new(
                 self.settings.clone(),
@@ -71,7 +73,7 @@ impl Pop3Server {
             }
             first = false;
             match self
-                .converse(&mut stream, &mut session, &peer, &shutdown)
+                .converse(&mut stream, &mut session, &peer, &shutdown, login_by)
                 .await
             {
                 End::Close => break,
@@ -93,12 +95,14 @@ impl Pop3Server {
         session: &mut Session,
         peer: &Peer,
         shutdown: &CancellationToken,
+        login_by: tokio::time::Instant,
     ) -> End {
         let mut open: Option<Open> = None;
+        let mut deadline = ReadDeadline::new(self.settings.idle_timeout, Some(login_by));
         let mut buf = vec![0u8; READ_BUFFER];
         loop {
             let read = tokio::select! {
-                r = tokio::time::timeout(self.settings.idle_timeout, stream.read(&mut buf)) => r,
+                r = tokio::time::timeout_at(deadline.at(), stream.read(&mut buf)) => r,
                 () = revoked(&mut open) => {
                     self.write(stream, REVOKED).await;
                     return End::Close;
@@ -116,12 +120,16 @@ impl Pop3Server {
                 Ok(Ok(0)) | Ok(Err(_)) => return End::Close,
                 Ok(Ok(n)) => n,
             };
+            deadline.received(n);
             let mut input = &buf[..n];
             loop {
                 match session.feed(&mut input) {
                     Event::NeedInput => break,
                     Event::Authenticate { login, password } => {
                         let outcome = self.sign_in(&login, &password, peer, &mut open).await;
+                        if open.is_some() {
+                            deadline.signed_in();
+                        }
                         session.authenticated(outcome);
                     }
                     Event::Fetch { uid } => {
@@ -168,7 +176,11 @@ impl Pop3Server {
                     }
                 }
             }
-            if !self.write(stream, &session.take_output()).await {
+            let output = session.take_output();
+            if !output.is_empty() {
+                deadline.replied();
+            }
+            if !self.write(stream, &output).await {
                 return End::Close;
             }
         }

@@ -50,6 +50,10 @@ pub struct Config {
 pub struct WebConfig {
     pub listen: String,
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for throttling and
+    /// the activity shown to users). Empty: the connection's address is the client.
+    #[serde(deserialize_with = "lenient::ip_list")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// IMAP: a STARTTLS port and an implicit-TLS port.
@@ -75,6 +79,14 @@ pub struct SmtpConfig {
     pub listen_tls: String,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
+    /// `auto` (STARTTLS when offered, certificate unchecked), `starttls` (required,
+    /// checked), `tls` (implicit TLS, checked) or `none`.
+    pub smarthost_tls: String,
+    /// Credentials for the smarthost, sent only over TLS (or to loopback).
+    pub smarthost_user: String,
+    pub smarthost_password: String,
+    /// A PEM file of certificates to trust for the smarthost besides the public roots.
+    pub smarthost_ca: String,
     /// Pauses between attempts to hand queued mail to the smarthost (`"1m 5m 1h"`; units
     /// ms, s, m, h, d); after the last one the mail is bounced to its sender.
     pub retry_schedule: String,
@@ -116,9 +128,21 @@ pub struct LimitsConfig {
     /// Recipients of one message (SMTP, LMTP).
     #[serde(deserialize_with = "lenient::u64")]
     pub max_recipients: u64,
-    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed.
+    /// Seconds an SMTP, LMTP or POP3 connection may stay silent before it is closed; also the
+    /// longest one command line (or one message) may take to arrive whole, however it trickles.
     #[serde(deserialize_with = "lenient::u64")]
     pub idle_timeout_secs: u64,
+    /// Seconds a connection may take from its start to a successful sign-in (IMAP, POP3, SMTP
+    /// submission), whatever it sends meanwhile.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub login_timeout_secs: u64,
+    /// Seconds a signed-in IMAP session may go without a command (RFC 3501: at least 30
+    /// minutes).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub imap_autologout_secs: u64,
+    /// Source addresses and logins the sign-in throttle remembers at most.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub auth_throttle_entries: u64,
 }
 
 impl Default for Config {
@@ -146,6 +170,7 @@ impl Default for WebConfig {
         WebConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -182,6 +207,10 @@ impl Default for SmtpConfig {
             listen: "127.0.0.1:1587".into(),
             listen_tls: "127.0.0.1:1465".into(),
             smarthost: String::new(),
+            smarthost_tls: "auto".into(),
+            smarthost_user: String::new(),
+            smarthost_password: String::new(),
+            smarthost_ca: String::new(),
             retry_schedule: postern_smtp::queue::schedule::DEFAULT_SCHEDULE.into(),
         }
     }
@@ -197,6 +226,9 @@ impl Default for LimitsConfig {
             auth_failure_pause_ms: 300,
             max_recipients: 100,
             idle_timeout_secs: 600,
+            login_timeout_secs: 60,
+            imap_autologout_secs: 30 * 60,
+            auth_throttle_entries: 100_000,
         }
     }
 }
@@ -307,11 +339,39 @@ impl Config {
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
             });
         }
+        if let Err(message) = postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_tls",
+                message,
+            });
+        }
+        if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_user",
+                message: "set both smarthost_user and smarthost_password, or neither".into(),
+            });
+        }
         if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
             return Err(ConfigError::Invalid {
                 key: "smtp.retry_schedule",
                 message,
             });
+        }
+        let timeouts = [
+            ("limits.idle_timeout_secs", self.limits.idle_timeout_secs),
+            ("limits.login_timeout_secs", self.limits.login_timeout_secs),
+            (
+                "limits.imap_autologout_secs",
+                self.limits.imap_autologout_secs,
+            ),
+        ];
+        for (key, value) in timeouts {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be at least 1 second".into(),
+                });
+            }
         }
         Ok(())
     }
@@ -354,6 +414,30 @@ mod lenient {
         Text(String),
     }
 
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+
+    /// IP addresses as a TOML array or as comma-separated text (from the environment).
+    pub fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<std::net::IpAddr>, D::Error> {
+        let items = match ListOrText::deserialize(d)? {
+            ListOrText::List(items) => items,
+            ListOrText::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        items
+            .iter()
+            .map(|i| i.trim())
+            .filter(|i| !i.is_empty())
+            .map(|i| {
+                i.parse()
+                    .map_err(|_| D::Error::custom(format!("{i:?} is not an IP address")))
+            })
+            .collect()
+    }
+
     pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         match NumOrText::deserialize(d)? {
             NumOrText::Num(n) => Ok(n),
@@ -393,6 +477,21 @@ mod tests {
     }
 
     #[test]
+    fn timeouts_have_sane_defaults_and_cannot_be_zero() {
+        let c = Config::load(None, env(&[])).unwrap();
+        // RFC 5321 4.5.3.2 asks for at least 5 minutes, RFC 1939 for at least 10.
+        assert_eq!(c.limits.idle_timeout_secs, 600);
+        assert_eq!(c.limits.login_timeout_secs, 60);
+        // RFC 3501 5.4: at least 30 minutes.
+        assert_eq!(c.limits.imap_autologout_secs, 1800);
+        let err = Config::load(None, env(&[("POSTERN_LIMITS__LOGIN_TIMEOUT_SECS", "0")]));
+        assert!(
+            err.unwrap_err().to_string().contains("login_timeout_secs"),
+            "a zero timeout is refused by name"
+        );
+    }
+
+    #[test]
     fn file_then_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("postern.toml");
@@ -419,6 +518,18 @@ mod tests {
         assert_eq!(c.limits.max_message_bytes, 1000);
         assert_eq!(c.limits.max_connections, 7);
         assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_or_environment() {
+        let c = Config::load(
+            None,
+            env(&[("POSTERN_WEB__TRUSTED_PROXIES", "127.0.0.1, ::1")]),
+        )
+        .unwrap();
+        assert_eq!(c.web.trusted_proxies.len(), 2);
+        let e = Config::load(None, env(&[("POSTERN_WEB__TRUSTED_PROXIES", "proxy")])).unwrap_err();
+        assert!(e.to_string().contains("proxy"), "{e}");
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
         tasks.spawn(async move {
             tokio::select! {
                 () = core.follow_revocations(REVOCATION_POLL) => {}
+                () = core.follow_mail_news() => {}
                 () = shutdown.cancelled() => {}
             }
         });

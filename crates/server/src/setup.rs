@@ -90,6 +90,9 @@ pub fn throttle_config(config: &Config) -> ThrottleConfig {
     ThrottleConfig {
         free_failures: u32::try_from(config.limits.auth_free_failures).unwrap_or(u32::MAX),
         failure_pause: Duration::from_millis(config.limits.auth_failure_pause_ms),
+        max_entries: usize::try_from(config.limits.auth_throttle_entries)
+            .unwrap_or(usize::MAX)
+            .max(2),
         ..ThrottleConfig::default()
     }
 }

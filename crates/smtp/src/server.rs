@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postern_domain::{Core, DomainError, Email, Protocol, SignedIn};
-use postern_net::{CancellationToken, Connection, Peer, Stream, TlsAcceptor};
+use postern_net::{CancellationToken, Connection, Peer, ReadDeadline, Stream, TlsAcceptor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
@@ -61,6 +61,9 @@ impl SmtpServer {
             shutdown,
         } = connection;
         let mut first = true;
+        // Submission must sign in within the sign-in timeout of connecting, STARTTLS or not.
+        let login_by = (mode == Mode::Submission)
+            .then(|| tokio::time::Instant::now() + self.settings.login_timeout);
         loop {
             let mut session = Session::new(
                 Arc::clone(&self.settings),
@@ -74,7 +77,7 @@ impl SmtpServer {
             }
             first = false;
             match self
-                .converse(&mut stream, &mut session, mode, &peer, &shutdown)
+                .converse(&mut stream, &mut session, mode, &peer, &shutdown, login_by)
                 .await
             {
                 End::Close => break,
@@ -101,12 +104,14 @@ impl SmtpServer {
         mode: Mode,
         peer: &Peer,
         shutdown: &CancellationToken,
+        login_by: Option<tokio::time::Instant>,
     ) -> End {
         let mut signed_in: Option<SignedIn> = None;
+        let mut deadline = ReadDeadline::new(self.settings.idle_timeout, login_by);
         let mut buf = vec![0u8; READ_BUFFER];
         loop {
             let read = tokio::select! {
-                r = tokio::time::timeout(self.settings.idle_timeout, stream.read(&mut buf)) => r,
+                r = tokio::time::timeout_at(deadline.at(), stream.read(&mut buf)) => r,
                 () = revoked(&mut signed_in) => {
                     self.write(stream, reply::REVOKED).await;
                     return End::Close;
@@ -124,6 +129,7 @@ impl SmtpServer {
                 Ok(Ok(0)) | Ok(Err(_)) => return End::Close,
                 Ok(Ok(n)) => n,
             };
+            deadline.received(n);
             let mut input = &buf[..n];
             loop {
                 match session.feed(&mut input) {
@@ -132,6 +138,9 @@ impl SmtpServer {
                         let outcome = self
                             .sign_in(session, &login, &password, peer, &mut signed_in)
                             .await;
+                        if matches!(outcome, AuthOutcome::SignedIn(_)) {
+                            deadline.signed_in();
+                        }
                         session.authenticated(outcome);
                     }
                     Event::CheckRecipient(email) => {
@@ -164,7 +173,11 @@ impl SmtpServer {
                     }
                 }
             }
-            if !self.write(stream, &session.take_output()).await {
+            let output = session.take_output();
+            if !output.is_empty() {
+                deadline.replied();
+            }
+            if !self.write(stream, &output).await {
                 return End::Close;
             }
         }

@@ -26,8 +26,11 @@ pub struct Settings {
     pub max_errors: u32,
     /// Failed sign-ins before the connection is closed.
     pub max_auth_failures: u32,
-    /// Closes a connection that sends nothing for this long.
+    /// Closes a connection that sends nothing for this long, or that takes longer to send one
+    /// command (or a message, unless it keeps coming in bulk).
     pub idle_timeout: Duration,
+    /// Closes a submission connection that has not signed in this long after connecting.
+    pub login_timeout: Duration,
     /// Whether mail for other domains can go to a smarthost.
     pub relay: bool,
 }
@@ -42,6 +45,7 @@ impl Default for Settings {
             max_errors: 20,
             max_auth_failures: 3,
             idle_timeout: Duration::from_secs(600),
+            login_timeout: Duration::from_secs(60),
             relay: false,
         }
     }

@@ -146,6 +146,13 @@ fn psql(port: u16, db: &str, sql: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Runs SQL as the cluster's superuser in `database`; whether it succeeded.
+pub fn execute(database_url: &str, sql: &str) -> bool {
+    let cluster = CLUSTER.get_or_init(start);
+    let db = database_url.rsplit('/').next().unwrap_or("postgres");
+    psql(cluster.port, db, sql)
+}
+
 /// The URL of a new, empty database in the test cluster (started on first use).
 pub fn fresh_database() -> String {
     let cluster = CLUSTER.get_or_init(start);

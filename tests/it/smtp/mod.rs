@@ -5,6 +5,7 @@ mod limits;
 mod lmtp;
 mod postfix;
 mod relay;
+mod relay_tls;
 mod revocation;
 pub mod sink;
 mod submission;

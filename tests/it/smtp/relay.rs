@@ -18,7 +18,12 @@ s.quit()
 print("REFUSED", sorted(refused))
 "#;
 
-async fn send(server: &postern_testkit::TestServer, pw: &str, subject: &str, rcpts: &[&str]) {
+pub(super) async fn send(
+    server: &postern_testkit::TestServer,
+    pw: &str,
+    subject: &str,
+    rcpts: &[&str],
+) {
     let mut a = args(&[&server.addr("smtp.listen").port().to_string(), pw, subject]);
     a.extend(args(rcpts));
     let out = python(SEND, a).await;
@@ -27,7 +32,7 @@ async fn send(server: &postern_testkit::TestServer, pw: &str, subject: &str, rcp
 }
 
 /// Waits until `check` holds, for at most `secs` seconds.
-async fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
+pub(super) async fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if check() {
@@ -38,7 +43,7 @@ async fn eventually(secs: u64, mut check: impl FnMut() -> bool) -> bool {
     check()
 }
 
-async fn queue_is_empty(server: &postern_testkit::TestServer) -> bool {
+pub(super) async fn queue_is_empty(server: &postern_testkit::TestServer) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = server.core().store().queued_recipients().await.unwrap();

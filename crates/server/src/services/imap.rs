@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Result;
 use postern_imap::ImapConfig;
@@ -21,6 +22,8 @@ pub fn imap_config(config: &Config) -> ImapConfig {
         max_literal: u32::try_from(config.limits.max_message_bytes)
             .unwrap_or(u32::MAX / 2)
             .min(u32::MAX / 2),
+        login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
+        autologout: Duration::from_secs(config.limits.imap_autologout_secs),
         ..ImapConfig::default()
     }
 }

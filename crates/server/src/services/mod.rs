@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use crate::serve::ServiceContext;
 
 mod imap;
+mod web;
 
 /// Starts every configured listener; returns their bound addresses by configuration key.
 pub async fn start_all(
@@ -22,5 +23,7 @@ pub async fn start_all(
     imap::start(ctx, tasks, &mut addrs).await?;
     smtp::start(ctx, tasks, &mut addrs).await?;
     pop3::start(ctx, tasks, &mut addrs).await?;
+    // The web app starts last: its setup assistant shows the mail listeners' ports.
+    web::start(ctx, tasks, &mut addrs).await?;
     Ok(addrs)
 }

@@ -23,6 +23,7 @@ pub async fn start(
     let settings = Settings {
         hostname: config.hostname.clone(),
         idle_timeout: Duration::from_secs(config.limits.idle_timeout_secs),
+        login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
         ..Settings::default()
     };
     let server = Pop3Server::new(Arc::clone(&ctx.core), settings, ctx.tls.clone());

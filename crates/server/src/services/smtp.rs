@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use postern_net::{ConnectionLimits, Tracker, serve};
-use postern_smtp::queue::{QueueWorker, RetrySchedule};
+use postern_smtp::queue::{QueueWorker, RetrySchedule, Smarthost, SmarthostTls};
 use postern_smtp::{Mode, Settings, SmtpServer, reply};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -67,7 +67,7 @@ pub async fn start(
     if !config.smtp.smarthost.is_empty() {
         let worker = QueueWorker {
             core: Arc::clone(&ctx.core),
-            smarthost: config.smtp.smarthost.clone(),
+            smarthost: smarthost(config)?,
             hostname: config.hostname.clone(),
             schedule: RetrySchedule::parse(&config.smtp.retry_schedule)
                 .map_err(|e| anyhow::anyhow!("smtp.retry_schedule: {e}"))?,
@@ -78,12 +78,32 @@ pub async fn start(
     Ok(())
 }
 
+/// The smarthost and how to reach it, from the configuration.
+fn smarthost(config: &Config) -> Result<Smarthost> {
+    let c = &config.smtp;
+    let tls = SmarthostTls::parse(&c.smarthost_tls)
+        .map_err(|e| anyhow::anyhow!("smtp.smarthost_tls: {e}"))?;
+    let credentials = (!c.smarthost_user.is_empty())
+        .then(|| (c.smarthost_user.clone(), c.smarthost_password.clone()));
+    let ca = if c.smarthost_ca.is_empty() {
+        None
+    } else {
+        Some(
+            std::fs::read(&c.smarthost_ca)
+                .with_context(|| format!("cannot read smtp.smarthost_ca {}", c.smarthost_ca))?,
+        )
+    };
+    Smarthost::new(&c.smarthost, tls, credentials, ca.as_deref())
+        .map_err(|e| anyhow::anyhow!("smtp.smarthost_ca: {e}"))
+}
+
 fn settings(config: &Config) -> Settings {
     Settings {
         hostname: config.hostname.clone(),
         max_message_bytes: usize::try_from(config.limits.max_message_bytes).unwrap_or(usize::MAX),
         max_recipients: usize::try_from(config.limits.max_recipients).unwrap_or(usize::MAX),
         idle_timeout: Duration::from_secs(config.limits.idle_timeout_secs),
+        login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
         relay: !config.smtp.smarthost.is_empty(),
         ..Settings::default()
     }

@@ -4,6 +4,7 @@
 pub mod bounce;
 pub mod relay;
 pub mod schedule;
+pub mod smarthost;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 use self::bounce::Failure;
 use self::relay::{Outgoing, RelayOutcome};
 pub use self::schedule::RetrySchedule;
+pub use self::smarthost::{Smarthost, SmarthostTls};
 
 /// Recipients claimed per round.
 const BATCH: u32 = 100;
@@ -29,8 +31,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 /// Relays the outbound queue to the smarthost.
 pub struct QueueWorker {
     pub core: Arc<Core>,
-    /// `host:port`.
-    pub smarthost: String,
+    pub smarthost: Smarthost,
     /// Our name, for EHLO and bounces.
     pub hostname: String,
     pub schedule: RetrySchedule,

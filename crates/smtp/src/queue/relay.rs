@@ -3,10 +3,18 @@
 
 use std::time::Duration;
 
+use base64::Engine;
 use smtp_proto::Response;
 use smtp_proto::response::parser::ResponseReceiver;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use zeroize::Zeroizing;
+
+use super::smarthost::{Smarthost, SmarthostTls};
+
+/// A connection to the smarthost, plain or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// What the smarthost said about one recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,34 +37,37 @@ pub struct Outgoing<'a> {
     pub content: &'a [u8],
 }
 
-/// Sends `message` to `smarthost` (`host:port`); one outcome per recipient, in order.
+/// Sends `message` to the smarthost; one outcome per recipient, in order.
 /// Each exchange with the smarthost may take at most `step_timeout`.
 pub async fn send(
-    smarthost: &str,
+    smarthost: &Smarthost,
     message: &Outgoing<'_>,
     step_timeout: Duration,
 ) -> Vec<RelayOutcome> {
+    let addr = &smarthost.addr;
     let all = |o: RelayOutcome| vec![o; message.recipients.len()];
-    let tcp = match tokio::time::timeout(step_timeout, TcpStream::connect(smarthost)).await {
+    let tcp = match tokio::time::timeout(step_timeout, TcpStream::connect(addr)).await {
         Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => {
-            return all(RelayOutcome::Retry(format!(
-                "cannot reach {smarthost}: {e}"
-            )));
-        }
-        Err(_) => return all(RelayOutcome::Retry(format!("{smarthost} did not answer"))),
+        Ok(Err(e)) => return all(RelayOutcome::Retry(format!("cannot reach {addr}: {e}"))),
+        Err(_) => return all(RelayOutcome::Retry(format!("{addr} did not answer"))),
     };
     let mut client = Client {
-        stream: tcp,
+        stream: Box::new(tcp) as Box<dyn Io>,
         pending: Vec::new(),
         timeout: step_timeout,
+        encrypted: false,
     };
-    match client.transaction(message).await {
+    if smarthost.tls == SmarthostTls::Tls
+        && let Err(e) = client.start_tls(smarthost).await
+    {
+        return all(RelayOutcome::Retry(format!("{addr}: {e}")));
+    }
+    match client.transaction(smarthost, message).await {
         Ok(outcomes) => {
             let _ = client.command("QUIT").await;
             outcomes
         }
-        Err(e) => all(RelayOutcome::Retry(format!("{smarthost}: {e}"))),
+        Err(e) => all(RelayOutcome::Retry(format!("{addr}: {e}"))),
     }
 }
 
@@ -85,28 +96,136 @@ struct Client<S> {
     stream: S,
     pending: Vec<u8>,
     timeout: Duration,
+    encrypted: bool,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
-    async fn transaction(&mut self, m: &Outgoing<'_>) -> std::io::Result<Vec<RelayOutcome>> {
+/// The smarthost's answer to EHLO (or HELO): its extensions, or the refusal.
+enum Hello {
+    Extensions(Vec<String>),
+    Refused(Response<String>),
+}
+
+fn error(text: &str) -> std::io::Error {
+    std::io::Error::other(text.to_owned())
+}
+
+impl Client<Box<dyn Io>> {
+    /// Turns the connection into TLS (after a 220 to STARTTLS, or at once on port 465).
+    async fn start_tls(&mut self, smarthost: &Smarthost) -> std::io::Result<()> {
+        let name = smarthost.server_name().map_err(|e| error(&e))?;
+        let placeholder: Box<dyn Io> =
+            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
+        let plain = std::mem::replace(&mut self.stream, placeholder);
+        let handshake = smarthost.connector().connect(name, plain);
+        let tls = tokio::time::timeout(self.timeout, handshake)
+            .await
+            .map_err(|_| error("the TLS handshake timed out"))?
+            .map_err(|e| error(&format!("TLS failed: {e}")))?;
+        self.stream = Box::new(tls);
+        self.pending.clear();
+        self.encrypted = true;
+        Ok(())
+    }
+
+    async fn hello(&mut self, name: &str) -> std::io::Result<Hello> {
+        let mut ehlo = self.command(&format!("EHLO {name}")).await?;
+        if ehlo.code != 250 {
+            ehlo = self.command(&format!("HELO {name}")).await?;
+            if ehlo.code != 250 {
+                return Ok(Hello::Refused(ehlo));
+            }
+        }
+        Ok(Hello::Extensions(
+            ehlo.message
+                .lines()
+                .skip(1)
+                .map(|l| l.trim().to_ascii_uppercase())
+                .collect(),
+        ))
+    }
+
+    /// Signs in with AUTH PLAIN, or LOGIN when PLAIN is not offered; the refusal if any.
+    async fn sign_in(
+        &mut self,
+        extensions: &[String],
+        user: &str,
+        password: &str,
+    ) -> std::io::Result<Option<RelayOutcome>> {
+        let mechanisms: Vec<&str> = extensions
+            .iter()
+            .filter_map(|e| e.strip_prefix("AUTH "))
+            .flat_map(str::split_whitespace)
+            .collect();
+        let b64 = |s: &[u8]| Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(s));
+        let reply = if mechanisms.contains(&"PLAIN") {
+            let token = Zeroizing::new(format!("\0{user}\0{password}"));
+            self.command(&format!("AUTH PLAIN {}", b64(token.as_bytes()).as_str()))
+                .await?
+        } else if mechanisms.contains(&"LOGIN") {
+            let r = self.command("AUTH LOGIN").await?;
+            if r.code != 334 {
+                return Ok(Some(RelayOutcome::Retry(describe(&r))));
+            }
+            let r = self.command(&b64(user.as_bytes())).await?;
+            if r.code != 334 {
+                return Ok(Some(RelayOutcome::Retry(describe(&r))));
+            }
+            self.command(&b64(password.as_bytes())).await?
+        } else {
+            return Ok(Some(RelayOutcome::Retry(
+                "the smarthost offers no AUTH PLAIN or LOGIN".into(),
+            )));
+        };
+        // A refused sign-in is a setting to fix, not a reason to bounce at once.
+        Ok((reply.code != 235).then(|| RelayOutcome::Retry(describe(&reply))))
+    }
+
+    async fn transaction(
+        &mut self,
+        smarthost: &Smarthost,
+        m: &Outgoing<'_>,
+    ) -> std::io::Result<Vec<RelayOutcome>> {
         let every = |o: RelayOutcome| vec![o; m.recipients.len()];
         let greeting = self.reply().await?;
         if greeting.code != 220 {
             return Ok(every(outcome(&greeting)));
         }
-        let mut ehlo = self.command(&format!("EHLO {}", m.hello)).await?;
-        if ehlo.code != 250 {
-            ehlo = self.command(&format!("HELO {}", m.hello)).await?;
-            if ehlo.code != 250 {
-                return Ok(every(outcome(&ehlo)));
+        let mut extensions = match self.hello(m.hello).await? {
+            Hello::Extensions(e) => e,
+            Hello::Refused(r) => return Ok(every(outcome(&r))),
+        };
+        let offers_tls = extensions.iter().any(|e| e == "STARTTLS");
+        let wants_tls = match smarthost.tls {
+            SmarthostTls::StartTls => true,
+            SmarthostTls::Auto => offers_tls,
+            SmarthostTls::Tls | SmarthostTls::None => false,
+        };
+        if wants_tls && !self.encrypted {
+            if !offers_tls {
+                return Ok(every(RelayOutcome::Retry(
+                    "the smarthost does not offer STARTTLS".into(),
+                )));
+            }
+            let r = self.command("STARTTLS").await?;
+            if r.code != 220 {
+                return Ok(every(RelayOutcome::Retry(describe(&r))));
+            }
+            self.start_tls(smarthost).await?;
+            extensions = match self.hello(m.hello).await? {
+                Hello::Extensions(e) => e,
+                Hello::Refused(r) => return Ok(every(outcome(&r))),
+            };
+        }
+        if let Some((user, password)) = &smarthost.credentials {
+            if !self.encrypted && !smarthost.is_loopback() {
+                return Ok(every(RelayOutcome::Retry(
+                    "refusing to send the smarthost password over an unencrypted connection".into(),
+                )));
+            }
+            if let Some(refused) = self.sign_in(&extensions, user, password).await? {
+                return Ok(every(refused));
             }
         }
-        let extensions: Vec<String> = ehlo
-            .message
-            .lines()
-            .skip(1)
-            .map(|l| l.trim().to_ascii_uppercase())
-            .collect();
         let mut mail = format!("MAIL FROM:<{}>", m.sender);
         if extensions
             .iter()
@@ -154,7 +273,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
         Ok(outcomes)
     }
+}
 
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     async fn command(&mut self, line: &str) -> std::io::Result<Response<String>> {
         self.send(format!("{line}\r\n").as_bytes()).await?;
         self.reply().await
@@ -266,18 +387,23 @@ mod tests {
             }
         });
         let mut client = Client {
-            stream: client_end,
+            stream: Box::new(client_end) as Box<dyn Io>,
             pending: Vec::new(),
             timeout: Duration::from_secs(5),
+            encrypted: false,
         };
+        let smarthost = Smarthost::new("sink.test:25", SmarthostTls::Auto, None, None).unwrap();
         let rcpts = ["a@far.test", "b@far.test", "c@far.test"].map(String::from);
         let outcomes = client
-            .transaction(&Outgoing {
-                hello: "mail.example.org",
-                sender: "me@example.org",
-                recipients: &rcpts,
-                content: b"Subject: x\r\n\r\n.hi\r\n",
-            })
+            .transaction(
+                &smarthost,
+                &Outgoing {
+                    hello: "mail.example.org",
+                    sender: "me@example.org",
+                    recipients: &rcpts,
+                    content: b"Subject: x\r\n\r\n.hi\r\n",
+                },
+            )
             .await
             .unwrap();
         assert_eq!(

@@ -46,18 +46,6 @@ async fn device_in(conn: &mut AnyConnection, id: DeviceId) -> Result<Option<Devi
         .transpose()
 }
 
-/// The generation of an active device, or `NotFound`.
-async fn active_generation(conn: &mut AnyConnection, id: DeviceId) -> Result<i64> {
-    sqlx::query("SELECT generation FROM devices WHERE id = $1 AND state = 'active'")
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?
-        .ok_or(DomainError::NotFound("device"))?
-        .try_get("generation")
-        .map_err(db)
-}
-
 async fn record_revocation(
     conn: &mut AnyConnection,
     id: DeviceId,
@@ -120,15 +108,22 @@ impl DeviceRepo for SqlStore {
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)> {
         let mut tx = self.begin_write().await?;
-        let generation = active_generation(&mut tx, id).await?;
-        sqlx::query(
-            "UPDATE devices SET password_digest = $1, generation = generation + 1 WHERE id = $2",
+        // One conditional update, not a read then a write: on PostgreSQL it waits for a
+        // concurrent reset or disconnect of the same device and then sees its result, so two
+        // resets revoke each other's generation and a reset never revives a disconnected device.
+        let generation: i64 = sqlx::query(
+            "UPDATE devices SET password_digest = $1, generation = generation + 1 \
+             WHERE id = $2 AND state = 'active' RETURNING generation",
         )
         .bind(&digest.0[..])
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(db)?;
+        .map_err(db)?
+        .ok_or(DomainError::NotFound("device"))?
+        .try_get::<i64, _>("generation")
+        .map_err(db)?
+            - 1;
         insert_activity(&mut tx, activity).await?;
         let revocation = record_revocation(&mut tx, id, generation, to_millis(activity.at)).await?;
         let device = device_in(&mut tx, id)
@@ -144,16 +139,18 @@ impl DeviceRepo for SqlStore {
         activity: &ActivityEntry,
     ) -> Result<Revocation> {
         let mut tx = self.begin_write().await?;
-        active_generation(&mut tx, id).await?;
+        // Conditional, for the same reason as in a reset: only one disconnect of a device
+        // ever commits, and only while it is active.
         sqlx::query(
             "UPDATE devices SET state = 'disconnected', password_digest = NULL, disconnected_at = $1 \
-             WHERE id = $2",
+             WHERE id = $2 AND state = 'active' RETURNING id",
         )
         .bind(to_millis(activity.at))
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(db)?;
+        .map_err(db)?
+        .ok_or(DomainError::NotFound("device"))?;
         insert_activity(&mut tx, activity).await?;
         let revocation = record_revocation(&mut tx, id, i64::MAX, to_millis(activity.at)).await?;
         tx.commit().await.map_err(db)?;

@@ -48,6 +48,12 @@ pub(super) fn message(row: &AnyRow) -> Result<MessageMeta> {
 
 #[async_trait]
 impl MailRepo for SqlStore {
+    fn mail_news(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<postern_domain::mail::MailNews>> {
+        self.notifications.as_ref().map(|l| l.mail_news())
+    }
+
     async fn mailboxes(&self, address: AddressId) -> Result<Vec<Mailbox>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MAILBOX_COLUMNS} FROM mailboxes WHERE address_id = $1 ORDER BY name"

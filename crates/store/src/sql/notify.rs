@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use postern_domain::mail::{MailNews, MailboxId};
 use sqlx::postgres::PgListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// The channels Postern listens on.
 pub(crate) const CHANNELS: [&str; 2] = ["postern_revocations", "postern_mail"];
@@ -16,6 +17,7 @@ pub(crate) const CHANNELS: [&str; 2] = ["postern_revocations", "postern_mail"];
 #[derive(Clone)]
 pub(crate) struct Listener {
     channels: Arc<HashMap<&'static str, watch::Sender<u64>>>,
+    mail: broadcast::Sender<MailNews>,
 }
 
 impl Listener {
@@ -27,8 +29,14 @@ impl Listener {
                 .map(|c| (*c, watch::Sender::new(0)))
                 .collect(),
         );
-        tokio::spawn(listen(url.to_owned(), Arc::clone(&channels)));
-        Listener { channels }
+        let (mail, _) = broadcast::channel(1024);
+        tokio::spawn(listen(url.to_owned(), Arc::clone(&channels), mail.clone()));
+        Listener { channels, mail }
+    }
+
+    /// Mailbox changes as they are announced.
+    pub(crate) fn mail_news(&self) -> broadcast::Receiver<MailNews> {
+        self.mail.subscribe()
     }
 
     /// Waits until `channel` is notified or `max_wait` passed.
@@ -42,11 +50,25 @@ impl Listener {
     }
 }
 
-async fn listen(url: String, channels: Arc<HashMap<&'static str, watch::Sender<u64>>>) {
+/// Reads `"<mailbox id> <modseq>"`, as the mailboxes trigger writes it.
+fn mail_change(payload: &str) -> Option<MailNews> {
+    let (id, modseq) = payload.split_once(' ')?;
+    Some(MailNews::Changed {
+        mailbox: MailboxId(id.parse().ok()?),
+        modseq: modseq.parse().ok()?,
+    })
+}
+
+async fn listen(
+    url: String,
+    channels: Arc<HashMap<&'static str, watch::Sender<u64>>>,
+    mail: broadcast::Sender<MailNews>,
+) {
     let wake_all = || {
         for tx in channels.values() {
             tx.send_modify(|n| *n = n.wrapping_add(1));
         }
+        let _ = mail.send(MailNews::Lost);
     };
     loop {
         // The task ends when no store is left to wake.
@@ -73,6 +95,11 @@ async fn listen(url: String, channels: Arc<HashMap<&'static str, watch::Sender<u
                 Ok(Some(n)) => {
                     if let Some(tx) = channels.get(n.channel()) {
                         tx.send_modify(|v| *v = v.wrapping_add(1));
+                    }
+                    if n.channel() == "postern_mail"
+                        && let Some(news) = mail_change(n.payload())
+                    {
+                        let _ = mail.send(news);
                     }
                 }
                 Ok(None) => {

@@ -1,0 +1,65 @@
+//! Resetting and disconnecting a device.
+
+use axum::Json as JsonBody;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use postern_domain::DeviceId;
+use secrecy::ExposeSecret;
+
+use crate::api::v1::schema::{DeviceJson, ErrorJson, IssuedJson};
+use crate::error::{WebError, WebResult};
+use crate::extract::Path;
+use crate::session::Viewer;
+use crate::state::AppState;
+
+fn id_param(text: &str) -> WebResult<DeviceId> {
+    DeviceId::parse(text).map_err(|_| WebError::NoRoute)
+}
+
+/// Gives the device a new password; the old one dies at once, with its sessions and links.
+#[utoipa::path(post, path = "/api/v1/devices/{id}/reset", operation_id = "reset_device", tag = "devices",
+    params(("id" = String, Path, description = "The device's id")),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The device and its new password, shown this once", body = IssuedJson),
+        (status = 401, description = "`unauthenticated`", body = ErrorJson),
+        (status = 403, description = "`reauth_required`", body = ErrorJson),
+        (status = 404, description = "`not_found`: no such active device, or not the account's", body = ErrorJson),
+    ))]
+pub async fn reset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = id_param(&id)?;
+    let actor = viewer.actor();
+    // Someone else's device is not found, confirmed or not.
+    state.core.device(&actor, id).await?;
+    viewer.require_confirmed(&state)?;
+    let issued = state.core.reset_device(&actor, id).await?;
+    let body = IssuedJson {
+        device: DeviceJson::from(&issued.device),
+        password: issued.password.expose_secret().to_owned(),
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], JsonBody(body)).into_response())
+}
+
+/// Disconnects the device: its password dies and its live sessions close.
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", operation_id = "disconnect_device", tag = "devices",
+    params(("id" = String, Path, description = "The device's id")),
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "Disconnected"),
+        (status = 401, description = "`unauthenticated`", body = ErrorJson),
+        (status = 404, description = "`not_found`", body = ErrorJson),
+    ))]
+pub async fn disconnect(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<StatusCode> {
+    let id = id_param(&id)?;
+    state.core.disconnect_device(&viewer.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,143 @@
+//! The bodies the API reads and writes.
+
+use postern_domain::clock::rfc3339;
+use postern_domain::model::Device;
+use postern_domain::{Access, MailAddress};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub login: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// The signed-in account.
+#[derive(Serialize, ToSchema)]
+pub struct AccountJson {
+    pub login: String,
+}
+
+/// The account password, confirmed again.
+#[derive(Deserialize, ToSchema)]
+pub struct ReauthRequest {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Until when creating and resetting devices needs no new confirmation.
+#[derive(Serialize, ToSchema)]
+pub struct ReauthJson {
+    /// RFC 3339.
+    pub confirmed_until: String,
+}
+
+/// How the account reaches an address.
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessJson {
+    Owned,
+    Linked,
+}
+
+/// An address in the account's Mail.
+#[derive(Serialize, ToSchema)]
+pub struct AddressJson {
+    pub address: String,
+    pub access: AccessJson,
+}
+
+impl From<&MailAddress> for AddressJson {
+    fn from(m: &MailAddress) -> Self {
+        AddressJson {
+            address: m.address.email.to_string(),
+            access: match m.access {
+                Access::Owned => AccessJson::Owned,
+                Access::Linked => AccessJson::Linked,
+            },
+        }
+    }
+}
+
+/// A device. Times are RFC 3339; the `last_used_*` fields are null until it is used.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceJson {
+    pub id: String,
+    pub address: String,
+    pub description: String,
+    /// Some of `imap`, `smtp`, `pop3`, `webmail`.
+    #[schema(example = json!(["imap", "smtp", "pop3", "webmail"]))]
+    pub protocols: Vec<&'static str>,
+    /// `active` or `disconnected`.
+    pub state: &'static str,
+    pub created_at: String,
+    pub created_by: String,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+    pub last_used_protocol: Option<&'static str>,
+    pub client: Option<String>,
+}
+
+impl From<&Device> for DeviceJson {
+    fn from(d: &Device) -> Self {
+        DeviceJson {
+            id: d.id.to_string(),
+            address: d.email.to_string(),
+            description: d.description.to_string(),
+            protocols: d.protocols.to_names(),
+            state: d.state.as_str(),
+            created_at: rfc3339(d.created_at),
+            created_by: d.created_by.clone(),
+            last_used_at: d.last_use.as_ref().map(|u| rfc3339(u.at)),
+            last_used_ip: d.last_use.as_ref().map(|u| u.ip.to_string()),
+            last_used_protocol: d.last_use.as_ref().map(|u| u.protocol.as_str()),
+            client: d.client.clone(),
+        }
+    }
+}
+
+/// A new device.
+#[derive(Deserialize, ToSchema)]
+pub struct NewDeviceRequest {
+    /// 1 to 64 characters, no control characters.
+    pub description: String,
+    /// Some of `imap`, `smtp`, `pop3`, `webmail`; all four when absent.
+    #[schema(example = json!(["imap", "smtp"]))]
+    pub protocols: Option<Vec<String>>,
+}
+
+/// A device with its new password: shown in this response only.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedJson {
+    #[serde(flatten)]
+    pub device: DeviceJson,
+    /// Six groups of four symbols joined by dashes.
+    pub password: String,
+}
+
+/// Another account's address, added with one of its device passwords.
+#[derive(Deserialize, ToSchema)]
+pub struct LinkRequest {
+    pub address: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorJson {
+    pub error: ErrorDetail,
+}
+
+/// `code` is stable (`unauthenticated`, `auth_failed`, `throttled`, `reauth_required`,
+/// `not_found`, `invalid`, `conflict`, `bad_request`, `cross_site`, `internal`);
+/// `message` is for people; `field` names the bad input of an `invalid`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}

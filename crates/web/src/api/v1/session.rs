@@ -1,0 +1,73 @@
+//! Signing in, out, and confirming the account password.
+
+use axum::Json as JsonBody;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use postern_domain::clock::rfc3339;
+use secrecy::ExposeSecret;
+
+use crate::api::v1::schema::{AccountJson, ErrorJson, LoginRequest, ReauthJson, ReauthRequest};
+use crate::error::WebResult;
+use crate::extract::{ClientIp, Json};
+use crate::session::{self, Viewer};
+use crate::state::AppState;
+
+/// Signs in; the answer sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/login", operation_id = "login", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountJson),
+        (status = 401, description = "`auth_failed`", body = ErrorJson),
+        (status = 429, description = "`throttled`", body = ErrorJson),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> WebResult<Response> {
+    let account = state
+        .core
+        .sign_in(&req.login, req.password.expose_secret(), ip)
+        .await?;
+    let previous = session::presented_token(&headers, &state.options);
+    let cookie = session::start(&state, account.id, previous).await?;
+    let body = AccountJson {
+        login: account.login.to_string(),
+    };
+    Ok(([(header::SET_COOKIE, cookie)], JsonBody(body)).into_response())
+}
+
+/// Signs out: the session is deleted.
+#[utoipa::path(post, path = "/api/v1/logout", operation_id = "logout", tag = "session",
+    responses((status = 204, description = "Signed out")))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> WebResult<Response> {
+    let cookie = session::end(&state, &headers).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// Confirms the account password, which creating and resetting devices need.
+#[utoipa::path(post, path = "/api/v1/reauth", operation_id = "reauth", tag = "session",
+    request_body = ReauthRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Confirmed", body = ReauthJson),
+        (status = 401, description = "`unauthenticated` or `auth_failed`", body = ErrorJson),
+        (status = 429, description = "`throttled`", body = ErrorJson),
+    ))]
+pub async fn reauth(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<ReauthRequest>,
+) -> WebResult<JsonBody<ReauthJson>> {
+    state
+        .core
+        .confirm_password(viewer.account.id, req.password.expose_secret(), ip)
+        .await?;
+    viewer.confirm(&state).await?;
+    Ok(JsonBody(ReauthJson {
+        confirmed_until: rfc3339(viewer.session.confirmed_at + state.options.reauth_window),
+    }))
+}

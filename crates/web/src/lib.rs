@@ -1,0 +1,71 @@
+//! Postern's web app and JSON API v1: sign-in, the Mail home, address settings, the setup
+//! assistant that issues device passwords, device management and the activity log.
+//!
+//! Every screen is a server-rendered page that works with JavaScript off (plain forms,
+//! POST–redirect–GET); a small first-party script only adds conveniences. A shown password
+//! lives in server memory between the request that made it and the one page that shows it.
+
+mod api;
+mod assets;
+mod error;
+mod extract;
+mod flash;
+mod memory;
+mod options;
+mod pages;
+mod security;
+mod session;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use postern_domain::Core;
+use tokio::net::TcpListener;
+
+pub use crate::error::{WebError, WebResult};
+pub use crate::options::{MailServer, Security, WebOptions};
+pub use crate::session::sweep_expired_sessions;
+use crate::state::AppState;
+
+/// The whole application: pages, the API, static files, and the layers every response
+/// passes through (error rendering, cross-site checks, security headers).
+pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
+    let state = AppState::new(core, options);
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(assets::routes())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::cross_site_check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            flash::clear_after_showing,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

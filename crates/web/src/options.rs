@@ -1,0 +1,99 @@
+//! What the web app is told by the server that starts it.
+
+use std::fmt;
+
+use time::Duration;
+
+/// How a mail client secures a connection to a listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte.
+    Tls,
+    /// Plain at first, then upgraded with STARTTLS (STLS for POP3).
+    StartTls,
+}
+
+impl fmt::Display for Security {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Security::Tls => "SSL/TLS",
+            Security::StartTls => "STARTTLS",
+        })
+    }
+}
+
+/// One server a mail program connects to, as shown in the manual configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailServer {
+    /// `IMAP`, `SMTP` or `POP3`.
+    pub protocol: &'static str,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+}
+
+/// Settings of the web app.
+#[derive(Clone, Debug)]
+pub struct WebOptions {
+    /// The address people reach the web app at; an `https://` one makes cookies `Secure`.
+    pub public_url: String,
+    /// The servers listed in the setup assistant's manual configuration.
+    pub mail_servers: Vec<MailServer>,
+    /// A session unused for this long is signed out.
+    pub session_idle: Duration,
+    /// A session is signed out this long after sign-in, used or not.
+    pub session_lifetime: Duration,
+    /// Creating or resetting a device needs the account password confirmed this recently.
+    pub reauth_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl WebOptions {
+    /// Defaults for a web app reached at `public_url`.
+    pub fn new(public_url: impl Into<String>) -> Self {
+        WebOptions {
+            public_url: public_url.into(),
+            mail_servers: Vec::new(),
+            session_idle: Duration::hours(2),
+            session_lifetime: Duration::hours(12),
+            reauth_window: Duration::minutes(5),
+            trusted_proxies: Vec::new(),
+        }
+    }
+
+    /// Whether the web app is reached over HTTPS, so cookies must be `Secure`.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The scheme, host and port of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        let url = self.public_url.trim_end_matches('/');
+        match url.find("://") {
+            Some(i) => {
+                let rest = &url[i + 3..];
+                let host_end = rest.find('/').unwrap_or(rest.len());
+                url[..i + 3 + host_end].to_ascii_lowercase()
+            }
+            None => url.to_ascii_lowercase(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_and_scheme() {
+        let o = WebOptions::new("https://Mail.Example.com/postern/");
+        assert!(o.https());
+        assert_eq!(o.public_origin(), "https://mail.example.com");
+        let o = WebOptions::new("http://127.0.0.1:8080");
+        assert!(!o.https());
+        assert_eq!(o.public_origin(), "http://127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,138 @@
+//! Several servers on one PostgreSQL: a disconnect on one cuts the device off on the others
+//! within a second, and mail delivered through one wakes an IDLE on another.
+
+use std::time::{Duration, Instant};
+
+use postern_testkit::TestServer;
+
+use crate::imap::Client;
+
+/// Two servers on one fresh PostgreSQL database, sharing a pepper.
+async fn two_servers() -> (TestServer, TestServer, tempfile::TempDir) {
+    let shared = tempfile::tempdir().unwrap();
+    let pepper = shared.path().join("pepper");
+    std::fs::write(
+        &pepper,
+        postern_domain::Pepper::generate()
+            .unwrap()
+            .to_hex()
+            .as_str(),
+    )
+    .unwrap();
+    let url = postern_testkit::postgres::fresh_database();
+    let configure = |c: &mut postern_server::config::Config| {
+        c.store = url.clone();
+        c.pepper_file = pepper.display().to_string();
+    };
+    let first = TestServer::start_with(configure).await;
+    let second = TestServer::start_with(configure).await;
+    (first, second, shared)
+}
+
+async fn signed_in(server: &TestServer, password: &str) -> Client {
+    let mut c = Client::connect(server.addr("imap.listen")).await;
+    c.ok(&format!("LOGIN admin@localhost {password}")).await;
+    c.ok("SELECT INBOX").await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second() {
+    let (first, second, _shared) = two_servers().await;
+    let (id, password) = first.device("admin@localhost", "Phone", "imap").await;
+    let (_, other) = first.device("admin@localhost", "Laptop", "imap").await;
+    let mut sessions = Vec::new();
+    for i in 0..100 {
+        let mut c = signed_in(&second, &password).await;
+        if i % 2 == 0 {
+            c.send(b"i IDLE\r\n").await;
+            assert_eq!(c.line().await, "+ idling\r\n");
+        }
+        sessions.push(c);
+    }
+    let mut bystander = signed_in(&second, &other).await;
+    first.disconnect(id).await;
+    let committed = Instant::now();
+    let closes = sessions.into_iter().map(|mut c| {
+        tokio::spawn(async move {
+            let said = c.closed().await;
+            (said, Instant::now())
+        })
+    });
+    let mut slowest = Duration::ZERO;
+    for close in closes {
+        let (said, at) = close.await.unwrap();
+        assert!(said.contains("* BYE"), "{said}");
+        slowest = slowest.max(at - committed);
+    }
+    eprintln!(
+        "the last of 100 sessions on the other server closed {slowest:?} after the disconnect"
+    );
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    bystander.ok("NOOP").await;
+    let mut refused = Client::connect(second.addr("imap.listen")).await;
+    let answer = refused
+        .run(&format!("LOGIN admin@localhost {password}"))
+        .await;
+    assert!(answer.contains("NO [AUTHENTICATIONFAILED]"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_delivered_through_one_server_wakes_an_idle_on_another() {
+    let (first, second, _shared) = two_servers().await;
+    let (_, password) = first.device("admin@localhost", "Phone", "imap").await;
+    let mut idle = signed_in(&second, &password).await;
+    idle.send(b"i IDLE\r\n").await;
+    assert_eq!(idle.line().await, "+ idling\r\n");
+    let email = postern_domain::Email::parse("admin@localhost").unwrap();
+    let address = first
+        .core()
+        .store()
+        .address_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent = Instant::now();
+    first
+        .core()
+        .deliver(
+            &address,
+            b"Subject: across\r\n\r\nfrom the first server\r\n",
+        )
+        .await
+        .unwrap();
+    let line = tokio::time::timeout(Duration::from_secs(5), idle.line())
+        .await
+        .unwrap();
+    assert_eq!(line, "* 1 EXISTS\r\n");
+    eprintln!(
+        "the IDLE on the other server heard of the delivery after {:?}",
+        sent.elapsed()
+    );
+    assert!(sent.elapsed() < Duration::from_secs(2));
+    idle.send(b"DONE\r\n").await;
+    idle.until("i").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_lost_its_notifications_catches_up() {
+    let (first, second, _shared) = two_servers().await;
+    let (id, password) = first.device("admin@localhost", "Phone", "imap").await;
+    let mut session = signed_in(&second, &password).await;
+    // Cut every server's notification connection, then disconnect while they reconnect.
+    assert!(postern_testkit::postgres::execute(
+        &first.config.store,
+        // Dividing by the number cut fails, and so fails the test, when none was found.
+        "SELECT 1 / count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()) AS cut",
+    ));
+    first.disconnect(id).await;
+    let committed = Instant::now();
+    let said = session.closed().await;
+    assert!(said.contains("* BYE"), "{said}");
+    assert!(
+        committed.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        committed.elapsed()
+    );
+}
