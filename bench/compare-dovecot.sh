@@ -36,6 +36,7 @@ DV_PORT_TLS=${DV_PORT_TLS:-10146}
 DV_USER_PW=devpass-123   # the password setup-dovecot.sh gives its users
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "Building (release)..." >&2
 cargo build --release --locked -p postern -p postern-loadgen >&2
@@ -150,7 +151,24 @@ enable_dovecot_tls "$DV_TLS" "$DV_PORT_TLS_PLAIN" "$DV_PORT_TLS" || DV_TLS_WHY="
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [[ -z ${PG:-} ]]; then [[ -x $PG_BIN/initdb ]] && PG=1 || PG=0; fi
 as_postgres() { if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A free port below the ephemeral range, so that none of the load's own client sockets can
+# hold it when a server is restarted on it.
+free_port() {
+  python3 - <<'EOF_PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(port)
+    break
+EOF_PY
+}
 if [[ $PG == 1 ]]; then
   echo "Starting PostgreSQL..." >&2
   [[ -x $PG_BIN/initdb ]] || { echo "PG=1 but PostgreSQL's server programs are not installed" >&2; exit 2; }
@@ -196,15 +214,15 @@ add_postern() {  # NAME STORE
   echo "$ACCOUNT_PW" | with "$name" "$PT" account create "$EMAIL" --password-stdin
   with "$name" "$PT" address create "$EMAIL" --owner "$EMAIL"
   P_PW[$name]=$(with "$name" "$PT" device create "$EMAIL" --description bench --protocols imap,smtp)
-  if [[ $name == postern ]]; then
-    with "$name" "$PT" address create "$LIST_EMAIL" --owner "$EMAIL"
-    for i in $(seq 100); do with "$name" "$PT" device create "$LIST_EMAIL" --description "phone $i" >/dev/null; done
-  fi
+  with "$name" "$PT" address create "$LIST_EMAIL" --owner "$EMAIL"
+  for i in $(seq 100); do with "$name" "$PT" device create "$LIST_EMAIL" --description "phone $i" >/dev/null; done
 }
 
 start_postern() {  # NAME
   local name=$1 log=$WORK/$1.log pid
-  with "$name" "$PT" serve > "$log" 2>&1 &
+  # `exec` in a subshell: $! is then Postern itself, which stop_postern signals and whose
+  # memory the idle load reads (a function run with `&` would leave a shell in between).
+  (with "$name" exec "$PT" serve) > "$log" 2>&1 &
   pid=$!
   P_PID[$name]=$pid
   for _ in $(seq 300); do
@@ -297,19 +315,20 @@ for name in "${INSTANCES[@]}"; do
 done
 na submit/dovecot "the Dovecot peer runs IMAP only"
 
+# web_devices NAME LABEL PATH: wrk with 4 connections on one page of instance NAME, signed in.
 web_devices() {
-  local label=web/postern/devices path=${DEVICE_PAGE:-/api/v1/addresses/$LIST_EMAIL/devices} cookie out
-  local WEB=${P_WEB[postern]}
+  local name=$1 label=$2 path=$3 cookie out
+  local WEB=${P_WEB[$name]}
   command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
-  command -v wrk >/dev/null || { na $label "wrk is not installed"; return; }
+  command -v wrk >/dev/null || { na "$label" "wrk is not installed"; return; }
   cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -H "Origin: $WEB" \
     --data "{\"login\":\"$EMAIL\",\"password\":\"$ACCOUNT_PW\"}" "$WEB/api/v1/login" 2>/dev/null \
     | tr -d '\r' | grep -i '^set-cookie:' | sed 's/^[^:]*: *//; s/;.*//' | paste -sd';' -) || true
-  [[ -n $cookie ]] || { na $label "Postern's web API does not answer"; return; }
+  [[ -n $cookie ]] || { na "$label" "Postern's web API does not answer"; return; }
   [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$WEB$path") == 200 ]] \
-    || { na $label "GET $path is not 200"; return; }
+    || { na "$label" "GET $path is not 200"; return; }
   out=$(timeout 60 wrk -t 2 -c 4 -d 10s --latency -H "Cookie: $cookie" "$WEB$path")
-  python3 - "$label" "$out" >> "$RESULTS" <<'EOF'
+  python3 - "$label" "$out" >> "$RESULTS" <<'EOF_PY'
 import json, re, sys
 label, out = sys.argv[1], sys.argv[2]
 def ms(p):
@@ -319,10 +338,14 @@ rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 print(json.dumps({"label": label, "rate": rate, "p50_ms": ms(50), "p99_ms": ms(99),
                   "errors": int(bad.group(1)) if bad else 0}))
-EOF
+EOF_PY
   echo "  $label: $(tail -1 "$RESULTS")" >&2
 }
-web_devices
+for name in "${INSTANCES[@]}"; do
+  # The Settings page a person sees (HTML), then the same list from the JSON API.
+  web_devices "$name" "web/$name/devices" "${DEVICE_PAGE:-/settings/$LIST_EMAIL/devices}"
+  web_devices "$name" "web/$name/devices-api" "/api/v1/addresses/$LIST_EMAIL/devices"
+done
 for name in "${INSTANCES[@]}"; do stop_postern "$name"; done
 
 # ---- Revocation timed from the commit: Postern inside the load generator's process ----
@@ -337,7 +360,7 @@ load revoke-in-process/postern revoke-in-process "${inproc_args[@]}"
 {
   echo "Postern and Dovecot on loopback, $(date -u +%Y-%m-%d), one run"
   echo
-  echo "Machine: $(nproc) cores ($(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r); $(dovecot --version | awk '{print "Dovecot " $1}')$([[ $PG != 1 ]] || echo "; PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"); load client on the same cores; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r); $(dovecot --version | awk '{print "Dovecot " $1}')$([[ $PG != 1 ]] || echo "; PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"); load client on the same cores; load average (1, 5, 15 min) $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
   echo
   "$LG" report "$RESULTS"
 } | tee "$WORK/table.md"

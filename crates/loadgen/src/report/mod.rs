@@ -333,7 +333,7 @@ pub fn render(text: &str) -> String {
     ]);
     let web = measured(&r, "web/postern/devices");
     rows.push([
-        "Device list page, 100 devices, wrk 4 connections".into(),
+        "Device list page (Settings, HTML), 100 devices, wrk 4 connections".into(),
         cell(web.clone(), &rate_cell),
         "—".into(),
         "—".into(),
@@ -341,6 +341,13 @@ pub fn render(text: &str) -> String {
             web.ok().and_then(|v| num(v, "rate")).map(|x| x >= 2000.0),
             "≥ 2,000 req/s",
         ),
+    ]);
+    rows.push([
+        "… the same list from the JSON API".into(),
+        cell(measured(&r, "web/postern/devices-api"), &rate_cell),
+        "—".into(),
+        "—".into(),
+        "—".into(),
     ]);
 
     let mut out =

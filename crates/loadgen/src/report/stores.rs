@@ -89,6 +89,18 @@ pub(super) fn render(r: &Results) -> String {
             rate_cell,
             Some("rate"),
         ),
+        both(
+            "Device list page, 100 devices, wrk 4 connections",
+            "web/{store}/devices",
+            rate_cell,
+            Some("rate"),
+        ),
+        both(
+            "… the same list from the JSON API",
+            "web/{store}/devices-api",
+            rate_cell,
+            Some("rate"),
+        ),
     ]);
     let mut out = String::from(
         "\nPostern on its two stores in the same run (the memory is Postern's process alone, \
