@@ -168,6 +168,9 @@ pub struct InProcessArgs {
     /// Trials (each with a fresh device and fresh sessions).
     #[arg(long, default_value_t = 20)]
     pub trials: usize,
+    /// Spread connections over source addresses 127.0.0.1..127.0.0.N.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..))]
+    pub source_ips: u8,
     /// Seconds to wait for every session to close after a disconnect.
     #[arg(long, default_value = "10", value_parser = seconds)]
     pub trial_timeout: Duration,

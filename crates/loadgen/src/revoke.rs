@@ -66,7 +66,7 @@ pub async fn run_in_process(args: &InProcessArgs) -> Result<Value> {
             tls: false,
             user: embedded::EMAIL.into(),
             password: String::new(),
-            source_ips: 1,
+            source_ips: args.source_ips,
             duration_limit: args.duration_limit.saturating_sub(started.elapsed()),
             io_timeout: args.io_timeout,
             label: args.label.clone(),
