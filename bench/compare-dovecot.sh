@@ -12,7 +12,9 @@
 #
 # Knobs (environment): QUICK=1 (a short smoke run), ROUNDS, LOGIN_N, SHA_N, ARGON_N, TLS_N,
 # IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, DEVICE_PAGE (path of the device list to
-# load with wrk), OUT (a folder to keep results.jsonl and table.md in).
+# load with wrk), OUT (a folder to keep results.jsonl and table.md in), PG (1: also run
+# Postern on PostgreSQL, in a throwaway cluster, beside SQLite; 0: not; default 1 when
+# PostgreSQL's server programs are installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,10 @@ fi
 : "${IDLE:=1000 10000}" "${REVOKE_N:=1000}" "${TRIALS:=20}" "${SUBMIT_N:=2000}"
 CLIENTS=4            # sign-in and submission clients at once
 SPREAD=10            # source addresses 127.0.0.1..10: 1,000 idle connections each at 10,000
+# Sessions set up at once for the idle and revocation loads: 4 per source address. Postern
+# counts a sign-in against its address as it arrives (until one succeeds), and refuses a
+# sixth at once from one address as it would a sixth failure.
+SETUP_C=40
 DV_PORT_HP=${DV_PORT_HP:-10143}
 DV_PORT_MX=${DV_PORT_MX:-10144}
 DV_PORT_TLS_PLAIN=${DV_PORT_TLS_PLAIN:-10145}
@@ -34,6 +40,7 @@ DV_PORT_TLS=${DV_PORT_TLS:-10146}
 DV_USER_PW=devpass-123   # the password setup-dovecot.sh gives its users
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "Building (release)..." >&2
 cargo build --release --locked -p postern -p postern-loadgen >&2
@@ -46,11 +53,14 @@ chmod 755 "$WORK"   # Dovecot's unprivileged processes must reach their folders 
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 DOVECOTS=()
-POSTERN_PID=0
+# Postern instances by name: `postern` on SQLite, `postern-pg` on PostgreSQL.
+INSTANCES=()
+declare -A P_PID=() P_STORE=() P_WEB=() P_IMAP=() P_IMAPS=() P_SMTP=() P_PW=()
+PG_DATA=
 
-stop_postern() {
-  local pid=$POSTERN_PID
-  POSTERN_PID=0
+stop_postern() {  # NAME
+  local pid=${P_PID[$1]:-0}
+  P_PID[$1]=0
   (( pid > 1 )) || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -67,7 +77,8 @@ stop_dovecot() {
 
 cleanup() {
   for d in "${DOVECOTS[@]}"; do stop_dovecot "$d"; done
-  stop_postern
+  for name in "${INSTANCES[@]}"; do stop_postern "$name"; done
+  [[ -z $PG_DATA ]] || as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
   if [[ -n ${OUT:-} ]]; then mkdir -p "$OUT" && cp "$RESULTS" "$OUT/" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -140,59 +151,120 @@ DV_MX=$WORK/dovecot-multiplex
 DV_TLS_WHY=
 enable_dovecot_tls "$DV_TLS" "$DV_PORT_TLS_PLAIN" "$DV_PORT_TLS" || DV_TLS_WHY="TLS could not be set up on the Dovecot copy"
 
-# ---- Postern: a fresh data folder, every listener on a free loopback port ----
-export POSTERN_DATA_DIR=$WORK/postern
-WEB_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export POSTERN_WEB__LISTEN=127.0.0.1:$WEB_PORT POSTERN_WEB__PUBLIC_URL=http://127.0.0.1:$WEB_PORT
+# ---- PostgreSQL: a throwaway cluster on a free loopback port (PostgreSQL refuses root) ----
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [[ -z ${PG:-} ]]; then [[ -x $PG_BIN/initdb ]] && PG=1 || PG=0; fi
+as_postgres() { if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi; }
+# A free port below the ephemeral range, so that none of the load's own client sockets can
+# hold it when a server is restarted on it.
+free_port() {
+  python3 - <<'EOF_PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(port)
+    break
+EOF_PY
+}
+if [[ $PG == 1 ]]; then
+  echo "Starting PostgreSQL..." >&2
+  [[ -x $PG_BIN/initdb ]] || { echo "PG=1 but PostgreSQL's server programs are not installed" >&2; exit 2; }
+  mkdir -p "$WORK/pg"
+  (( EUID != 0 )) || chown postgres: "$WORK/pg"
+  as_postgres "$PG_BIN/initdb" -A trust -U postern -E UTF8 -D "$WORK/pg/data" >/dev/null
+  PG_PORT=$(free_port)
+  # Its defaults otherwise (fsync on, as Postern's SQLite syncs every commit too).
+  as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK/pg -c max_connections=200" start >/dev/null
+  PG_DATA=$WORK/pg/data
+  for db in postern inproc; do
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postern -d postgres -qAt -c "CREATE DATABASE $db" >/dev/null
+  done
+  PG_URL=postgres://postern@127.0.0.1:$PG_PORT
+fi
+
+# ---- Postern: per store a fresh data folder, every listener on a free loopback port ----
 export POSTERN_IMAP__LISTEN=127.0.0.1:0 POSTERN_IMAP__LISTEN_TLS=127.0.0.1:0
 export POSTERN_SMTP__LISTEN=127.0.0.1:0 POSTERN_SMTP__LISTEN_TLS=127.0.0.1:0
 export POSTERN_POP3__LISTEN= POSTERN_POP3__LISTEN_TLS= POSTERN_LMTP__LISTEN=
 export POSTERN_LIMITS__MAX_CONNECTIONS=20000
-WEB=http://127.0.0.1:$WEB_PORT
 EMAIL=bench@bench.test
 LIST_EMAIL=list@bench.test
 ACCOUNT_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 export LOADGEN_API_PASSWORD=$ACCOUNT_PW
 
-echo "Preparing Postern (account, addresses, devices)..." >&2
-echo "$ACCOUNT_PW" | "$PT" account create "$EMAIL" --password-stdin
-"$PT" address create "$EMAIL" --owner "$EMAIL"
-"$PT" address create "$LIST_EMAIL" --owner "$EMAIL"
-DEVICE_PW=$("$PT" device create "$EMAIL" --description bench --protocols imap,smtp)
-for i in $(seq 100); do "$PT" device create "$LIST_EMAIL" --description "phone $i" >/dev/null; done
+# with NAME CMD...: runs CMD with the configuration of Postern instance NAME.
+with() {
+  local name=$1
+  shift
+  POSTERN_DATA_DIR=$WORK/$name POSTERN_STORE=${P_STORE[$name]} \
+    POSTERN_WEB__LISTEN=${P_WEB[$name]#http://} POSTERN_WEB__PUBLIC_URL=${P_WEB[$name]} "$@"
+}
 
-start_postern() {
-  local log=$WORK/postern.log
-  "$PT" serve > "$log" 2>&1 &
-  POSTERN_PID=$!
+add_postern() {  # NAME STORE
+  local name=$1
+  INSTANCES+=("$name")
+  P_STORE[$name]=$2
+  P_WEB[$name]=http://127.0.0.1:$(free_port)
+  P_PID[$name]=0
+  echo "Preparing Postern on ${2:-SQLite} (account, addresses, devices)..." >&2
+  echo "$ACCOUNT_PW" | with "$name" "$PT" account create "$EMAIL" --password-stdin
+  with "$name" "$PT" address create "$EMAIL" --owner "$EMAIL"
+  P_PW[$name]=$(with "$name" "$PT" device create "$EMAIL" --description bench --protocols imap,smtp)
+  with "$name" "$PT" address create "$LIST_EMAIL" --owner "$EMAIL"
+  for i in $(seq 100); do with "$name" "$PT" device create "$LIST_EMAIL" --description "phone $i" >/dev/null; done
+}
+
+start_postern() {  # NAME
+  local name=$1 log=$WORK/$1.log pid
+  # `exec` in a subshell: $! is then Postern itself, which stop_postern signals and whose
+  # memory the idle load reads (a function run with `&` would leave a shell in between).
+  (with "$name" exec "$PT" serve) > "$log" 2>&1 &
+  pid=$!
+  P_PID[$name]=$pid
   for _ in $(seq 300); do
     grep -q 'is running' "$log" && break
-    kill -0 "$POSTERN_PID" 2>/dev/null || { cat "$log" >&2; echo "Postern did not start" >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "Postern ($name) did not start" >&2; exit 1; }
     sleep 0.1
   done
-  P_IMAP=$(awk '$1=="imap.listen"{print $2}' "$log")
-  P_IMAPS=$(awk '$1=="imap.listen_tls"{print $2}' "$log")
-  P_SMTP=$(awk '$1=="smtp.listen"{print $2}' "$log")
+  P_IMAP[$name]=$(awk '$1=="imap.listen"{print $2}' "$log")
+  P_IMAPS[$name]=$(awk '$1=="imap.listen_tls"{print $2}' "$log")
+  P_SMTP[$name]=$(awk '$1=="smtp.listen"{print $2}' "$log")
   sleep 0.5
 }
-imap_up() { greets "$P_IMAP"; }
+restart_postern() { stop_postern "$1"; start_postern "$1"; }
+imap_up() { greets "${P_IMAP[$1]}"; }
+
+add_postern postern ""
+[[ $PG != 1 ]] || add_postern postern-pg "$PG_URL/postern"
 echo "Starting Postern..." >&2
-start_postern
+for name in "${INSTANCES[@]}"; do start_postern "$name"; done
 NO_IMAP="Postern's IMAP does not answer"
-if imap_up; then IMAP_WHY=; else IMAP_WHY=$NO_IMAP; fi
+if imap_up postern; then IMAP_WHY=; else IMAP_WHY=$NO_IMAP; fi
 [[ -z $IMAP_WHY ]] || echo "  $IMAP_WHY: its columns will read n/a" >&2
 
 # ---- Sign-ins: alternating rounds, 4 clients, plaintext loopback ----
 echo "Sign-ins ($ROUNDS rounds)..." >&2
 login_args=(-c "$CLIENTS" --duration-limit 120)
 for _ in $(seq "$ROUNDS"); do
-  if [[ -z $IMAP_WHY ]]; then
-    load login/postern/plain imap-login --addr "$P_IMAP" --user "$EMAIL" --password "$DEVICE_PW" -n "$LOGIN_N" "${login_args[@]}"
-  else na login/postern/plain "$IMAP_WHY"; fi
+  for name in "${INSTANCES[@]}"; do
+    if [[ -z $IMAP_WHY ]]; then
+      load "login/$name/plain" imap-login --addr "${P_IMAP[$name]}" --user "$EMAIL" --password "${P_PW[$name]}" -n "$LOGIN_N" "${login_args[@]}"
+    else na "login/$name/plain" "$IMAP_WHY"; fi
+  done
   load login/dovecot/plain imap-login --addr "127.0.0.1:$DV_PORT_HP" --user plain@example.test --password "$DV_USER_PW" -n "$LOGIN_N" "${login_args[@]}"
-  if [[ -z $IMAP_WHY ]] && greets "$P_IMAP"; then
-    load login/postern/tls imap-login --tls --addr "$P_IMAPS" --user "$EMAIL" --password "$DEVICE_PW" -n "$TLS_N" "${login_args[@]}"
-  else na login/postern/tls "${IMAP_WHY:-IMAP stopped answering}"; fi
+  for name in "${INSTANCES[@]}"; do
+    if [[ -z $IMAP_WHY ]] && imap_up "$name"; then
+      load "login/$name/tls" imap-login --tls --addr "${P_IMAPS[$name]}" --user "$EMAIL" --password "${P_PW[$name]}" -n "$TLS_N" "${login_args[@]}"
+    else na "login/$name/tls" "${IMAP_WHY:-IMAP stopped answering}"; fi
+  done
   if [[ -z $DV_TLS_WHY ]]; then
     load login/dovecot/tls imap-login --tls --addr "127.0.0.1:$DV_PORT_TLS" --user plain@example.test --password "$DV_USER_PW" -n "$TLS_N" "${login_args[@]}"
   else na login/dovecot/tls "$DV_TLS_WHY"; fi
@@ -204,57 +276,63 @@ stop_dovecot "$DV_TLS"
 
 # ---- Idle connections: each server fresh, Dovecot first, then Postern ----
 echo "Idle connections ($IDLE)..." >&2
-idle_args=(-c 50 --source-ips "$SPREAD" --settle 3 --hold 5 --duration-limit 300)
+idle_args=(-c "$SETUP_C" --source-ips "$SPREAD" --settle 3 --hold 5 --duration-limit 300)
 for k in $IDLE; do
   restart_dovecot "$DV_MX" "$DV_PORT_MX"
   load "idle/dovecot/$k" imap-idle --addr "127.0.0.1:$DV_PORT_MX" --user plain@example.test --password "$DV_USER_PW" \
     -n "$k" --pid "$(cat "$DV_MX/run/master.pid")" "${idle_args[@]}"
-  stop_postern; start_postern
-  if imap_up; then
-    load "idle/postern/$k" imap-idle --addr "$P_IMAP" --user "$EMAIL" --password "$DEVICE_PW" \
-      -n "$k" --pid "$POSTERN_PID" "${idle_args[@]}"
-  else na "idle/postern/$k" "${IMAP_WHY:-$NO_IMAP}"; fi
+  for name in "${INSTANCES[@]}"; do
+    restart_postern "$name"
+    if imap_up "$name"; then
+      load "idle/$name/$k" imap-idle --addr "${P_IMAP[$name]}" --user "$EMAIL" --password "${P_PW[$name]}" \
+        -n "$k" --pid "${P_PID[$name]}" "${idle_args[@]}"
+    else na "idle/$name/$k" "${IMAP_WHY:-$NO_IMAP}"; fi
+  done
 done
 
 # ---- Revocation: N live sessions of one device, then a disconnect; time to the last BYE ----
 echo "Revocation ($REVOKE_N sessions, $TRIALS trials)..." >&2
-revoke_args=(-n "$REVOKE_N" -c 50 --trials "$TRIALS" --duration-limit 600)
-restart_dovecot "$DV_MX" "$DV_PORT_MX"
-stop_postern; start_postern
-if imap_up; then
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' "$WEB/api/v1/openapi.json") == 200 ]]; then
-    note "Postern's revocation: DELETE /api/v1/devices/{id} on the running server."
-    load revoke/postern revoke --addr "$P_IMAP" --user "$EMAIL" --api "$WEB" --api-login "$EMAIL" "${revoke_args[@]}"
+revoke_args=(-n "$REVOKE_N" -c "$SETUP_C" --source-ips "$SPREAD" --trials "$TRIALS" --duration-limit 600)
+for name in "${INSTANCES[@]}"; do
+  restart_postern "$name"
+  if ! imap_up "$name"; then na "revoke/$name" "${IMAP_WHY:-$NO_IMAP}"; continue; fi
+  web=${P_WEB[$name]}
+  if [[ $(curl -s -o /dev/null -w '%{http_code}' "$web/api/v1/openapi.json") == 200 ]]; then
+    load "revoke/$name" revoke --addr "${P_IMAP[$name]}" --user "$EMAIL" --api "$web" --api-login "$EMAIL" "${revoke_args[@]}"
   else
-    note "Postern's revocation: \`postern device disconnect\` from another process (the web API did not answer), which reaches live sessions by polling the store."
-    load revoke/postern revoke --addr "$P_IMAP" --user "$EMAIL" \
+    with "$name" load "revoke/$name" revoke --addr "${P_IMAP[$name]}" --user "$EMAIL" \
       --device-cmd "bench/new-device.sh $EMAIL" --disconnect-cmd "$PT device disconnect $EMAIL {id}" "${revoke_args[@]}"
   fi
-else na revoke/postern "${IMAP_WHY:-$NO_IMAP}"; fi
+done
+restart_dovecot "$DV_MX" "$DV_PORT_MX"
 load revoke/dovecot revoke --addr "127.0.0.1:$DV_PORT_MX" --user plain@example.test --password "$DV_USER_PW" \
   --disconnect-cmd "doveadm -c $DV_MX/dovecot.conf kick plain@example.test" "${revoke_args[@]}"
 stop_dovecot "$DV_MX"
 
 # ---- Postern only: SMTP submission, device list over HTTP ----
 echo "Submission and device list..." >&2
-if greets "$P_SMTP"; then
-  load submit/postern smtp-submit --addr "$P_SMTP" --user "$EMAIL" --password "$DEVICE_PW" \
-    -n "$SUBMIT_N" -c "$CLIENTS" --duration-limit 120
-else na submit/postern "Postern's SMTP submission does not answer"; fi
+for name in "${INSTANCES[@]}"; do
+  if greets "${P_SMTP[$name]}"; then
+    load "submit/$name" smtp-submit --addr "${P_SMTP[$name]}" --user "$EMAIL" --password "${P_PW[$name]}" \
+      -n "$SUBMIT_N" -c "$CLIENTS" --duration-limit 120
+  else na "submit/$name" "Postern's SMTP submission does not answer"; fi
+done
 na submit/dovecot "the Dovecot peer runs IMAP only"
 
+# web_devices NAME LABEL PATH: wrk with 4 connections on one page of instance NAME, signed in.
 web_devices() {
-  local label=web/postern/devices path=${DEVICE_PAGE:-/api/v1/addresses/$LIST_EMAIL/devices} cookie out
+  local name=$1 label=$2 path=$3 cookie out
+  local WEB=${P_WEB[$name]}
   command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || true
-  command -v wrk >/dev/null || { na $label "wrk is not installed"; return; }
+  command -v wrk >/dev/null || { na "$label" "wrk is not installed"; return; }
   cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -H "Origin: $WEB" \
     --data "{\"login\":\"$EMAIL\",\"password\":\"$ACCOUNT_PW\"}" "$WEB/api/v1/login" 2>/dev/null \
     | tr -d '\r' | grep -i '^set-cookie:' | sed 's/^[^:]*: *//; s/;.*//' | paste -sd';' -) || true
-  [[ -n $cookie ]] || { na $label "Postern's web API does not answer"; return; }
+  [[ -n $cookie ]] || { na "$label" "Postern's web API does not answer"; return; }
   [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$WEB$path") == 200 ]] \
-    || { na $label "GET $path is not 200"; return; }
+    || { na "$label" "GET $path is not 200"; return; }
   out=$(timeout 60 wrk -t 2 -c 4 -d 10s --latency -H "Cookie: $cookie" "$WEB$path")
-  python3 - "$label" "$out" >> "$RESULTS" <<'EOF'
+  python3 - "$label" "$out" >> "$RESULTS" <<'EOF_PY'
 import json, re, sys
 label, out = sys.argv[1], sys.argv[2]
 def ms(p):
@@ -264,17 +342,29 @@ rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 print(json.dumps({"label": label, "rate": rate, "p50_ms": ms(50), "p99_ms": ms(99),
                   "errors": int(bad.group(1)) if bad else 0}))
-EOF
+EOF_PY
   echo "  $label: $(tail -1 "$RESULTS")" >&2
 }
-web_devices
-stop_postern
+for name in "${INSTANCES[@]}"; do
+  # The Settings page a person sees (HTML), then the same list from the JSON API.
+  web_devices "$name" "web/$name/devices" "${DEVICE_PAGE:-/settings/$LIST_EMAIL/devices}"
+  web_devices "$name" "web/$name/devices-api" "/api/v1/addresses/$LIST_EMAIL/devices"
+done
+for name in "${INSTANCES[@]}"; do stop_postern "$name"; done
+
+# ---- Revocation timed from the commit: Postern inside the load generator's process ----
+# The disconnect is the domain's own call behind the web app's and the API's Disconnect
+# button, so the clock starts when the revocation is committed and published.
+echo "Revocation from the commit (in-process)..." >&2
+inproc_args=(-n "$REVOKE_N" -c "$SETUP_C" --source-ips "$SPREAD" --trials "$TRIALS" --duration-limit 600)
+load revoke-in-process/postern revoke-in-process "${inproc_args[@]}"
+[[ $PG != 1 ]] || load revoke-in-process/postern-pg revoke-in-process --store "$PG_URL/inproc" "${inproc_args[@]}"
 
 # ---- The table ----
 {
   echo "Postern and Dovecot on loopback, $(date -u +%Y-%m-%d), one run"
   echo
-  echo "Machine: $(nproc) cores ($(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r); $(dovecot --version | awk '{print "Dovecot " $1}'); load client on the same cores."
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, Linux $(uname -r); $(dovecot --version | awk '{print "Dovecot " $1}')$([[ $PG != 1 ]] || echo "; PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"); load client on the same cores; load average (1, 5, 15 min) $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
   echo
   "$LG" report "$RESULTS"
 } | tee "$WORK/table.md"

@@ -25,6 +25,10 @@ pub enum Command {
     ImapIdle(IdleArgs),
     /// N live sessions of one device, then a disconnect; time until the last BYE.
     Revoke(RevokeArgs),
+    /// Like `revoke`, on a Postern run inside this process, disconnected by the domain's own
+    /// `disconnect_device` (the code behind the web app's button): time from its commit
+    /// until the last BYE, with no web layer and no other process in between.
+    RevokeInProcess(InProcessArgs),
     /// N messages submitted over C connections.
     SmtpSubmit(SubmitArgs),
     /// Prints the Markdown comparison table from a file of result lines.
@@ -147,6 +151,38 @@ pub struct RevokeArgs {
     /// Seconds to wait for every session to close after a disconnect.
     #[arg(long, default_value = "10", value_parser = seconds)]
     pub trial_timeout: Duration,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct InProcessArgs {
+    /// The store of the Postern run here (`postgres://…`, a database of its own); by
+    /// default a fresh SQLite file in a temporary folder.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Live sessions of the device in each trial.
+    #[arg(short = 'n', long, default_value_t = 1000)]
+    pub count: usize,
+    /// Sessions being set up at once.
+    #[arg(short = 'c', long, default_value_t = 50)]
+    pub concurrency: usize,
+    /// Trials (each with a fresh device and fresh sessions).
+    #[arg(long, default_value_t = 20)]
+    pub trials: usize,
+    /// Spread connections over source addresses 127.0.0.1..127.0.0.N.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..))]
+    pub source_ips: u8,
+    /// Seconds to wait for every session to close after a disconnect.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    pub trial_timeout: Duration,
+    /// Hard bound on the whole run, in seconds.
+    #[arg(long, default_value = "600", value_parser = seconds)]
+    pub duration_limit: Duration,
+    /// Time limit of one network read or write, in seconds.
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    pub io_timeout: Duration,
+    /// A name copied into the result line (used by `report`).
+    #[arg(long)]
+    pub label: Option<String>,
 }
 
 #[derive(Args, Clone, Debug)]

@@ -6,6 +6,8 @@
 //! Every load is bounded in count and in time, and only loopback addresses are accepted.
 
 pub mod cli;
+pub mod disconnect;
+pub mod embedded;
 pub mod error;
 pub mod http;
 pub mod idle;
@@ -51,15 +53,16 @@ fn run(command: Command) -> Result<String> {
         let text = std::fs::read_to_string(&args.results)?;
         return Ok(report::render(&text));
     }
-    let (target, sockets) = match &command {
-        Command::ImapLogin(a) => (&a.target, a.concurrency),
-        Command::ImapIdle(a) => (&a.target, a.count),
-        Command::Revoke(a) => (&a.target, a.count),
-        Command::SmtpSubmit(a) => (&a.target, a.concurrency),
+    let (limit, sockets) = match &command {
+        Command::ImapLogin(a) => (a.target.duration_limit, a.concurrency),
+        Command::ImapIdle(a) => (a.target.duration_limit, a.count),
+        Command::Revoke(a) => (a.target.duration_limit, a.count),
+        // Both ends of every session are in this process.
+        Command::RevokeInProcess(a) => (a.duration_limit, 2 * a.count + 256),
+        Command::SmtpSubmit(a) => (a.target.duration_limit, a.concurrency),
         Command::Report(_) => unreachable!("handled above"),
     };
     raise_open_files(sockets as u64 + 256)?;
-    let limit = target.duration_limit;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -80,6 +83,7 @@ async fn dispatch(command: Command) -> Result<Value> {
         Command::ImapLogin(a) => login::run(&a).await,
         Command::ImapIdle(a) => idle::run(&a).await,
         Command::Revoke(a) => revoke::run(&a).await,
+        Command::RevokeInProcess(a) => revoke::run_in_process(&a).await,
         Command::SmtpSubmit(a) => submit::run(&a).await,
         Command::Report(_) => unreachable!("handled before the runtime starts"),
     }

@@ -169,6 +169,7 @@ mod tests {
             Command::ImapLogin(a) => crate::login::run(&a).await.unwrap(),
             Command::ImapIdle(a) => crate::idle::run(&a).await.unwrap(),
             Command::Revoke(a) => crate::revoke::run(&a).await.unwrap(),
+            Command::RevokeInProcess(a) => crate::revoke::run_in_process(&a).await.unwrap(),
             Command::SmtpSubmit(a) => crate::submit::run(&a).await.unwrap(),
             Command::Report(_) => unreachable!(),
         }
@@ -315,6 +316,21 @@ mod tests {
         .await;
         assert_eq!(failing["trials_complete"], 0, "{failing}");
         assert_eq!(failing["errors"], 1, "{failing}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn revoke_in_process_closes_every_session_of_a_real_postern() {
+        let out = load(&["revoke-in-process", "-n", "12", "-c", "4", "--trials", "2"]).await;
+        assert_eq!(out["command"], "revoke-in-process", "{out}");
+        assert_eq!(out["disconnect"], "in-process", "{out}");
+        assert_eq!(out["trials_complete"], 2, "{out}");
+        assert_eq!(out["errors"], 0, "{out}");
+        for trial in out["trials"].as_array().unwrap() {
+            // Postern says goodbye to each session of the disconnected device.
+            assert_eq!(trial["bye"], 12, "{trial}");
+            assert_eq!(trial["survivors"], 0, "{trial}");
+        }
+        assert!(out["after_return"]["p99_ms"].as_f64().is_some(), "{out}");
     }
 
     #[tokio::test(flavor = "multi_thread")]

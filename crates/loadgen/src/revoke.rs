@@ -1,6 +1,7 @@
 //! `revoke`: N live sessions of one device (LOGIN, SELECT INBOX, IDLE), then a disconnect —
 //! a command or Postern's JSON API — timed until the last session got `* BYE` or was closed.
 //! Two clocks per trial: from just before the disconnect starts, and from when it returned.
+//! `revoke-in-process` runs the same trials on a Postern inside this process.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,61 +11,17 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::cli::RevokeArgs;
+use crate::cli::{InProcessArgs, RevokeArgs, Target};
+use crate::disconnect::{Device, Disconnect, parse_device_line, run_disconnect, shell};
+use crate::embedded::{self, Embedded};
 use crate::error::{Errors, LoadError, Result};
 use crate::http::ApiClient;
 use crate::idle::open_idle;
 use crate::imap::{Closed, ImapClient};
+use crate::memory;
 use crate::net::Connector;
 use crate::stats::{millis, summarize};
 use crate::{finish, header};
-
-/// The device whose sessions a trial opens.
-#[derive(Debug, PartialEq)]
-pub struct Device {
-    pub id: Option<String>,
-    pub password: String,
-}
-
-/// Reads the last non-empty line of a device command's output: `PASSWORD` or `ID PASSWORD`.
-pub fn parse_device_line(output: &str) -> Result<Device> {
-    let line = output
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let words: Vec<&str> = line.split_whitespace().collect();
-    match words.as_slice() {
-        [password] => Ok(Device {
-            id: None,
-            password: (*password).to_owned(),
-        }),
-        [id, password] => Ok(Device {
-            id: Some((*id).to_owned()),
-            password: (*password).to_owned(),
-        }),
-        _ => Err(LoadError::Command(format!(
-            "the device command printed {line:?}, not PASSWORD or ID PASSWORD"
-        ))),
-    }
-}
-
-/// The disconnect command's arguments, split at white space, with `{id}` filled in.
-pub fn disconnect_argv(template: &str, id: Option<&str>) -> Result<Vec<String>> {
-    let argv: Vec<String> = template.split_whitespace().map(str::to_owned).collect();
-    if argv.is_empty() {
-        return Err(LoadError::Usage("empty --disconnect-cmd".into()));
-    }
-    argv.into_iter()
-        .map(|arg| match (arg.contains("{id}"), id) {
-            (false, _) => Ok(arg),
-            (true, Some(id)) => Ok(arg.replace("{id}", id)),
-            (true, None) => Err(LoadError::Usage(
-                "--disconnect-cmd uses {id} but no device id is known".into(),
-            )),
-        })
-        .collect()
-}
 
 /// One trial's figures.
 #[derive(Debug, Serialize)]
@@ -76,20 +33,14 @@ pub struct Trial {
     pub command_ms: f64,
     pub from_start_ms: Option<f64>,
     pub after_return_ms: Option<f64>,
+    /// CPU time of this process (both ends of every session when Postern runs in it) from
+    /// the disconnect to the last close.
+    pub process_cpu_ms: f64,
 }
-
-enum Disconnect {
-    Command(String),
-    Api(ApiClient),
-}
-
 /// Runs the trials and returns the result line.
 pub async fn run(args: &RevokeArgs) -> Result<Value> {
     let t = &args.target;
-    let connector = Connector::new(t.addr, t.tls, t.source_ips, t.io_timeout)?;
-    let start = Instant::now();
-    let end = start + t.duration_limit;
-    let mut disconnect = match (&args.disconnect_cmd, &args.api) {
+    let disconnect = match (&args.disconnect_cmd, &args.api) {
         (Some(cmd), None) => Disconnect::Command(cmd.clone()),
         (None, Some(url)) => {
             let mut api = ApiClient::new(url, t.io_timeout)?;
@@ -102,6 +53,50 @@ pub async fn run(args: &RevokeArgs) -> Result<Value> {
             ));
         }
     };
+    run_trials(args, disconnect).await
+}
+
+/// `revoke-in-process`: the trials on a Postern started here.
+pub async fn run_in_process(args: &InProcessArgs) -> Result<Value> {
+    let started = Instant::now();
+    let embedded = Embedded::start(args.store.as_deref()).await?;
+    let revoke = RevokeArgs {
+        target: Target {
+            addr: embedded.imap()?,
+            tls: false,
+            user: embedded::EMAIL.into(),
+            password: String::new(),
+            source_ips: args.source_ips,
+            duration_limit: args.duration_limit.saturating_sub(started.elapsed()),
+            io_timeout: args.io_timeout,
+            label: args.label.clone(),
+        },
+        count: args.count,
+        concurrency: args.concurrency,
+        trials: args.trials,
+        disconnect_cmd: None,
+        device_cmd: None,
+        api: None,
+        api_login: String::new(),
+        api_password: String::new(),
+        trial_timeout: args.trial_timeout,
+    };
+    let mut line = run_trials(&revoke, Disconnect::InProcess(embedded)).await?;
+    if let Some(map) = line.as_object_mut() {
+        map.insert("command".into(), json!("revoke-in-process"));
+        map.insert(
+            "store".into(),
+            json!(args.store.as_deref().unwrap_or("sqlite")),
+        );
+    }
+    Ok(line)
+}
+
+async fn run_trials(args: &RevokeArgs, mut disconnect: Disconnect) -> Result<Value> {
+    let t = &args.target;
+    let connector = Connector::new(t.addr, t.tls, t.source_ips, t.io_timeout)?;
+    let start = Instant::now();
+    let end = start + t.duration_limit;
     let mut trials = Vec::new();
     let mut errors = Errors::default();
     let mut truncated = false;
@@ -116,6 +111,13 @@ pub async fn run(args: &RevokeArgs) -> Result<Value> {
                 let (id, password) = api.create_device(&t.user, &format!("revoke {n}")).await?;
                 Device {
                     id: Some(id),
+                    password,
+                }
+            }
+            Disconnect::InProcess(embedded) => {
+                let (id, password) = embedded.create_device(n).await?;
+                Device {
+                    id: Some(id.to_string()),
                     password,
                 }
             }
@@ -152,6 +154,7 @@ pub async fn run(args: &RevokeArgs) -> Result<Value> {
     }
     let from_start = summarize(&mut from_start);
     let mut map = header("revoke", t);
+    map.insert("disconnect".into(), json!(disconnect.kind()));
     map.insert("count".into(), json!(args.count));
     map.insert("trials_run".into(), json!(trials.len()));
     map.insert("trials_complete".into(), json!(from_start.count));
@@ -161,56 +164,11 @@ pub async fn run(args: &RevokeArgs) -> Result<Value> {
     map.insert("after_return".into(), json!(summarize(&mut after_return)));
     map.insert("command".into(), json!(summarize(&mut command)));
     map.insert("trials".into(), json!(trials));
+    if let Disconnect::InProcess(embedded) = disconnect {
+        embedded.stop().await;
+    }
     Ok(finish(map, errors, &from_start))
 }
-
-async fn shell(cmd: &str) -> Result<String> {
-    let out = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await?;
-    if !out.status.success() {
-        return Err(LoadError::Command(format!(
-            "{cmd}: {} {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-async fn run_disconnect(disconnect: &mut Disconnect, device: &Device) -> Result<()> {
-    match disconnect {
-        Disconnect::Api(api) => {
-            let id = device
-                .id
-                .as_deref()
-                .ok_or(LoadError::Usage("no device id".into()))?;
-            api.delete_device(id).await
-        }
-        Disconnect::Command(template) => {
-            let argv = disconnect_argv(template, device.id.as_deref())?;
-            let out = tokio::process::Command::new(&argv[0])
-                .args(&argv[1..])
-                .stdin(std::process::Stdio::null())
-                .output()
-                .await
-                .map_err(|e| LoadError::Command(format!("{}: {e}", argv[0])))?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(LoadError::Command(format!(
-                    "{template}: {} {}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )))
-            }
-        }
-    }
-}
-
 async fn open_all(
     args: &RevokeArgs,
     connector: &Connector,
@@ -263,6 +221,7 @@ async fn trial(
     tokio::task::yield_now().await;
     tokio::time::sleep(Duration::from_millis(50)).await;
 
+    let cpu_before = memory::process_cpu_ns();
     let started = Instant::now();
     let outcome = run_disconnect(disconnect, device).await;
     let returned = Instant::now();
@@ -285,6 +244,7 @@ async fn trial(
         }
         last = Some(last.map_or(at, |l| l.max(at)));
     }
+    let cpu = memory::process_cpu_ns().saturating_sub(cpu_before);
     waiting.abort_all();
     if early > 0 {
         errors.add(&LoadError::Protocol(format!(
@@ -309,52 +269,8 @@ async fn trial(
             command_ms: millis(returned - started),
             from_start_ms: last.map(|l| millis(l - started)),
             after_return_ms: last.map(|l| millis(l.saturating_duration_since(returned))),
+            process_cpu_ms: (cpu as f64 / 1e4).round() / 100.0,
         },
         errors,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn device_lines() {
-        assert_eq!(
-            parse_device_line("k3vq-8mzt-aaaa-bbbb-cccc-dddd\n").unwrap(),
-            Device {
-                id: None,
-                password: "k3vq-8mzt-aaaa-bbbb-cccc-dddd".into()
-            }
-        );
-        assert_eq!(
-            parse_device_line("noise\n0192abcd pw-1\n\n").unwrap(),
-            Device {
-                id: Some("0192abcd".into()),
-                password: "pw-1".into()
-            }
-        );
-        assert!(parse_device_line("").is_err());
-        assert!(parse_device_line("a b c").is_err());
-    }
-
-    #[test]
-    fn disconnect_commands_fill_in_the_id() {
-        assert_eq!(
-            disconnect_argv("postern device disconnect a@x.test {id}", Some("42")).unwrap(),
-            ["postern", "device", "disconnect", "a@x.test", "42"]
-        );
-        assert_eq!(
-            disconnect_argv("doveadm -c /d/dovecot.conf  kick plain@example.test", None).unwrap(),
-            [
-                "doveadm",
-                "-c",
-                "/d/dovecot.conf",
-                "kick",
-                "plain@example.test"
-            ]
-        );
-        assert!(disconnect_argv("kick {id}", None).is_err());
-        assert!(disconnect_argv("   ", None).is_err());
-    }
 }

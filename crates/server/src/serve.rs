@@ -18,8 +18,10 @@ use crate::config::Config;
 use crate::services;
 use crate::setup;
 
-/// How often revocations written by other processes are looked for.
-const REVOCATION_POLL: Duration = Duration::from_millis(200);
+/// The longest wait between two reads of the revocation log, for revocations written by
+/// other processes. The store wakes the reader sooner when it sees a commit (PostgreSQL's
+/// notifications, SQLite's data version); this bounds the wait if that signal is lost.
+const REVOCATION_POLL: Duration = Duration::from_millis(500);
 
 /// What every service is started with.
 pub struct ServiceContext {

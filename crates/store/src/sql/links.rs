@@ -151,9 +151,10 @@ impl RevocationLog for SqlStore {
     }
 
     async fn wait_for_revocations(&self, max_wait: std::time::Duration) {
-        match &self.notifications {
-            Some(listener) => listener.wait("postern_revocations", max_wait).await,
-            None => tokio::time::sleep(max_wait).await,
+        match (&self.notifications, &self.changes) {
+            (Some(listener), _) => listener.wait("postern_revocations", max_wait).await,
+            (None, Some(changes)) => changes.wait(max_wait).await,
+            (None, None) => tokio::time::sleep(max_wait).await,
         }
     }
 

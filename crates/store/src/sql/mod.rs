@@ -10,7 +10,7 @@ use std::time::Duration;
 use postern_domain::{DomainError, Result};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr, Transaction, any::Any};
+use sqlx::{AnyPool, Connection, Executor, SqlSafeStr, Transaction, any::Any};
 
 use crate::error::db;
 
@@ -26,6 +26,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod wal_watch;
 
 /// Which database is behind the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct SqlStore {
     /// Reads. On PostgreSQL the same pool as the writes.
     pub(crate) reader: AnyPool,
     pub(crate) notifications: Option<notify::Listener>,
+    /// On SQLite, how commits of other processes are noticed.
+    pub(crate) changes: Option<wal_watch::WalWatch>,
 }
 
 /// Pool sizes and other tuning of a store.
@@ -132,6 +135,9 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
+/// A pooled PostgreSQL connection idle for longer than this is checked before it is used.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(30);
+
 /// SQLite settings for every connection: WAL, foreign keys, every commit on disk before it is
 /// acknowledged, and a wait instead of an error when another process writes.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
@@ -157,8 +163,11 @@ impl SqlStore {
     async fn open_sqlite(path: &std::path::Path, options: PoolOptions) -> Result<Self> {
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let connect = AnyConnectOptions::from_str(&url).map_err(db)?;
+        // A connection to a local file does not go stale: no round trip to its worker
+        // thread to test it before each use (sqlx still checks it when it is given back).
         let writer = AnyPoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
             })
@@ -171,13 +180,14 @@ impl SqlStore {
             .map_err(|e| DomainError::Store(format!("migrating {}: {e}", path.display())))?;
         let reader = AnyPoolOptions::new()
             .max_connections(options.max_connections.clamp(1, 8))
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(SQLITE_PRAGMAS).await?;
                     conn.execute("PRAGMA query_only = ON").await.map(|_| ())
                 })
             })
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(db)?;
         Ok(SqlStore {
@@ -185,6 +195,7 @@ impl SqlStore {
             writer,
             reader,
             notifications: None,
+            changes: Some(wal_watch::WalWatch::new(path, connect)),
         })
     }
 
@@ -192,6 +203,17 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
+            // A ping is a round trip to the server: worth it only for a connection that sat
+            // idle long enough to have been dropped, not before every query of a busy pool.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_IDLE_AFTER {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await
             .map_err(|e| DomainError::Store(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -204,6 +226,7 @@ impl SqlStore {
             writer: pool.clone(),
             reader: pool,
             notifications: Some(notify::Listener::new(url)),
+            changes: None,
         })
     }
 
