@@ -60,10 +60,10 @@ impl Core {
     /// Checks a web sign-in. Unknown logins cost the same as wrong passwords, and every
     /// failure is the same `AuthFailed`; a throttled source gets `Throttled`.
     pub async fn sign_in(&self, login: &str, password: &str, ip: IpAddr) -> Result<Account> {
-        if !self.throttle.admit(ip) {
-            self.throttle.pause_after_failure(ip, login).await;
+        let Some(attempt) = self.throttle.begin(ip) else {
+            self.throttle.pause_after_refusal(login).await;
             return Err(DomainError::Throttled);
-        }
+        };
         let record = match Login::parse(login) {
             Ok(l) => self.store.account_by_login(&l).await?,
             Err(_) => None,
@@ -76,11 +76,11 @@ impl Core {
         };
         match record {
             Some(r) if ok => {
-                self.throttle.success(ip);
+                attempt.success();
                 Ok(r.account)
             }
             _ => {
-                self.throttle.pause_after_failure(ip, login).await;
+                attempt.failure(login).await;
                 Err(DomainError::AuthFailed)
             }
         }

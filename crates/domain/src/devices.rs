@@ -187,20 +187,20 @@ impl Core {
         protocol: Protocol,
         ip: IpAddr,
     ) -> Result<SignedIn> {
-        if !self.throttle.admit(ip) {
-            self.throttle.pause_after_failure(ip, email).await;
+        let Some(attempt) = self.throttle.begin(ip) else {
+            self.throttle.pause_after_refusal(email).await;
             return Err(DomainError::Throttled);
-        }
+        };
         match self
             .check_device_password(email, password, protocol, ip)
             .await
         {
             Ok(signed_in) => {
-                self.throttle.success(ip);
+                attempt.success();
                 Ok(signed_in)
             }
             Err(DomainError::AuthFailed) => {
-                self.throttle.pause_after_failure(ip, email).await;
+                attempt.failure(email).await;
                 Err(DomainError::AuthFailed)
             }
             Err(e) => Err(e),

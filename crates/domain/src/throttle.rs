@@ -40,10 +40,16 @@ impl Default for ThrottleConfig {
     }
 }
 
+/// Sign-ins a source with no failure on record may have under evaluation at once: a mail
+/// program opens several connections together, and an office shares one address.
+pub const PARALLEL_WHEN_CLEAN: u32 = 16;
+
 #[derive(Clone, Copy)]
 struct Failures {
     count: u32,
     last: Instant,
+    /// Admitted attempts not answered yet (sources only).
+    in_flight: u32,
 }
 
 /// Shared by the web app and every protocol.
@@ -66,23 +72,51 @@ impl Throttle {
         }
     }
 
-    /// Whether `ip` may try a password now. A refused attempt is not evaluated at all.
+    /// An attempt of `ip` to try a password, or `None` when it must not be evaluated now.
+    /// Dropped without an outcome (a store error, a client gone), it frees its place.
+    pub fn begin(&self, ip: IpAddr) -> Option<Attempt<'_>> {
+        self.admit(ip).then_some(Attempt {
+            throttle: self,
+            ip,
+            open: true,
+        })
+    }
+
+    /// Whether `ip` may try a password now. A refused attempt is not evaluated at all, and
+    /// counts as a failure of its source. Every admitted attempt must end in
+    /// [`Self::success`], [`Self::failure`] or [`Self::abandon`]; [`Self::begin`] sees to it.
     ///
-    /// Every attempt counts against its source here, at once and under one lock, as a
-    /// failure until [`Self::success`] clears it: so an attacker with many connections at
-    /// a time gets no more evaluations than one with a single connection.
+    /// Attempts under evaluation count against the source at once, under one lock, so that
+    /// many connections at a time gain an attacker nothing: a source with failures on record
+    /// gets no more evaluations at once than it has free failures left, and a throttled
+    /// source one at a time. Only a source with a clean record may have several at once.
     pub fn admit(&self, ip: IpAddr) -> bool {
         let key = source_key(ip);
         let now = Instant::now();
-        let mut admitted = true;
-        self.bump_with(&self.sources, key, now, |f| {
-            if f.count >= self.config.free_failures {
-                admitted = now.duration_since(f.last) >= self.delay(f.count);
-            }
+        let free = self.config.free_failures;
+        let mut map = self.entries_for(&self.sources, &key, now);
+        let f = map.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+            in_flight: 0,
         });
-        if !admitted {
+        if self.forgotten(f, now) {
+            f.count = 0;
+        }
+        let admitted = if f.count >= free {
+            f.in_flight == 0 && now.duration_since(f.last) >= self.delay(f.count)
+        } else if f.count == 0 {
+            f.in_flight < free.max(PARALLEL_WHEN_CLEAN)
+        } else {
+            f.count + f.in_flight < free
+        };
+        if admitted {
+            f.in_flight += 1;
+        } else {
+            f.count = f.count.saturating_add(1);
             self.refused.fetch_add(1, Ordering::Relaxed);
         }
+        f.last = now;
         admitted
     }
 
@@ -91,9 +125,20 @@ impl Throttle {
         self.refused.load(Ordering::Relaxed)
     }
 
-    /// Records a failed (or refused) attempt of `login` and returns how long to pause before
-    /// answering it. The source already counted the attempt in [`Self::admit`].
-    pub fn failure(&self, _ip: IpAddr, login: &str) -> Duration {
+    /// Records a failed attempt of `login` from `ip` and returns how long to pause before
+    /// answering it.
+    pub fn failure(&self, ip: IpAddr, login: &str) -> Duration {
+        if let Some(f) = lock(&self.sources).get_mut(&source_key(ip)) {
+            f.in_flight = f.in_flight.saturating_sub(1);
+            f.count = f.count.saturating_add(1);
+            f.last = Instant::now();
+        }
+        self.refusal(login)
+    }
+
+    /// Records a refused attempt of `login` (its source counted it in [`Self::admit`]) and
+    /// returns how long to pause before answering it.
+    pub fn refusal(&self, login: &str) -> Duration {
         let now = Instant::now();
         let login_failures = self.bump(&self.logins, login.to_ascii_lowercase(), now);
         let extra = self
@@ -106,15 +151,34 @@ impl Throttle {
 
     /// Records a failure and waits out its pause (no timer at all for a zero pause).
     pub async fn pause_after_failure(&self, ip: IpAddr, login: &str) {
-        let pause = self.failure(ip, login);
-        if !pause.is_zero() {
-            tokio::time::sleep(pause).await;
+        pause(self.failure(ip, login)).await;
+    }
+
+    /// Records a refusal and waits out its pause.
+    pub async fn pause_after_refusal(&self, login: &str) {
+        pause(self.refusal(login)).await;
+    }
+
+    /// A successful sign-in clears the source's failures.
+    pub fn success(&self, ip: IpAddr) {
+        let mut map = lock(&self.sources);
+        let key = source_key(ip);
+        match map.get_mut(&key) {
+            Some(f) if f.in_flight > 1 => {
+                f.in_flight -= 1;
+                f.count = 0;
+            }
+            _ => {
+                map.remove(&key);
+            }
         }
     }
 
-    /// A successful sign-in clears the source's record.
-    pub fn success(&self, ip: IpAddr) {
-        lock(&self.sources).remove(&source_key(ip));
+    /// An admitted attempt that ended without an answer on the password (a store error).
+    pub fn abandon(&self, ip: IpAddr) {
+        if let Some(f) = lock(&self.sources).get_mut(&source_key(ip)) {
+            f.in_flight = f.in_flight.saturating_sub(1);
+        }
     }
 
     /// Entries held, for tests of the memory bound.
@@ -134,25 +198,36 @@ impl Throttle {
         now.duration_since(f.last) > self.config.forget_after
     }
 
+    /// Counts one more failure of `key`.
     fn bump<K: std::hash::Hash + Eq>(
         &self,
         map: &Mutex<HashMap<K, Failures>>,
         key: K,
         now: Instant,
     ) -> u32 {
-        self.bump_with(map, key, now, |_| {})
+        let mut map = self.entries_for(map, &key, now);
+        let entry = map.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+            in_flight: 0,
+        });
+        if self.forgotten(entry, now) {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+        entry.count
     }
 
-    /// Counts one more failure of `key`; `before` sees the record first, under the same lock.
-    fn bump_with<K: std::hash::Hash + Eq>(
+    /// The locked map, with room made for `key` if it is new and the map is full.
+    fn entries_for<'m, K: std::hash::Hash + Eq>(
         &self,
-        map: &Mutex<HashMap<K, Failures>>,
-        key: K,
+        map: &'m Mutex<HashMap<K, Failures>>,
+        key: &K,
         now: Instant,
-        before: impl FnOnce(&Failures),
-    ) -> u32 {
+    ) -> std::sync::MutexGuard<'m, HashMap<K, Failures>> {
         let mut map = lock(map);
-        if map.len() >= self.config.max_entries && !map.contains_key(&key) {
+        if map.len() >= self.config.max_entries && !map.contains_key(key) {
             map.retain(|_, f| !self.forgotten(f, now));
             if map.len() >= self.config.max_entries {
                 // Still full of fresh entries: drop the quietest half rather than grow.
@@ -162,17 +237,42 @@ impl Throttle {
                 map.retain(|_, f| f.last > cut);
             }
         }
-        let entry = map.entry(key).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        if self.forgotten(entry, now) {
-            entry.count = 0;
+        map
+    }
+}
+
+/// An admitted attempt; see [`Throttle::begin`].
+pub struct Attempt<'t> {
+    throttle: &'t Throttle,
+    ip: IpAddr,
+    open: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was right.
+    pub fn success(mut self) {
+        self.open = false;
+        self.throttle.success(self.ip);
+    }
+
+    /// The password was wrong: records it and waits out the pause before the answer.
+    pub async fn failure(mut self, login: &str) {
+        self.open = false;
+        pause(self.throttle.failure(self.ip, login)).await;
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.throttle.abandon(self.ip);
         }
-        before(entry);
-        entry.count = entry.count.saturating_add(1);
-        entry.last = now;
-        entry.count
+    }
+}
+
+async fn pause(pause: Duration) {
+    if !pause.is_zero() {
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -251,11 +351,56 @@ mod tests {
     fn attempts_at_the_same_time_count_before_they_are_answered() {
         let t = Throttle::new(quick());
         let attacker: IpAddr = "127.0.0.1".parse().unwrap();
-        // Many connections ask at once, before any answer came back: only the free
-        // failures are let through.
+        // Many connections ask at once, before any answer came back: a clean source gets a
+        // bounded number through ...
         let admitted = (0..50).filter(|_| t.admit(attacker)).count();
-        assert_eq!(admitted, 3);
-        assert_eq!(t.refusals(), 47);
+        assert_eq!(admitted, PARALLEL_WHEN_CLEAN as usize);
+        assert_eq!(t.refusals(), 50 - u64::from(PARALLEL_WHEN_CLEAN));
+        // ... and once failures are on record, only the free failures left, then one at a
+        // time after the wait.
+        let other: IpAddr = "127.0.0.3".parse().unwrap();
+        assert!(t.admit(other));
+        t.failure(other, "victim@example.com");
+        assert_eq!((0..50).filter(|_| t.admit(other)).count(), 2);
+    }
+
+    #[test]
+    fn a_mail_program_signing_in_on_several_connections_at_once_is_not_refused() {
+        let t = Throttle::new(quick());
+        let office: IpAddr = "192.0.2.7".parse().unwrap();
+        for _ in 0..10 {
+            // Eight connections at once, all with the right password.
+            for _ in 0..8 {
+                assert!(t.admit(office));
+            }
+            for _ in 0..8 {
+                t.success(office);
+            }
+        }
+        assert_eq!(t.refusals(), 0);
+        assert_eq!(t.entries(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_attempt_frees_its_place() {
+        let t = Throttle::new(quick());
+        let ip: IpAddr = "192.0.2.8".parse().unwrap();
+        let first = t.begin(ip).unwrap();
+        drop(t.begin(ip).unwrap());
+        first.success();
+        // A throttled source may try again once its wait is over, even after attempts that
+        // were dropped unanswered.
+        for _ in 0..3 {
+            assert!(t.admit(ip));
+            t.failure(ip, "v@example.com");
+        }
+        drop(t.begin(ip));
+        let mut map = lock(&t.sources);
+        let f = map.get_mut(&source_key(ip)).unwrap();
+        assert_eq!(f.in_flight, 0);
+        f.last -= Duration::from_secs(3600);
+        drop(map);
+        assert!(t.begin(ip).is_some());
     }
 
     #[test]

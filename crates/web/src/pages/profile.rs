@@ -141,15 +141,17 @@ pub async fn download(
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    if !state.profile_guesses.admit(ip) {
+    let Some(guess) = state.profile_guesses.begin(ip) else {
         return Ok(gone(StatusCode::TOO_MANY_REQUESTS));
-    }
+    };
     let now = state.now();
     let Some(claim) = state.profiles.claim(&token, now) else {
         // Used, expired or never made: all the same to whoever asks.
-        state.profile_guesses.failure(ip, "profile link");
+        guess.failure("profile link").await;
         return Ok(gone(StatusCode::GONE));
     };
+    // A right link frees its place without clearing the source's wrong guesses.
+    drop(guess);
     let made = make(&state, claim.ticket).await;
     match made {
         Ok((device, bytes, file_name)) => {
