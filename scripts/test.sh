@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 cargo test --workspace --locked
 echo "== the integration tests again, on PostgreSQL"
-STORE_UNDER_TEST=postgres cargo test --locked --test it
+STORE_UNDER_TEST=postgres cargo test --workspace --locked --test it
