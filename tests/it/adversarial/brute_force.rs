@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use postern_testkit::TestServer;
 
-use super::{Line, RIGHTFUL, median, plain};
+use super::{Line, RIGHTFUL, median, plain, throttle_peak_over};
 
 /// The address under attack (made with every fresh test server).
 const EMAIL: &str = "admin@localhost";
@@ -270,35 +270,17 @@ async fn the_throttle_stays_bounded_under_many_sources() {
     .await;
     let addr = server.addr("imap.listen");
     let core = Arc::clone(server.core());
-    let next = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let mut workers = Vec::new();
-    for _ in 0..32 {
-        let next = Arc::clone(&next);
-        let peak = Arc::clone(&peak);
-        let core = Arc::clone(&core);
-        workers.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as u32;
-                if i >= SOURCES {
-                    break;
-                }
-                let from = Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250) as u8 + 1);
-                let mut c = Line::connect_from(from, addr).await.expect("connect");
-                c.line().await.expect("greeting");
-                c.send(format!("a LOGIN user{i}@localhost aaaa-bbbb-cccc-dddd\r\n").as_bytes())
-                    .await
-                    .unwrap();
-                let answer = c.tagged("a").await.expect("an answer");
-                assert!(answer.contains("a NO "), "{answer}");
-                peak.fetch_max(core.throttle().entries(), Ordering::Relaxed);
-            }
-        }));
-    }
-    for w in workers {
-        w.await.unwrap();
-    }
-    let peak = peak.load(Ordering::Relaxed);
+    let peak = throttle_peak_over(&core, SOURCES, 32, move |i| async move {
+        let from = Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250) as u8 + 1);
+        let mut c = Line::connect_from(from, addr).await.expect("connect");
+        c.line().await.expect("greeting");
+        c.send(format!("a LOGIN user{i}@localhost aaaa-bbbb-cccc-dddd\r\n").as_bytes())
+            .await
+            .unwrap();
+        let answer = c.tagged("a").await.expect("an answer");
+        assert!(answer.contains("a NO "), "{answer}");
+    })
+    .await;
     eprintln!("throttle entries peaked at {peak} for {SOURCES} sources and logins");
     assert!(
         peak as u64 <= 2 * CAP,

@@ -8,7 +8,10 @@ mod schemathesis;
 mod slow_clients;
 mod web_brute_force;
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -17,6 +20,49 @@ use tokio::net::{TcpSocket, TcpStream};
 
 /// The longest any single read of these tests may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Makes `attempt(i)` for every `i` below `count`, `workers` at a time, and returns the most
+/// entries the throttle held meanwhile.
+pub async fn throttle_peak_over<F, Fut>(
+    core: &Arc<postern_domain::Core>,
+    count: u32,
+    workers: usize,
+    attempt: F,
+) -> usize
+where
+    F: Fn(u32) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let attempt = Arc::new(attempt);
+    let next = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (attempt, next, peak, core) = (
+            Arc::clone(&attempt),
+            Arc::clone(&next),
+            Arc::clone(&peak),
+            Arc::clone(core),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = u32::try_from(next.fetch_add(1, Ordering::Relaxed)).unwrap();
+                if i >= count {
+                    break;
+                }
+                attempt(i).await;
+                peak.fetch_max(core.throttle().entries(), Ordering::Relaxed);
+            }
+        }));
+    }
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(240), task)
+            .await
+            .expect("the attempts end in time")
+            .unwrap();
+    }
+    peak.load(Ordering::Relaxed)
+}
 
 /// The rightful device's source address; the attacker uses 127.0.0.1.
 pub const RIGHTFUL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);

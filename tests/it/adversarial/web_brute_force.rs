@@ -13,7 +13,7 @@ use postern_testkit::TestServer;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 
-use super::{RIGHTFUL, median};
+use super::{RIGHTFUL, median, throttle_peak_over};
 
 const ATTEMPTS: usize = 10_000;
 /// Requests the attacker keeps in flight at a time.
@@ -257,35 +257,14 @@ async fn the_throttle_stays_bounded_under_web_sign_ins_from_many_sources() {
     .await;
     let web = server.addr("web.listen");
     let core = Arc::clone(server.core());
-    let next = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let mut workers = Vec::new();
-    for _ in 0..8 {
-        let next = Arc::clone(&next);
-        let peak = Arc::clone(&peak);
-        let core = Arc::clone(&core);
-        workers.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as u32;
-                if i >= SOURCES {
-                    break;
-                }
-                let from = Ipv4Addr::new(127, 2, (i / 250) as u8, (i % 250) as u8 + 1);
-                let surface = Surface::alternate(i as usize);
-                let login = format!("user{i}@localhost");
-                let answer = sign_in(&client(from), web, surface, &login, "not the password").await;
-                assert_eq!(answer, (StatusCode::UNAUTHORIZED, false), "from {from}");
-                peak.fetch_max(core.throttle().entries(), Ordering::Relaxed);
-            }
-        }));
-    }
-    for w in workers {
-        tokio::time::timeout(Duration::from_secs(240), w)
-            .await
-            .expect("the sign-ins end in time")
-            .unwrap();
-    }
-    let peak = peak.load(Ordering::Relaxed);
+    let peak = throttle_peak_over(&core, SOURCES, 8, move |i| async move {
+        let from = Ipv4Addr::new(127, 2, (i / 250) as u8, (i % 250) as u8 + 1);
+        let surface = Surface::alternate(i as usize);
+        let login = format!("user{i}@localhost");
+        let answer = sign_in(&client(from), web, surface, &login, "not the password").await;
+        assert_eq!(answer, (StatusCode::UNAUTHORIZED, false), "from {from}");
+    })
+    .await;
     eprintln!("throttle entries peaked at {peak} for {SOURCES} web sources and logins");
     assert!(
         peak as u64 <= 2 * CAP,
