@@ -4,10 +4,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 use zeroize::Zeroizing;
 
@@ -69,17 +68,12 @@ impl Smarthost {
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let checked = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        let checked = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let unchecked = ClientConfig::builder_with_provider(Arc::clone(&provider))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Opportunistic(provider)))
-            .with_no_client_auth();
+        let unchecked = postern_net::tls::unchecked_client_config().map_err(|e| e.to_string())?;
         Ok(Smarthost {
             addr: addr.to_owned(),
             tls,
@@ -113,56 +107,6 @@ impl Smarthost {
     pub(crate) fn is_loopback(&self) -> bool {
         matches!(self.server_name(), Ok(ServerName::IpAddress(ip)) if IpAddr::from(ip).is_loopback())
             || self.addr.starts_with("localhost:")
-    }
-}
-
-/// Encrypts without checking who is at the other end: better than plain text against a
-/// passive listener, and what opportunistic SMTP TLS does.
-#[derive(Debug)]
-struct Opportunistic(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for Opportunistic {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
