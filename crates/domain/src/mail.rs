@@ -146,6 +146,8 @@ pub struct MailboxDelta {
     /// The mailbox's modseq now: ask again from here.
     pub modseq: i64,
     pub uidnext: u32,
+    /// UIDs from here on have not been seen by any session yet (IMAP `\Recent`).
+    pub recent_uid: u32,
     /// Messages added or whose flags changed, in UID order.
     pub changed: Vec<MessageMeta>,
     /// UIDs removed, ascending.

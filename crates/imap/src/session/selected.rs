@@ -123,7 +123,9 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
     }
     if sel.uids.len() != before {
         let arrived = sel.uids[before..].to_vec();
-        if !sel.read_only {
+        // The mark read with the changes tells whether anything is left to claim, so the many
+        // sessions woken by one arrival do not all ask the store's writer.
+        if !sel.read_only && delta.recent_uid < delta.uidnext {
             claim_recent(&s.core, sel, &arrived, delta.uidnext).await;
         }
         server.enqueue_data(Data::Exists(sel.exists()));

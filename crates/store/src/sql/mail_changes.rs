@@ -303,20 +303,23 @@ pub(super) async fn changes_since(
 ) -> Result<Option<MailboxDelta>> {
     // One read transaction, so that the three reads see the same state.
     let mut tx = store.reader.begin().await.map_err(db)?;
-    let Some(row) =
-        sqlx::query("SELECT modseq, uidnext FROM mailboxes WHERE id = $1 AND selectable = 1")
-            .bind(mailbox.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
+    let Some(row) = sqlx::query(
+        "SELECT modseq, uidnext, recent_uid FROM mailboxes WHERE id = $1 AND selectable = 1",
+    )
+    .bind(mailbox.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
     else {
         return Ok(None);
     };
     let modseq: i64 = row.try_get("modseq").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
+    let recent_uid: i64 = row.try_get("recent_uid").map_err(db)?;
     let mut delta = MailboxDelta {
         modseq,
         uidnext: u32::try_from(uidnext).unwrap_or(u32::MAX),
+        recent_uid: u32::try_from(recent_uid).unwrap_or(u32::MAX),
         ..MailboxDelta::default()
     };
     if modseq > since {

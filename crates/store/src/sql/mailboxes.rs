@@ -368,17 +368,13 @@ pub(super) async fn counts(store: &SqlStore, mailbox: MailboxId) -> Result<Mailb
 /// Claims the UIDs below `upto` that no session has seen yet; returns the first one claimed
 /// (`upto` when there were none). Compare-and-set, so that two sessions never both claim one.
 pub(super) async fn claim_recent(store: &SqlStore, mailbox: MailboxId, upto: u32) -> Result<u32> {
-    // The mark only rises: once a reader sees it at `upto`, nothing is left to claim, and the
-    // many sessions woken by one arrival do not queue at the writer to learn it.
-    let mut pool = &store.reader;
     loop {
         let current: Option<i64> =
             sqlx::query_scalar("SELECT recent_uid FROM mailboxes WHERE id = $1")
                 .bind(mailbox.0)
-                .fetch_optional(pool)
+                .fetch_optional(&store.writer)
                 .await
                 .map_err(db)?;
-        pool = &store.writer;
         let current = current.ok_or(DomainError::NotFound("mailbox"))?;
         let from = u32::try_from(current).unwrap_or(u32::MAX);
         if from >= upto {
