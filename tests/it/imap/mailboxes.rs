@@ -187,4 +187,17 @@ async fn subscriptions_status_and_namespace() {
         c.run("NAMESPACE").await,
         "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nt14 OK NAMESPACE completed\r\n"
     );
+    // CREATE subscribes to nothing; under `%` an unsubscribed parent stands in, \Noselect,
+    // for its subscribed child (RFC 3501 6.3.9), and `*` names the child itself.
+    c.ok("CREATE Work/Plans").await;
+    assert_eq!(c.run("LSUB \"\" W*").await, "t16 OK LSUB completed\r\n");
+    c.ok("SUBSCRIBE Work/Plans").await;
+    assert_eq!(
+        c.run("LSUB \"\" W%").await,
+        "* LSUB (\\Noselect) \"/\" Work\r\nt18 OK LSUB completed\r\n"
+    );
+    assert_eq!(
+        c.run("LSUB \"\" W*").await,
+        "* LSUB () \"/\" Work/Plans\r\nt19 OK LSUB completed\r\n"
+    );
 }

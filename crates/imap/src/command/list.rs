@@ -70,11 +70,24 @@ pub(crate) async fn run(
     let mut mailboxes = s.core.store().mailboxes(s.address()?).await?;
     mailboxes.sort_by(|a, b| (a.name != "INBOX", &a.name).cmp(&(b.name != "INBOX", &b.name)));
     for mb in &mailboxes {
-        if (lsub && !mb.subscribed) || !names::matches(&full, &mb.name) {
+        if !names::matches(&full, &mb.name) {
+            continue;
+        }
+        // An unsubscribed name stands in for subscribed children the pattern does not reach
+        // (`%`), marked \Noselect (RFC 3501 6.3.9).
+        let stand_in = lsub && !mb.subscribed && {
+            let prefix = format!("{}{DELIMITER}", mb.name);
+            mailboxes.iter().any(|child| {
+                child.subscribed
+                    && child.name.starts_with(&prefix)
+                    && !names::matches(&full, &child.name)
+            })
+        };
+        if lsub && !mb.subscribed && !stand_in {
             continue;
         }
         let mut items = Vec::new();
-        if !mb.selectable {
+        if !mb.selectable || stand_in {
             items.push(FlagNameAttribute::Noselect);
         }
         if !lsub {

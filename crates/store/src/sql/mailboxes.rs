@@ -98,8 +98,11 @@ async fn insert(
     at: OffsetDateTime,
 ) -> Result<i64> {
     let uidvalidity = new_uidvalidity(tx, address, at).await?;
+    // Creating a mailbox does not subscribe to it (RFC 3501 6.3.6: subscriptions are the
+    // client's own list); only the mailboxes every address starts with are subscribed.
     sqlx::query(
-        "INSERT INTO mailboxes (address_id, name, uidvalidity) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO mailboxes (address_id, name, uidvalidity, subscribed) \
+         VALUES ($1, $2, $3, 0) RETURNING id",
     )
     .bind(address.0)
     .bind(name)
