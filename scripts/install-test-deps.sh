@@ -38,3 +38,13 @@ if ! "$schemathesis/bin/st" --version >/dev/null 2>&1; then
   /usr/bin/python3 -m venv "$schemathesis"
   "$schemathesis/bin/pip" install -q 'schemathesis>=4,<5'
 fi
+
+# IMAPClient's live test suite (from PyPI; its last release with `imapclient.livetest`), which
+# tests/it/imap/livetest.rs runs against a whole server.
+imapclient=target/test-tools/imapclient
+if ! "$imapclient/bin/python" -c 'import imapclient.livetest' >/dev/null 2>&1; then
+  echo "installing: IMAPClient's live tests into $imapclient"
+  rm -rf "$imapclient"
+  /usr/bin/python3 -m venv "$imapclient"
+  "$imapclient/bin/pip" install -q 'IMAPClient==2.3.1' six
+fi

@@ -11,6 +11,7 @@ mod fetch;
 mod imaplib;
 mod import;
 mod limits;
+mod livetest;
 mod mailboxes;
 mod mbsync;
 mod revocation;
