@@ -40,10 +40,16 @@ impl Core {
             .await
     }
 
-    /// The account's addresses: owned ones first, then linked ones, each by name.
-    pub async fn mail_addresses(&self, account: &Account) -> Result<Vec<MailAddress>> {
+    /// The addresses the account owns, by name.
+    pub async fn owned_addresses(&self, account: &Account) -> Result<Vec<Address>> {
         let mut owned = self.store.addresses_of(account.id).await?;
         owned.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(owned)
+    }
+
+    /// The account's addresses: owned ones first, then linked ones, each by name.
+    pub async fn mail_addresses(&self, account: &Account) -> Result<Vec<MailAddress>> {
+        let owned = self.owned_addresses(account).await?;
         let mut linked = self.store.links_of(account.id).await?;
         linked.sort_by(|a, b| a.address.email.cmp(&b.address.email));
         Ok(owned

@@ -77,8 +77,12 @@ impl Core {
         email: &Email,
         with_disconnected: bool,
     ) -> Result<Vec<Device>> {
-        let address = self.owned_address(actor, email).await?;
-        let mut devices = self.store.devices_of(address.id).await?;
+        let (address, mut devices) = self
+            .store
+            .devices_at(email)
+            .await?
+            .ok_or(DomainError::NotFound("address"))?;
+        actor.check_owns(&address)?;
         if !with_disconnected {
             devices.retain(|d| d.state == DeviceState::Active);
         }

@@ -12,7 +12,7 @@ use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::protocol::{Protocol, ProtocolSet};
 
 /// A person who signs in to the web app.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub id: AccountId,
     pub login: Login,
@@ -70,7 +70,7 @@ pub struct LastUse {
 }
 
 /// One credential of one address.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
     pub id: DeviceId,
     pub address_id: AddressId,

@@ -67,8 +67,8 @@ pub trait DeviceRepo: Send + Sync {
     async fn disconnect_device(&self, id: DeviceId, activity: &ActivityEntry)
     -> Result<Revocation>;
     async fn device(&self, id: DeviceId) -> Result<Option<Device>>;
-    /// Every device of the address, newest first, disconnected ones included.
-    async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>>;
+    /// The address and every one of its devices, newest first, disconnected ones included.
+    async fn devices_at(&self, email: &Email) -> Result<Option<(Address, Vec<Device>)>>;
     /// The one indexed look-up of a sign-in.
     async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>>;
     async fn record_use(&self, id: DeviceId, last_use: &LastUse) -> Result<()>;
@@ -114,7 +114,8 @@ pub trait RevocationLog: Send + Sync {
 #[async_trait]
 pub trait WebSessionRepo: Send + Sync {
     async fn create_session(&self, token_hash: &[u8; 32], session: &WebSession) -> Result<()>;
-    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<WebSession>>;
+    /// A session with the account it is signed in to.
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<(WebSession, Account)>>;
     async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
     async fn confirm_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;

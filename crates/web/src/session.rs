@@ -184,7 +184,7 @@ impl FromRequestParts<AppState> for Viewer {
         let token =
             presented_token(&parts.headers, &state.options).ok_or(WebError::Unauthenticated)?;
         let store = state.core.store();
-        let mut session = store
+        let (mut session, account) = store
             .session(&token)
             .await?
             .ok_or(WebError::Unauthenticated)?;
@@ -197,11 +197,6 @@ impl FromRequestParts<AppState> for Viewer {
             store.touch_session(&token, now).await?;
             session.last_seen_at = now;
         }
-        let account = match state.core.account(session.account_id).await {
-            Ok(a) => a,
-            Err(DomainError::NotFound(_)) => return Err(WebError::Unauthenticated),
-            Err(e) => return Err(e.into()),
-        };
         Ok(Viewer {
             account,
             token,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use postern_domain::account_password::AccountPasswordHash;
 use postern_domain::clock::from_millis;
 use postern_domain::mail::Flags;
-use postern_domain::model::{ActivityEntry, ActivityKind, LastUse, Link, NewDevice, WebSession};
+use postern_domain::model::{
+    ActivityEntry, ActivityKind, DeviceState, LastUse, Link, NewDevice, WebSession,
+};
 use postern_domain::repo::Store;
 use postern_domain::{
     Description, DeviceId, DevicePassword, DomainError, Email, Login, Pepper, Protocol, ProtocolSet,
@@ -149,6 +151,36 @@ pub async fn all(store: Arc<dyn Store>) {
     assert_eq!(device.last_use, Some(last));
     assert_eq!(device.client.as_deref(), Some("Thunderbird 128"));
 
+    // The list of an address (read in one piece) holds the same devices, newest first; quotes
+    // and non-ASCII in a description survive it.
+    let second = NewDevice {
+        id: DeviceId::new(),
+        description: Description::parse("Büro \"laptop\" \\ 2").unwrap(),
+        protocols: ProtocolSet::parse("smtp").unwrap(),
+        digest: DevicePassword::generate().unwrap().digest(&pepper),
+        created_at: from_millis(1_700_000_000_001),
+        ..new.clone()
+    };
+    let second = store
+        .create_device(
+            &second,
+            &activity(address.id, ActivityKind::DeviceCreated, second.id, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.devices_at(&email).await.unwrap().unwrap(),
+        (address.clone(), vec![second.clone(), device.clone()])
+    );
+    let nobody = Email::parse("nobody@example.com").unwrap();
+    assert!(store.devices_at(&nobody).await.unwrap().is_none());
+    let empty = Email::parse("empty@example.com").unwrap();
+    let empty = store.create_address(&empty, bob.id, t).await.unwrap();
+    assert_eq!(
+        store.devices_at(&empty.email).await.unwrap().unwrap(),
+        (empty.clone(), vec![])
+    );
+
     // A link hangs on the device; a reset removes it and revokes generation 1.
     let link = Link {
         account_id: bob.id,
@@ -281,7 +313,9 @@ pub async fn all(store: Arc<dyn Store>) {
         store.last_revocation_seq().await.unwrap(),
         revocations[1].seq
     );
-    assert_eq!(store.devices_of(address.id).await.unwrap().len(), 1);
+    let (_, devices) = store.devices_at(&email).await.unwrap().unwrap();
+    let states: Vec<_> = devices.iter().map(|d| d.state).collect();
+    assert_eq!(states, [DeviceState::Active, DeviceState::Disconnected]);
 
     let log = store.activity_of(address.id, 100).await.unwrap();
     let kinds: Vec<_> = log.iter().map(|e| e.kind.as_str()).collect();
@@ -294,6 +328,7 @@ pub async fn all(store: Arc<dyn Store>) {
             "address_linked",
             "device_reset",
             "address_linked",
+            "device_created",
             "device_created"
         ]
     );
@@ -311,11 +346,12 @@ pub async fn all(store: Arc<dyn Store>) {
     store.create_session(&[8u8; 32], &session).await.unwrap();
     let later = from_millis(1_700_000_500_000);
     store.confirm_session(&token, later).await.unwrap();
-    let s = store.session(&token).await.unwrap().unwrap();
+    let (s, account) = store.session(&token).await.unwrap().unwrap();
     assert_eq!(
         (s.account_id, s.confirmed_at, s.last_seen_at),
         (ann.id, later, later)
     );
+    assert_eq!(account, ann);
     store
         .delete_sessions_of(ann.id, Some(&token))
         .await

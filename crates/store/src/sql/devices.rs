@@ -3,15 +3,15 @@
 use async_trait::async_trait;
 use postern_domain::clock::to_millis;
 use postern_domain::model::{
-    ActivityEntry, Device, DeviceCredential, LastUse, NewDevice, Revocation,
+    ActivityEntry, Address, Device, DeviceCredential, LastUse, NewDevice, Revocation,
 };
 use postern_domain::repo::DeviceRepo;
-use postern_domain::{AddressId, DeviceId, DomainError, PasswordDigest, Result};
+use postern_domain::{DeviceId, DomainError, Email, PasswordDigest, Result};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::Any};
 
-use super::SqlStore;
 use super::rows::{self, DEVICE_COLUMNS};
-use crate::error::db;
+use super::{Backend, SqlStore};
+use crate::error::{corrupt, db};
 
 fn select_devices(filter: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(format!(
@@ -162,17 +162,35 @@ impl DeviceRepo for SqlStore {
         device_in(&mut conn, id).await
     }
 
-    async fn devices_of(&self, address: AddressId) -> Result<Vec<Device>> {
-        sqlx::query::<Any>(select_devices(
-            "d.address_id = $1 ORDER BY d.created_at DESC, d.id DESC",
-        ))
-        .bind(address.0)
-        .fetch_all(&self.reader)
+    async fn devices_at(&self, email: &Email) -> Result<Option<(Address, Vec<Device>)>> {
+        // The devices come as one JSON array rather than a row each: every row sqlx hands
+        // over from SQLite's worker thread costs a thread wake-up, which made a list of a
+        // hundred devices slow (BENCHMARKS.md).
+        let list = match self.backend {
+            Backend::Sqlite => "json_group_array(json_array({COLUMNS}) ORDER BY {ORDER})",
+            Backend::Postgres => {
+                "COALESCE(json_agg(json_build_array({COLUMNS}) ORDER BY {ORDER}), '[]')::text"
+            }
+        }
+        .replace("{COLUMNS}", DEVICE_COLUMNS)
+        .replace("{ORDER}", "d.created_at DESC, d.id DESC");
+        let row = sqlx::query::<Any>(AssertSqlSafe(format!(
+            "SELECT a.id, a.email, a.owner_id, a.created_at, \
+             (SELECT {list} FROM devices d WHERE d.address_id = a.id) AS devices \
+             FROM addresses a WHERE a.email = $1"
+        )))
+        .bind(email.as_str())
+        .fetch_optional(&self.reader)
         .await
-        .map_err(db)?
-        .iter()
-        .map(rows::device)
-        .collect()
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let json: String = row.try_get("devices").map_err(db)?;
+        let devices = serde_json::from_str::<Vec<rows::DeviceValues>>(&json)
+            .map_err(|_| corrupt("device list"))?
+            .into_iter()
+            .map(rows::DeviceValues::into_device)
+            .collect::<Result<_>>()?;
+        Ok(Some((rows::address(&row)?, devices)))
     }
 
     async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>> {

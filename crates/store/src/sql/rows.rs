@@ -18,39 +18,89 @@ pub(crate) const DEVICE_COLUMNS: &str = "d.id, d.address_id, a.email, d.descript
      d.state, d.created_at, d.created_by, d.last_used_at, d.last_used_ip, d.last_used_protocol, \
      d.client, d.generation";
 
+/// The values of [`DEVICE_COLUMNS`], in that order: what a device row holds before it is
+/// checked into a [`Device`]. A list of devices arrives as one JSON array of these.
+#[derive(serde::Deserialize)]
+pub(crate) struct DeviceValues(
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
 pub(crate) fn device(row: &AnyRow) -> Result<Device> {
-    let id: String = row.try_get("id").map_err(db)?;
-    let email: String = row.try_get("email").map_err(db)?;
-    let description: String = row.try_get("description").map_err(db)?;
-    let protocols: i64 = row.try_get("protocols").map_err(db)?;
-    let state: String = row.try_get("state").map_err(db)?;
-    let last_used_at: Option<i64> = row.try_get("last_used_at").map_err(db)?;
-    let last_used_ip: Option<String> = row.try_get("last_used_ip").map_err(db)?;
-    let last_used_protocol: Option<String> = row.try_get("last_used_protocol").map_err(db)?;
-    let last_use = match (last_used_at, last_used_ip, last_used_protocol) {
-        (Some(at), Some(ip), Some(p)) => Some(LastUse {
-            at: from_millis(at),
-            ip: ip.parse().map_err(|_| corrupt("device last IP"))?,
-            protocol: Protocol::parse(&p).map_err(|_| corrupt("device last protocol"))?,
-        }),
-        _ => None,
-    };
-    Ok(Device {
-        id: DeviceId::parse(&id).map_err(|_| corrupt("device id"))?,
-        address_id: AddressId(row.try_get("address_id").map_err(db)?),
-        email: Email::parse(&email).map_err(|_| corrupt("address"))?,
-        description: Description::parse(&description).map_err(|_| corrupt("device description"))?,
-        protocols: u8::try_from(protocols)
-            .ok()
-            .and_then(|b| ProtocolSet::from_bits(b).ok())
-            .ok_or_else(|| corrupt("device protocols"))?,
-        state: DeviceState::parse(&state).ok_or_else(|| corrupt("device state"))?,
-        created_at: from_millis(row.try_get("created_at").map_err(db)?),
-        created_by: row.try_get("created_by").map_err(db)?,
-        last_use,
-        client: row.try_get("client").map_err(db)?,
-        generation: row.try_get("generation").map_err(db)?,
-    })
+    let get = |i: usize| row.try_get::<i64, _>(i).map_err(db);
+    let text = |i: usize| row.try_get::<String, _>(i).map_err(db);
+    DeviceValues(
+        text(0)?,
+        get(1)?,
+        text(2)?,
+        text(3)?,
+        get(4)?,
+        text(5)?,
+        get(6)?,
+        text(7)?,
+        row.try_get(8).map_err(db)?,
+        row.try_get(9).map_err(db)?,
+        row.try_get(10).map_err(db)?,
+        row.try_get(11).map_err(db)?,
+        get(12)?,
+    )
+    .into_device()
+}
+
+impl DeviceValues {
+    pub(crate) fn into_device(self) -> Result<Device> {
+        let DeviceValues(
+            id,
+            address_id,
+            email,
+            description,
+            protocols,
+            state,
+            created_at,
+            created_by,
+            last_used_at,
+            last_used_ip,
+            last_used_protocol,
+            client,
+            generation,
+        ) = self;
+        let last_use = match (last_used_at, last_used_ip, last_used_protocol) {
+            (Some(at), Some(ip), Some(p)) => Some(LastUse {
+                at: from_millis(at),
+                ip: ip.parse().map_err(|_| corrupt("device last IP"))?,
+                protocol: Protocol::parse(&p).map_err(|_| corrupt("device last protocol"))?,
+            }),
+            _ => None,
+        };
+        Ok(Device {
+            id: DeviceId::parse(&id).map_err(|_| corrupt("device id"))?,
+            address_id: AddressId(address_id),
+            email: Email::parse(&email).map_err(|_| corrupt("address"))?,
+            description: Description::parse(&description)
+                .map_err(|_| corrupt("device description"))?,
+            protocols: u8::try_from(protocols)
+                .ok()
+                .and_then(|b| ProtocolSet::from_bits(b).ok())
+                .ok_or_else(|| corrupt("device protocols"))?,
+            state: DeviceState::parse(&state).ok_or_else(|| corrupt("device state"))?,
+            created_at: from_millis(created_at),
+            created_by,
+            last_use,
+            client,
+            generation,
+        })
+    }
 }
 
 pub(crate) fn address(row: &AnyRow) -> Result<Address> {

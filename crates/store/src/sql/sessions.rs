@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use postern_domain::clock::{from_millis, to_millis};
-use postern_domain::model::WebSession;
+use postern_domain::model::{Account, WebSession};
 use postern_domain::repo::WebSessionRepo;
-use postern_domain::{AccountId, Result};
+use postern_domain::{AccountId, Login, Result};
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::SqlStore;
-use crate::error::db;
+use crate::error::{corrupt, db};
 
 #[async_trait]
 impl WebSessionRepo for SqlStore {
@@ -29,21 +29,31 @@ impl WebSessionRepo for SqlStore {
         Ok(())
     }
 
-    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<WebSession>> {
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<(WebSession, Account)>> {
         let row = sqlx::query(
-            "SELECT account_id, created_at, last_seen_at, confirmed_at FROM web_sessions WHERE token_hash = $1",
+            "SELECT s.account_id, s.created_at, s.last_seen_at, s.confirmed_at, \
+             a.login, a.created_at AS account_created_at \
+             FROM web_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
         )
         .bind(&token_hash[..])
         .fetch_optional(&self.reader)
         .await
         .map_err(db)?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some(WebSession {
-            account_id: AccountId(r.try_get("account_id").map_err(db)?),
+        let account_id = AccountId(r.try_get("account_id").map_err(db)?);
+        let login: String = r.try_get("login").map_err(db)?;
+        let session = WebSession {
+            account_id,
             created_at: from_millis(r.try_get("created_at").map_err(db)?),
             last_seen_at: from_millis(r.try_get("last_seen_at").map_err(db)?),
             confirmed_at: from_millis(r.try_get("confirmed_at").map_err(db)?),
-        }))
+        };
+        let account = Account {
+            id: account_id,
+            login: Login::parse(&login).map_err(|_| corrupt("login"))?,
+            created_at: from_millis(r.try_get("account_created_at").map_err(db)?),
+        };
+        Ok(Some((session, account)))
     }
 
     async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()> {

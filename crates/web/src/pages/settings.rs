@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use postern_domain::{Access, Email};
+use postern_domain::Email;
 use serde::Deserialize;
 
 use crate::error::{WebError, WebResult};
@@ -31,11 +31,10 @@ pub struct Sidebar {
 pub async fn owned(state: &AppState, viewer: &Viewer) -> WebResult<Vec<Email>> {
     Ok(state
         .core
-        .mail_addresses(&viewer.account)
+        .owned_addresses(&viewer.account)
         .await?
         .into_iter()
-        .filter(|m| m.access == Access::Owned)
-        .map(|m| m.address.email)
+        .map(|a| a.email)
         .collect())
 }
 
