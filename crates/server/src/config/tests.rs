@@ -1,0 +1,117 @@
+//! The configuration's defaults, layers and refusals.
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_match_the_product() {
+    let c = Config::load(None, env(&[])).unwrap();
+    assert_eq!(c.web.listen, "127.0.0.1:8080");
+    assert_eq!(c.imap.listen, "127.0.0.1:1143");
+    assert_eq!(c.imap.listen_tls, "127.0.0.1:1993");
+    assert_eq!(c.smtp.listen, "127.0.0.1:1587");
+    assert_eq!(c.smtp.listen_tls, "127.0.0.1:1465");
+    assert_eq!(c.pop3.listen, "127.0.0.1:1110");
+    assert_eq!(c.pop3.listen_tls, "127.0.0.1:1995");
+    assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    assert_eq!(c.store_url(), "sqlite://./data/postern.db");
+    assert_eq!(c.pepper_path(), PathBuf::from("./data/pepper"));
+    assert_eq!(c.domain, "localhost");
+}
+
+#[test]
+fn timeouts_have_sane_defaults_and_cannot_be_zero() {
+    let c = Config::load(None, env(&[])).unwrap();
+    // RFC 5321 4.5.3.2 asks for at least 5 minutes, RFC 1939 for at least 10.
+    assert_eq!(c.limits.idle_timeout_secs, 600);
+    assert_eq!(c.limits.login_timeout_secs, 60);
+    // RFC 3501 5.4: at least 30 minutes.
+    assert_eq!(c.limits.imap_autologout_secs, 1800);
+    let err = Config::load(None, env(&[("POSTERN_LIMITS__LOGIN_TIMEOUT_SECS", "0")]));
+    assert!(
+        err.unwrap_err().to_string().contains("login_timeout_secs"),
+        "a zero timeout is refused by name"
+    );
+}
+
+#[test]
+fn file_then_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postern.toml");
+    std::fs::write(
+        &path,
+        "domain = \"example.org\"\n[imap]\nlisten = \"127.0.0.1:143\"\n[lmtp]\n[limits]\nmax_message_bytes = 1000\n",
+    )
+    .unwrap();
+    let c = Config::load(
+        Some(&path),
+        env(&[
+            ("POSTERN_IMAP__LISTEN", "127.0.0.1:2143"),
+            ("POSTERN_SMTP__SMARTHOST", "relay.example.org:25"),
+            ("POSTERN_LIMITS__MAX_CONNECTIONS", "7"),
+            ("POSTERN_CONFIG", "ignored"),
+            ("OTHER", "x"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.domain, "example.org");
+    assert_eq!(c.imap.listen, "127.0.0.1:2143");
+    assert_eq!(c.imap.listen_tls, "127.0.0.1:1993");
+    assert_eq!(c.smtp.smarthost, "relay.example.org:25");
+    assert_eq!(c.limits.max_message_bytes, 1000);
+    assert_eq!(c.limits.max_connections, 7);
+    assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+}
+
+#[test]
+fn public_ports_are_optional_numbers() {
+    let c = Config::load(None, env(&[])).unwrap();
+    assert_eq!((c.imap.public_port, c.imap.public_port_tls), (0, 0));
+    let c = Config::load(
+        None,
+        env(&[
+            ("POSTERN_IMAP__PUBLIC_PORT_TLS", "993"),
+            ("POSTERN_SMTP__PUBLIC_PORT", "587"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.imap.public_port_tls, 993);
+    assert_eq!(c.smtp.public_port, 587);
+    assert_eq!(c.pop3.public_port, 0);
+    let e = Config::load(None, env(&[("POSTERN_POP3__PUBLIC_PORT", "70000")])).unwrap_err();
+    assert!(e.to_string().contains("70000"), "{e}");
+}
+
+#[test]
+fn trusted_proxies_from_file_or_environment() {
+    let c = Config::load(
+        None,
+        env(&[("POSTERN_WEB__TRUSTED_PROXIES", "127.0.0.1, ::1")]),
+    )
+    .unwrap();
+    assert_eq!(c.web.trusted_proxies.len(), 2);
+    let e = Config::load(None, env(&[("POSTERN_WEB__TRUSTED_PROXIES", "proxy")])).unwrap_err();
+    assert!(e.to_string().contains("proxy"), "{e}");
+}
+
+#[test]
+fn empty_listen_turns_a_listener_off_and_bad_values_are_named() {
+    let c = Config::load(None, env(&[("POSTERN_POP3__LISTEN", "")])).unwrap();
+    assert!(c.pop3.listen.is_empty());
+    let e = Config::load(None, env(&[("POSTERN_IMAP__LISTEN", "nowhere")])).unwrap_err();
+    assert!(e.to_string().starts_with("imap.listen:"), "{e}");
+    let e = Config::load(None, env(&[("POSTERN_NOPE", "1")])).unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+    let e = Config::load(None, env(&[("POSTERN_LIMITS__MAX_CONNECTIONS", "many")])).unwrap_err();
+    assert!(e.to_string().contains("many"), "{e}");
+    let e = Config::load(None, env(&[("POSTERN_SMTP__RETRY_SCHEDULE", "5 minutes")])).unwrap_err();
+    assert!(e.to_string().starts_with("smtp.retry_schedule:"), "{e}");
+    let e = Config::load(None, env(&[("POSTERN_DOMAIN", "not a domain")])).unwrap_err();
+    assert!(e.to_string().starts_with("domain:"), "{e}");
+}

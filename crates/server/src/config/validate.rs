@@ -1,0 +1,78 @@
+//! What a loaded configuration must satisfy before anything starts.
+
+use std::net::SocketAddr;
+
+use super::{Config, ConfigError};
+
+impl Config {
+    /// The first setting that cannot work, as a one-line error.
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in self.listeners() {
+            if !value.is_empty() && value.parse::<SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!("{value:?} is not an address like 127.0.0.1:1143"),
+                });
+            }
+        }
+        if postern_domain::Email::parse(&format!("admin@{}", self.domain)).is_err() {
+            return Err(ConfigError::Invalid {
+                key: "domain",
+                message: format!("{:?} is not a domain name", self.domain),
+            });
+        }
+        if self.hostname.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "hostname",
+                message: "must not be empty".into(),
+            });
+        }
+        if self.tls.cert.is_empty() != self.tls.key.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "tls",
+                message: "set both cert and key, or neither".into(),
+            });
+        }
+        if !self.smtp.smarthost.is_empty() && !self.smtp.smarthost.contains(':') {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost",
+                message: format!("{:?} is not host:port", self.smtp.smarthost),
+            });
+        }
+        if let Err(message) = postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_tls",
+                message,
+            });
+        }
+        if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "smtp.smarthost_user",
+                message: "set both smarthost_user and smarthost_password, or neither".into(),
+            });
+        }
+        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
+            return Err(ConfigError::Invalid {
+                key: "smtp.retry_schedule",
+                message,
+            });
+        }
+        let timeouts = [
+            ("limits.idle_timeout_secs", self.limits.idle_timeout_secs),
+            ("limits.login_timeout_secs", self.limits.login_timeout_secs),
+            (
+                "limits.imap_autologout_secs",
+                self.limits.imap_autologout_secs,
+            ),
+        ];
+        for (key, value) in timeouts {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be at least 1 second".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
