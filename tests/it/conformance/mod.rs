@@ -405,6 +405,24 @@ pub async fn all(store: Arc<dyn Store>) {
     assert_eq!(metas[1].flags, flags);
     assert_eq!(metas[0].size, 22);
     assert_eq!(
+        (metas[1].internal_date, metas[1].modseq),
+        (t, second.modseq)
+    );
+    // The list (read in one piece) and the changes (read row by row) agree.
+    let delta = store.changes_since(inbox.id, 0).await.unwrap().unwrap();
+    assert_eq!(delta.changed, metas);
+    assert_eq!(
+        store
+            .messages_between(inbox.id, second.uid, u32::MAX)
+            .await
+            .unwrap(),
+        metas[1..]
+    );
+    assert_eq!(
+        store.uids(inbox.id).await.unwrap(),
+        vec![first.uid, second.uid]
+    );
+    assert_eq!(
         store
             .message_content(inbox.id, second.uid)
             .await

@@ -10,8 +10,8 @@ use postern_domain::{DeviceId, DomainError, Email, PasswordDigest, Result};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::Any};
 
 use super::rows::{self, DEVICE_COLUMNS};
-use super::{Backend, SqlStore};
-use crate::error::{corrupt, db};
+use super::{SqlStore, lists};
+use crate::error::db;
 
 fn select_devices(filter: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(format!(
@@ -163,17 +163,11 @@ impl DeviceRepo for SqlStore {
     }
 
     async fn devices_at(&self, email: &Email) -> Result<Option<(Address, Vec<Device>)>> {
-        // The devices come as one JSON array rather than a row each: every row sqlx hands
-        // over from SQLite's worker thread costs a thread wake-up, which made a list of a
-        // hundred devices slow (BENCHMARKS.md).
-        let list = match self.backend {
-            Backend::Sqlite => "json_group_array(json_array({COLUMNS}) ORDER BY {ORDER})",
-            Backend::Postgres => {
-                "COALESCE(json_agg(json_build_array({COLUMNS}) ORDER BY {ORDER}), '[]')::text"
-            }
-        }
-        .replace("{COLUMNS}", DEVICE_COLUMNS)
-        .replace("{ORDER}", "d.created_at DESC, d.id DESC");
+        let list = lists::json_list(
+            self.backend,
+            &lists::json_row(self.backend, DEVICE_COLUMNS),
+            "d.created_at DESC, d.id DESC",
+        );
         let row = sqlx::query::<Any>(AssertSqlSafe(format!(
             "SELECT a.id, a.email, a.owner_id, a.created_at, \
              (SELECT {list} FROM devices d WHERE d.address_id = a.id) AS devices \
@@ -185,8 +179,7 @@ impl DeviceRepo for SqlStore {
         .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
         let json: String = row.try_get("devices").map_err(db)?;
-        let devices = serde_json::from_str::<Vec<rows::DeviceValues>>(&json)
-            .map_err(|_| corrupt("device list"))?
+        let devices = lists::parse::<rows::DeviceValues>(&json, "device list")?
             .into_iter()
             .map(rows::DeviceValues::into_device)
             .collect::<Result<_>>()?;

@@ -7,11 +7,11 @@ use postern_domain::mail::{
     MessageMeta, SpecialUse,
 };
 use postern_domain::{AddressId, DomainError, Result};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 use time::OffsetDateTime;
 
-use super::{SqlStore, mail_changes, mailboxes};
+use super::{SqlStore, lists, mail_changes, mailboxes};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
@@ -36,16 +36,38 @@ pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     })
 }
 
+/// The columns [`message`] reads, in the order of [`MessageValues`].
+pub(super) const MESSAGE_COLUMNS: &str = "uid, size, internal_date, flags, keywords, modseq";
+
+/// The values of [`MESSAGE_COLUMNS`]: a message row before it is checked into a
+/// [`MessageMeta`]. A list of messages arrives as one JSON array of these.
+#[derive(serde::Deserialize)]
+struct MessageValues(i64, i64, i64, i64, String, i64);
+
+impl MessageValues {
+    fn into_meta(self) -> MessageMeta {
+        let MessageValues(uid, size, internal_date, flags, keywords, modseq) = self;
+        MessageMeta {
+            uid: u32::try_from(uid).unwrap_or(0),
+            size,
+            internal_date: from_millis(internal_date),
+            flags: Flags::from_stored(flags, &keywords),
+            modseq,
+        }
+    }
+}
+
 pub(super) fn message(row: &AnyRow) -> Result<MessageMeta> {
-    let uid: i64 = row.try_get("uid").map_err(db)?;
-    let keywords: String = row.try_get("keywords").map_err(db)?;
-    Ok(MessageMeta {
-        uid: u32::try_from(uid).unwrap_or(0),
-        size: row.try_get("size").map_err(db)?,
-        internal_date: from_millis(row.try_get("internal_date").map_err(db)?),
-        flags: Flags::from_stored(row.try_get("flags").map_err(db)?, &keywords),
-        modseq: row.try_get("modseq").map_err(db)?,
-    })
+    let get = |i: usize| row.try_get::<i64, _>(i).map_err(db);
+    Ok(MessageValues(
+        get(0)?,
+        get(1)?,
+        get(2)?,
+        get(3)?,
+        row.try_get(4).map_err(db)?,
+        get(5)?,
+    )
+    .into_meta())
 }
 
 #[async_trait]
@@ -140,17 +162,7 @@ impl MailRepo for SqlStore {
     }
 
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
-        sqlx::query(
-            "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
-             WHERE mailbox_id = $1 ORDER BY uid",
-        )
-        .bind(mailbox.0)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(message)
-        .collect()
+        self.messages_between(mailbox, 1, u32::MAX).await
     }
 
     async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>> {
@@ -229,17 +241,15 @@ impl MailRepo for SqlStore {
     }
 
     async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>> {
-        sqlx::query("SELECT uid FROM messages WHERE mailbox_id = $1 ORDER BY uid")
-            .bind(mailbox.0)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                let uid: i64 = r.try_get(0).map_err(db)?;
-                u32::try_from(uid).map_err(|_| crate::error::corrupt("UID"))
-            })
-            .collect()
+        let list = lists::json_list(self.backend, "uid", "uid");
+        let json: String = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT {list} FROM messages WHERE mailbox_id = $1"
+        )))
+        .bind(mailbox.0)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(db)?;
+        lists::parse::<u32>(&json, "UID list")
     }
 
     async fn messages_between(
@@ -248,19 +258,24 @@ impl MailRepo for SqlStore {
         first: u32,
         last: u32,
     ) -> Result<Vec<MessageMeta>> {
-        sqlx::query(
-            "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
-             WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3 ORDER BY uid",
-        )
+        let list = lists::json_list(
+            self.backend,
+            &lists::json_row(self.backend, MESSAGE_COLUMNS),
+            "uid",
+        );
+        let json: String = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT {list} FROM messages WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3"
+        )))
         .bind(mailbox.0)
         .bind(i64::from(first))
         .bind(i64::from(last))
-        .fetch_all(&self.reader)
+        .fetch_one(&self.reader)
         .await
-        .map_err(db)?
-        .iter()
-        .map(message)
-        .collect()
+        .map_err(db)?;
+        Ok(lists::parse::<MessageValues>(&json, "message list")?
+            .into_iter()
+            .map(MessageValues::into_meta)
+            .collect())
     }
 
     async fn store_flags(

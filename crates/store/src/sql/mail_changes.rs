@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use postern_domain::mail::{Copied, FlagOp, Flags, MailboxDelta, MailboxId, MessageMeta};
 use postern_domain::{DomainError, Result};
-use sqlx::{Row, Transaction, any::Any};
+use sqlx::{AssertSqlSafe, Row, Transaction, any::Any};
 
 use super::SqlStore;
-use super::mail::message;
+use super::mail::{MESSAGE_COLUMNS, message};
 use crate::error::{corrupt, db};
 
 /// Raises the mailbox's modseq; `NotFound` if it is gone or only a name.
@@ -46,7 +46,7 @@ async fn rows_for(
     let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {columns} FROM messages WHERE mailbox_id = $1 AND uid BETWEEN $2 AND $3 ORDER BY uid"
     )))
     .bind(mailbox.0)
@@ -159,9 +159,8 @@ pub(super) async fn store_flags(
 ) -> Result<Vec<MessageMeta>> {
     let wanted = sorted(uids);
     let mut tx = store.begin_write().await?;
-    let columns = "uid, size, internal_date, flags, keywords, modseq";
     let mut changed = Vec::new();
-    for row in rows_for(&mut tx, columns, mailbox, &wanted).await? {
+    for row in rows_for(&mut tx, MESSAGE_COLUMNS, mailbox, &wanted).await? {
         let mut meta = message(&row)?;
         let next = apply(&meta.flags, op, flags);
         if next != meta.flags {
@@ -323,10 +322,10 @@ pub(super) async fn changes_since(
         ..MailboxDelta::default()
     };
     if modseq > since {
-        delta.changed = sqlx::query(
-            "SELECT uid, size, internal_date, flags, keywords, modseq FROM messages \
-             WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid",
-        )
+        delta.changed = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE mailbox_id = $1 AND modseq > $2 \
+             ORDER BY uid"
+        )))
         .bind(mailbox.0)
         .bind(since)
         .fetch_all(&mut *tx)

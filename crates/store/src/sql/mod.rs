@@ -19,6 +19,7 @@ pub mod copy;
 pub use copy::TABLES;
 mod devices;
 mod links;
+mod lists;
 mod mail;
 mod mail_changes;
 mod mailboxes;
