@@ -197,6 +197,13 @@ pub trait MailRepo: Send + Sync {
     /// Every message of the mailbox in UID order.
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
     async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>>;
+    /// The contents of the messages with these UIDs (ascending), in UID order; UIDs that are
+    /// not there are left out.
+    async fn message_contents(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+    ) -> Result<Vec<(u32, Vec<u8>)>>;
     /// Removes messages; returns the UIDs that were there.
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>>;
 

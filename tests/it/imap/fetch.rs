@@ -193,3 +193,63 @@ async fn reading_sets_seen_unless_peeking_or_examining() {
         "{fast}"
     );
 }
+
+/// A FETCH of many messages goes out in batches (a thousand at a time without contents,
+/// dozens with, fewer when they are large): every message answers once, in order, whole.
+#[tokio::test]
+async fn long_fetches_answer_every_message_in_order() {
+    let env = Env::start().await;
+    let small = 1_030;
+    for i in 1..=small {
+        env.deliver(&message(&format!("m{i}"), &format!("body {i}")))
+            .await;
+    }
+    // Two messages of 2.6 MB: together past a batch's bytes.
+    let big = |n: u32| {
+        let line = format!("{n}123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\r\n");
+        format!("Subject: big {n}\r\n\r\n{}", line.repeat(40_000))
+    };
+    env.deliver(&big(1)).await;
+    env.deliver(&big(2)).await;
+    let total = small + 2;
+    let mut c = env.inbox().await;
+
+    let flags = c.ok("UID FETCH 1:* (FLAGS)").await;
+    let seqs: Vec<u32> = flags
+        .lines()
+        .filter_map(|l| l.strip_prefix("* ")?.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>());
+
+    let subjects = c.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])").await;
+    let got: Vec<&str> = subjects
+        .lines()
+        .filter_map(|l| l.strip_prefix("Subject: "))
+        .collect();
+    let mut want: Vec<String> = (1..=small).map(|i| format!("m{i}")).collect();
+    want.extend(["big 1".into(), "big 2".into()]);
+    assert_eq!(got, want);
+
+    let bodies = c.ok(&format!("FETCH {}:* (BODY.PEEK[])", total - 2)).await;
+    let mut rest = bodies.as_str();
+    for (seq, content) in [
+        (
+            total - 2,
+            message(&format!("m{small}"), &format!("body {small}")),
+        ),
+        (total - 1, big(1)),
+        (total, big(2)),
+    ] {
+        let head = format!("* {seq} FETCH (BODY[] {{{}}}\r\n", content.len());
+        assert!(rest.starts_with(&head), "{}", &rest[..rest.len().min(200)]);
+        rest = &rest[head.len()..];
+        assert!(rest.starts_with(&content), "message {seq} came back whole");
+        rest = &rest[content.len()..];
+        assert!(rest.starts_with(")\r\n"), "{}", &rest[..rest.len().min(50)]);
+        rest = &rest[3..];
+    }
+    assert!(
+        rest.starts_with("t"),
+        "nothing after the last message: {rest:.80}"
+    );
+}

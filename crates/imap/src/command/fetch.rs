@@ -20,10 +20,14 @@ use crate::session::Session;
 use crate::session::selected::{self, Expunges};
 use crate::session::sequence::{Numbers, resolve};
 
-/// Messages per batch at most.
+/// Messages per batch at most when their contents are sent.
 const BATCH_MESSAGES: usize = 64;
-/// Message bytes per batch, roughly.
-const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// Messages per batch when only what the store keeps beside them is (flags, size, date):
+/// a few dozen bytes each.
+const BATCH_METADATA: usize = 1024;
+/// Message bytes per batch: a batch stops before the message that would pass this, unless
+/// it is the first.
+const BATCH_BYTES: i64 = 4 * 1024 * 1024;
 
 /// A FETCH in progress.
 pub(crate) struct FetchJob {
@@ -189,37 +193,60 @@ async fn batch(
 ) -> Result<Option<ResponseHandle>, Refusal> {
     let id = s.selected()?.id;
     let store = s.core.store();
-    let window: Vec<(u32, u32)> = job.todo.iter().take(BATCH_MESSAGES).copied().collect();
+    let with_content = job.needs_content();
+    let limit = if with_content {
+        BATCH_MESSAGES
+    } else {
+        BATCH_METADATA
+    };
+    let mut window: Vec<(u32, u32)> = job.todo.iter().take(limit).copied().collect();
     let (Some(first), Some(last)) = (window.first(), window.last()) else {
         return Ok(None);
     };
     let metas = store.messages_between(id, first.1, last.1).await?;
+    let meta = |uid: u32| {
+        metas
+            .binary_search_by_key(&uid, |m| m.uid)
+            .ok()
+            .map(|i| &metas[i])
+    };
+    let mut contents = Vec::new();
+    if with_content {
+        let mut bytes = 0;
+        let fits = window
+            .iter()
+            .take_while(|(_, uid)| {
+                let first = bytes == 0;
+                bytes += meta(*uid).map_or(0, |m| m.size);
+                first || bytes <= BATCH_BYTES
+            })
+            .count();
+        window.truncate(fits);
+        let uids: Vec<u32> = window.iter().map(|(_, uid)| *uid).collect();
+        contents = store.message_contents(id, &uids).await?;
+    }
     let mut last_handle = None;
-    let mut bytes = 0usize;
     for (seq, uid) in window {
         job.todo.pop_front();
-        let Ok(i) = metas.binary_search_by_key(&uid, |m| m.uid) else {
+        let Some(meta) = meta(uid) else {
             continue;
         };
-        let content = if job.needs_content() {
-            match store.message_content(id, uid).await? {
-                Some(c) => Some(c),
-                None => continue,
+        let content = if with_content {
+            match contents.binary_search_by_key(&uid, |(u, _)| *u) {
+                Ok(i) => Some(std::mem::take(&mut contents[i].1)),
+                // Expunged by another session since the batch began.
+                Err(_) => continue,
             }
         } else {
             None
         };
-        bytes += content.as_ref().map_or(0, Vec::len);
         let recent = s.selected()?.is_recent(uid);
-        let items = items_for(job, &metas[i], recent, content.as_deref());
+        let items = items_for(job, meta, recent, content.as_deref());
         if let Ok(items) = Vec1::try_from(items) {
             last_handle = Some(server.enqueue_data(Data::Fetch {
                 seq: nz(seq),
                 items,
             }));
-        }
-        if bytes >= BATCH_BYTES {
-            break;
         }
     }
     Ok(last_handle)

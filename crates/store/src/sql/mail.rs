@@ -179,6 +179,40 @@ impl MailRepo for SqlStore {
         .transpose()
     }
 
+    async fn message_contents(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+    ) -> Result<Vec<(u32, Vec<u8>)>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The UIDs are named one by one, so that no content outside them is read.
+        let wanted = (2..uids.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT m.uid, c.content FROM messages m JOIN message_contents c ON c.id = m.content_id \
+             WHERE m.mailbox_id = $1 AND m.uid IN ({wanted}) ORDER BY m.uid"
+        )))
+        .bind(mailbox.0);
+        for uid in uids {
+            query = query.bind(i64::from(*uid));
+        }
+        query
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let uid: i64 = r.try_get(0).map_err(db)?;
+                let uid = u32::try_from(uid).map_err(|_| crate::error::corrupt("UID"))?;
+                Ok((uid, r.try_get(1).map_err(db)?))
+            })
+            .collect()
+    }
+
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
         let mut tx = self.begin_write().await?;
         let gone = mail_changes::remove(&mut tx, mailbox, uids).await?;
