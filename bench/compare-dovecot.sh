@@ -11,7 +11,7 @@
 # A Postern service that is not there (no IMAP listener yet, say) shows as n/a.
 #
 # Knobs (environment): QUICK=1 (a short smoke run), ROUNDS, LOGIN_N, SHA_N, ARGON_N, TLS_N,
-# IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, DEVICE_PAGE (path of the device list to
+# IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, MAILBOX_N, DEVICE_PAGE (path of the device list to
 # load with wrk), OUT (a folder to keep results.jsonl and table.md in), PG (1: also run
 # Postern on PostgreSQL, in a throwaway cluster, beside SQLite; 0: not; default 1 when
 # PostgreSQL's server programs are installed).
@@ -23,10 +23,11 @@ cd "$(dirname "$0")/.."
 
 if [[ ${QUICK:-0} == 1 ]]; then
   : "${ROUNDS:=1}" "${LOGIN_N:=500}" "${SHA_N:=200}" "${ARGON_N:=12}" "${TLS_N:=200}"
-  : "${IDLE:=200}" "${REVOKE_N:=100}" "${TRIALS:=3}" "${SUBMIT_N:=100}"
+  : "${IDLE:=200}" "${REVOKE_N:=100}" "${TRIALS:=3}" "${SUBMIT_N:=100}" "${MAILBOX_N:=1000}"
 fi
 : "${ROUNDS:=3}" "${LOGIN_N:=5000}" "${SHA_N:=2000}" "${ARGON_N:=60}" "${TLS_N:=2000}"
 : "${IDLE:=1000 10000}" "${REVOKE_N:=1000}" "${TRIALS:=20}" "${SUBMIT_N:=2000}"
+: "${MAILBOX_N:=20000}"
 CLIENTS=4            # sign-in and submission clients at once
 SPREAD=10            # source addresses 127.0.0.1..10: 1,000 idle connections each at 10,000
 # Sessions set up at once for the idle and revocation loads: 4 per source address, below
@@ -349,6 +350,48 @@ for name in "${INSTANCES[@]}"; do
   web_devices "$name" "web/$name/devices" "${DEVICE_PAGE:-/settings/$LIST_EMAIL/devices}"
   web_devices "$name" "web/$name/devices-api" "/api/v1/addresses/$LIST_EMAIL/devices"
 done
+
+# ---- A large mailbox: the same messages in Postern (SQLite) and in Dovecot (highperf) ----
+# Postern gets them from an mbox through `postern message import`; Dovecot as files in the
+# Maildir of sha@example.test, a user the other loads only sign in as.
+echo "Large mailbox ($MAILBOX_N messages)..." >&2
+BIG=big@bench.test
+DV_BIG=$DV_HP/mail/sha@example.test/Maildir
+python3 - "$MAILBOX_N" "$WORK/big.mbox" "$DV_BIG" <<'EOF_PY'
+import os, sys
+n, mbox, maildir = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+for sub in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+with open(mbox, "w") as out:
+    for i in range(1, n + 1):
+        text = (f"From: Sender {i % 97} <sender{i % 97}@example.org>\nTo: {i}@bench.test\n"
+                f"Subject: message {i}\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n"
+                f"Message-ID: <m{i}@example.org>\n\nThe body of message {i}.\n")
+        out.write(f"From sender@example.org Mon Jan  1 10:00:00 2024\n{text}\n")
+        with open(os.path.join(maildir, "cur", f"1700000000.M{i}P1.bench:2,"), "w") as f:
+            f.write(text)
+EOF_PY
+chown -R vmail:vmail "$DV_HP/mail"
+with postern "$PT" address create "$BIG" --owner "$EMAIL"
+BIG_PW=$(with postern "$PT" device create "$BIG" --description bench --protocols imap)
+with postern "$PT" message import "$BIG" "$WORK/big.mbox" >&2
+mailbox_args=(-n 9 --duration-limit 300 --io-timeout 120)
+restart_dovecot "$DV_HP" "$DV_PORT_HP"   # stopped after the sign-ins, to leave the idle loads room
+while IFS='|' read -r key command; do
+  load "mailbox/postern/$key" imap-commands --addr "${P_IMAP[postern]}" --user "$BIG" \
+    --password "$BIG_PW" --command "$command" "${mailbox_args[@]}" </dev/null
+  load "mailbox/dovecot/$key" imap-commands --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test \
+    --password "$DV_USER_PW" --command "$command" "${mailbox_args[@]}" </dev/null
+done <<'EOF_COMMANDS'
+select|SELECT INBOX
+uid-fetch-flags|UID FETCH 1:* (FLAGS)
+fetch-metadata|FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)
+search-unseen|UID SEARCH UNSEEN
+status|STATUS INBOX (MESSAGES UNSEEN UIDNEXT)
+fetch-headers|FETCH 1:500 (BODY.PEEK[HEADER.FIELDS (SUBJECT FROM DATE)])
+EOF_COMMANDS
+stop_dovecot "$DV_HP"
+note "Large mailbox: $MAILBOX_N messages of about 200 bytes in INBOX, the same in both (Dovecot's Maildir on the \`highperf\` profile). Each command runs 9 times on one connection after one untimed run (which lets Dovecot build its index); times are from sending the command to its tagged answer."
 for name in "${INSTANCES[@]}"; do stop_postern "$name"; done
 
 # ---- Revocation timed from the commit: Postern inside the load generator's process ----

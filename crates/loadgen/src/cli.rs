@@ -31,6 +31,8 @@ pub enum Command {
     RevokeInProcess(InProcessArgs),
     /// N messages submitted over C connections.
     SmtpSubmit(SubmitArgs),
+    /// One IMAP command run N times, one at a time, on a selected mailbox; time of each.
+    ImapCommands(CommandsArgs),
     /// Prints the Markdown comparison table from a file of result lines.
     Report(ReportArgs),
 }
@@ -207,6 +209,21 @@ pub struct SubmitArgs {
     /// Message size in bytes.
     #[arg(long, default_value_t = 2048)]
     pub size: usize,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct CommandsArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The mailbox selected first.
+    #[arg(long, default_value = "INBOX")]
+    pub mailbox: String,
+    /// The command, without its tag (`UID FETCH 1:* (FLAGS)`).
+    #[arg(long)]
+    pub command: String,
+    /// Times it is run and timed, after one untimed run.
+    #[arg(short = 'n', long, default_value_t = 9)]
+    pub repeat: usize,
 }
 
 #[derive(Args, Clone, Debug)]

@@ -6,6 +6,7 @@
 //! Every load is bounded in count and in time, and only loopback addresses are accepted.
 
 pub mod cli;
+pub mod commands;
 pub mod disconnect;
 pub mod embedded;
 pub mod error;
@@ -60,6 +61,7 @@ fn run(command: Command) -> Result<String> {
         // Both ends of every session are in this process.
         Command::RevokeInProcess(a) => (a.duration_limit, 2 * a.count + 256),
         Command::SmtpSubmit(a) => (a.target.duration_limit, a.concurrency),
+        Command::ImapCommands(a) => (a.target.duration_limit, 1),
         Command::Report(_) => unreachable!("handled above"),
     };
     raise_open_files(sockets as u64 + 256)?;
@@ -85,6 +87,7 @@ async fn dispatch(command: Command) -> Result<Value> {
         Command::Revoke(a) => revoke::run(&a).await,
         Command::RevokeInProcess(a) => revoke::run_in_process(&a).await,
         Command::SmtpSubmit(a) => submit::run(&a).await,
+        Command::ImapCommands(a) => commands::run(&a).await,
         Command::Report(_) => unreachable!("handled before the runtime starts"),
     }
 }

@@ -83,6 +83,9 @@ async fn imap_session(
             "SELECT" => {
                 format!("* 0 EXISTS\r\n* OK [UIDVALIDITY 1] ok\r\n{tag} OK [READ-WRITE] done\r\n")
             }
+            "FETCH" => {
+                format!("* 1 FETCH (BODY[] {{7}}\r\nhi\r\n)\r\n) FLAGS ())\r\n{tag} OK done\r\n")
+            }
             "IDLE" => {
                 idle_tag = Some(tag);
                 "+ idling\r\n* OK Still here\r\n".to_owned()
@@ -171,6 +174,7 @@ mod tests {
             Command::Revoke(a) => crate::revoke::run(&a).await.unwrap(),
             Command::RevokeInProcess(a) => crate::revoke::run_in_process(&a).await.unwrap(),
             Command::SmtpSubmit(a) => crate::submit::run(&a).await.unwrap(),
+            Command::ImapCommands(a) => crate::commands::run(&a).await.unwrap(),
             Command::Report(_) => unreachable!(),
         }
     }
@@ -208,6 +212,34 @@ mod tests {
         assert_eq!(bad["errors"], 40);
         let sample = bad["error_samples"][0].as_str().unwrap();
         assert!(sample.contains("AUTHENTICATIONFAILED"), "{sample}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn imap_commands_times_each_run_to_its_tagged_answer() {
+        let r = imap("s3cret").await;
+        let addr = r.addr.to_string();
+        let out = load(&[
+            "imap-commands",
+            "--addr",
+            &addr,
+            "--user",
+            "u@x.test",
+            "--password",
+            "s3cret",
+            "--command",
+            "FETCH 1 (BODY[])",
+            "-n",
+            "5",
+            "--label",
+            "mailbox/t/fetch",
+        ])
+        .await;
+        // The literal holds a line that looks like the end of the answer; it is skipped whole.
+        assert_eq!(out["errors"], 0, "{out}");
+        assert_eq!(out["timed"]["count"], 5, "{out}");
+        assert_eq!(out["label"], "mailbox/t/fetch");
+        assert!(out["p50_ms"].as_f64().unwrap() >= out["min_ms"].as_f64().unwrap());
+        assert_eq!(r.logins.load(Ordering::Relaxed), 1);
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -350,6 +350,8 @@ pub fn render(text: &str) -> String {
         "—".into(),
     ]);
 
+    rows.extend(mailbox::rows(&r));
+
     let mut out =
         String::from("| Measure | Postern | Dovecot | Ratio | Target |\n|---|---|---|---|---|\n");
     for row in rows {
@@ -370,6 +372,7 @@ pub fn render(text: &str) -> String {
     out
 }
 
+mod mailbox;
 mod stores;
 #[cfg(test)]
 mod tests;

@@ -177,3 +177,30 @@ fn postgresql_is_shown_beside_sqlite() {
         "{submit}"
     );
 }
+
+#[test]
+fn large_mailbox_rows_compare_median_times() {
+    let timed = |label: &str, p50: f64| {
+        format!(
+            r#"{{"label":"{label}","p50_ms":{p50},"min_ms":{p50},"timed":{{"count":9}},"errors":0}}"#
+        )
+    };
+    let text = [
+        timed("mailbox/postern/select", 10.0),
+        timed("mailbox/dovecot/select", 0.5),
+        timed("mailbox/postern/fetch-metadata", 50.0),
+        timed("mailbox/dovecot/fetch-metadata", 80.0),
+    ]
+    .join("\n");
+    let table = render(&text);
+    assert!(
+        table.contains(
+            "| Large mailbox: `SELECT INBOX`, median | 10.00 ms (min 10.00 ms, 9 runs) | \
+             0.50 ms (min 0.50 ms, 9 runs) | Dovecot 20.0× faster | — |"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("| Postern 1.6× faster |"), "{table}");
+    // Commands neither server was timed on have no row.
+    assert!(!table.contains("UID SEARCH UNSEEN"), "{table}");
+}
