@@ -83,6 +83,11 @@ async fn imap_session(
             "SELECT" => {
                 format!("* 0 EXISTS\r\n* OK [UIDVALIDITY 1] ok\r\n{tag} OK [READ-WRITE] done\r\n")
             }
+            // Every UID of a large mailbox, on one line.
+            "UID" => format!(
+                "* SEARCH{}\r\n{tag} OK done\r\n",
+                (1..=50_000).map(|u| format!(" {u}")).collect::<String>()
+            ),
             "FETCH" => {
                 format!("* 1 FETCH (BODY[] {{7}}\r\nhi\r\n)\r\n) FLAGS ())\r\n{tag} OK done\r\n")
             }
@@ -240,6 +245,22 @@ mod tests {
         assert_eq!(out["label"], "mailbox/t/fetch");
         assert!(out["p50_ms"].as_f64().unwrap() >= out["min_ms"].as_f64().unwrap());
         assert_eq!(r.logins.load(Ordering::Relaxed), 1);
+        let search = load(&[
+            "imap-commands",
+            "--addr",
+            &addr,
+            "--user",
+            "u@x.test",
+            "--password",
+            "s3cret",
+            "--command",
+            "UID SEARCH UNSEEN",
+            "-n",
+            "2",
+        ])
+        .await;
+        assert_eq!(search["errors"], 0, "{search}");
+        assert_eq!(search["timed"]["count"], 2, "{search}");
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -8,8 +8,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use crate::error::{LoadError, Result};
 use crate::net::BoxStream;
 
-/// Longest response line accepted; a server sending more is broken, not slow.
-const MAX_LINE: u64 = 64 * 1024;
+/// Longest response line accepted; a server sending more is broken, not slow. A SEARCH
+/// answer naming every message of a large mailbox is one line: 20,000 UIDs take 120 KB.
+const MAX_LINE: u64 = 4 * 1024 * 1024;
 
 /// How long the server may take to close the connection after answering LOGOUT.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
