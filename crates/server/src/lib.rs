@@ -17,6 +17,9 @@ use crate::config::Config;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    // Everything the server writes (the database and its -wal and -shm files, the pepper,
+    // keys, backups) is for its own user only, whatever umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let serving = matches!(cli.command, None | Some(Command::Serve));
     init_logging(serving);
@@ -43,8 +46,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("postern: {e}");
+/// One line on standard error with the whole cause chain (`{:#}` of an `anyhow::Error`:
+/// "cannot create …/tls-key.pem: No such file or directory (os error 2)").
+fn fail(e: impl Into<anyhow::Error>) -> ExitCode {
+    eprintln!("postern: {:#}", e.into());
     ExitCode::FAILURE
 }
 

@@ -2,7 +2,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,16 +15,47 @@ use postern_net::TlsAcceptor;
 
 use crate::config::Config;
 
-/// Creates the data directory (0700) if it does not exist.
-pub fn ensure_data_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
+/// Makes the data directory private to the server's user: creates it (0700) when missing,
+/// takes group and other access away from an existing one, and makes every file already in
+/// it 0600. A store created by an earlier version, or a folder made by hand with the usual
+/// 0755, would otherwise leave the database readable by every local user. Fails, naming the
+/// path and the cause, when that cannot be done (a folder of another user, say): better not
+/// to start than to serve from readable files.
+pub fn prepare_data_dir(dir: &Path) -> Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    make_private(dir, 0o700)?;
+    let entries = fs::read_dir(dir)
+        .with_context(|| format!("cannot read the data directory {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read the data directory {}", dir.display()))?
+            .path();
+        // Symbolic links are left alone: their own mode means nothing, and their target
+        // may be a file the operator chose to share.
+        let is_file = fs::symlink_metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .is_file();
+        if is_file {
+            make_private(&path, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `mode` on `path` unless it is already that.
+fn make_private(path: &Path, mode: u32) -> Result<()> {
+    let current = fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .permissions();
+    if current.mode() & 0o7777 == mode {
+        return Ok(());
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot make {} private (mode {mode:o})", path.display()))
 }
 
 /// Reads the pepper, creating it (0600) on first start.
@@ -101,9 +132,9 @@ pub fn throttle_config(config: &Config) -> ThrottleConfig {
 /// pepper when they do not exist yet.
 pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Core> {
     let url = config.store_url();
-    if url.starts_with("sqlite:") || config.pepper_file.is_empty() {
-        ensure_data_dir(&config.data_dir)?;
-    }
+    // Whatever the store and wherever the pepper is, the data directory holds at least the
+    // TLS key made on first start, so it is made (and kept private) before anything else.
+    prepare_data_dir(&config.data_dir)?;
     let pepper = load_or_create_pepper(&config.pepper_path())?;
     let pool = postern_store::PoolOptions {
         max_connections: u32::try_from(config.store_max_connections).unwrap_or(u32::MAX),
@@ -118,13 +149,12 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Core> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn private_files_and_directory() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("data");
-        ensure_data_dir(&dir).unwrap();
+        prepare_data_dir(&dir).unwrap();
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
@@ -139,6 +169,45 @@ mod tests {
         assert_eq!(*p1.to_hex(), *p2.to_hex());
         fs::write(&path, "not hex").unwrap();
         assert!(load_or_create_pepper(&path).is_err());
+    }
+
+    #[test]
+    fn an_open_data_directory_is_made_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        for name in ["postern.db", "postern.db-wal", "postern.db-shm"] {
+            fs::write(dir.join(name), b"x").unwrap();
+            fs::set_permissions(dir.join(name), fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let shared = tmp.path().join("shared.pem");
+        fs::write(&shared, b"x").unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::symlink(&shared, dir.join("link.pem")).unwrap();
+
+        prepare_data_dir(&dir).unwrap();
+
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for name in ["postern.db", "postern.db-wal", "postern.db-shm"] {
+            assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+        }
+        assert_eq!(mode(&shared), 0o644, "a link's target is not changed");
+    }
+
+    #[test]
+    fn a_data_directory_that_cannot_be_made_says_why() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        let e = prepare_data_dir(&file.join("data")).unwrap_err();
+        let line = format!("{e:#}");
+        assert!(
+            line.starts_with("cannot create the data directory "),
+            "{line}"
+        );
+        assert!(line.ends_with("Not a directory (os error 20)"), "{line}");
     }
 
     #[test]
