@@ -117,6 +117,15 @@ pub async fn run(config: Config) -> Result<()> {
     let public_url = config.web.public_url.clone();
     let data_dir = config.data_dir.clone();
     let running = start(config, Arc::new(postern_domain::clock::SystemClock)).await?;
+    // Listening for SIGTERM before the banner: whoever reads the banner as "up" may stop the
+    // server at once, and a signal before the handler would kill it without a clean shutdown.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    let token = running.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal(term).await;
+        tracing::info!("shutting down");
+        token.cancel();
+    });
     println!(
         "Postern {} is running (data in {}).",
         env!("CARGO_PKG_VERSION"),
@@ -140,19 +149,13 @@ pub async fn run(config: Config) -> Result<()> {
         );
         println!("This password is shown only this once; change it in the web app.");
     }
-    let token = running.shutdown_token();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        token.cancel();
-    });
     running.wait().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+async fn wait_for_signal(term: std::io::Result<tokio::signal::unix::Signal>) {
     let ctrl_c = tokio::signal::ctrl_c();
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    match term {
         Ok(mut term) => {
             tokio::select! {
                 _ = ctrl_c => {}
