@@ -292,3 +292,44 @@ fn configuration_errors_are_one_line() {
         "imap.listen",
     );
 }
+
+/// A start-up error names what failed and, on the same line, why: the whole chain of causes.
+#[test]
+fn start_up_errors_print_their_whole_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = |data: &std::path::Path, cert: Option<&str>| {
+        let mut cmd = crate::support::postern(data);
+        cmd.arg("serve");
+        for key in ["WEB", "IMAP", "SMTP", "POP3", "LMTP"] {
+            cmd.env(format!("POSTERN_{key}__LISTEN"), "127.0.0.1:0");
+        }
+        if let Some(cert) = cert {
+            cmd.env("POSTERN_TLS__CERT", cert)
+                .env("POSTERN_TLS__KEY", cert);
+        }
+        crate::support::ran(cmd.output().unwrap())
+    };
+
+    let missing = tmp.path().join("missing/cert.pem");
+    let r = serve(&tmp.path().join("data"), Some(missing.to_str().unwrap()));
+    one_line_error(&r, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "postern: cannot read {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let r = serve(&file.join("data"), None);
+    one_line_error(&r, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "postern: cannot create the data directory {}: Not a directory (os error 20)\n",
+            file.join("data").display()
+        )
+    );
+}

@@ -103,6 +103,31 @@ async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second()
     assert!(answer.contains("NO [AUTHENTICATIONFAILED]"), "{answer}");
 }
 
+/// A node added to a running one: its own data folder does not exist yet and the pepper comes
+/// from the first node's file. It makes the folder (0700) for its TLS key and serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_node_with_a_shared_pepper_makes_its_own_data_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let (first, _second, shared) = two_servers().await;
+    let (_, password) = first.device("admin@localhost", "Phone", "imap").await;
+    let url = first.config.store.clone();
+    let data = shared.path().join("node-3/data");
+    assert!(!data.exists());
+    let third = TestServer::start_with(|c| {
+        c.store = url;
+        c.pepper_file = shared.path().join("pepper").display().to_string();
+        c.data_dir = data.clone();
+    })
+    .await;
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert!(data.join("tls-key.pem").exists());
+    let mut c = signed_in(&third, &password).await;
+    c.ok("NOOP").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_delivered_through_one_server_wakes_an_idle_on_another() {
     let (first, second, _shared) = two_servers().await;

@@ -93,3 +93,56 @@ fn first_start_creates_everything_and_prints_how_to_sign_in() {
     assert!(out.contains("is running"), "{out}");
     assert!(!out.contains("Password:"), "{out}");
 }
+
+/// Reads standard output until the banner's `Web app:` line: the server is up.
+fn wait_for_banner(child: &mut Child) {
+    let stdout = child.stdout.as_mut().expect("stdout");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("Web app:") {
+        match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => panic!("postern serve stopped before its banner: {seen}"),
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+}
+
+/// A data folder made by hand with the usual 0755, and files an earlier start left 0644: every
+/// start takes other users' access away, from the database's -wal and -shm files too.
+#[test]
+fn every_start_makes_the_data_folder_private() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let set = |p: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    set(&data, 0o755);
+    for round in 0..2 {
+        let mut child = serve(tmp.path());
+        wait_for_banner(&mut child);
+        assert_eq!(mode(&data), 0o700, "round {round}");
+        let files: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for name in ["postern.db", "postern.db-wal", "postern.db-shm", "pepper"] {
+            assert!(files.contains(&data.join(name)), "{name} in {files:?}");
+        }
+        for file in &files {
+            assert_eq!(mode(file), 0o600, "round {round}: {}", file.display());
+        }
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        // What an earlier version (or a careless copy) left behind.
+        set(&data, 0o755);
+        for file in std::fs::read_dir(&data).unwrap() {
+            set(&file.unwrap().path(), 0o644);
+        }
+    }
+}

@@ -54,7 +54,8 @@ pub fn run_with_stdin(data_dir: &Path, args: &[&str], stdin: &str) -> Ran {
     ran(child.wait_with_output().expect("postern finishes"))
 }
 
-fn ran(out: Output) -> Ran {
+/// What a finished command printed, collected.
+pub fn ran(out: Output) -> Ran {
     Ran {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
