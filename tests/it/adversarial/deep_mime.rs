@@ -24,6 +24,8 @@ const NEEDLE: &str = "zebracrossing";
 /// A running `postern serve` with every plain listener on a free port.
 struct Server {
     child: Child,
+    /// Its store, for the command line beside it.
+    store: String,
     addrs: BTreeMap<String, SocketAddr>,
     login: String,
     password: String,
@@ -31,8 +33,14 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Self {
+        let store = if std::env::var("STORE_UNDER_TEST").as_deref() == Ok("postgres") {
+            postern_testkit::postgres::fresh_database()
+        } else {
+            format!("sqlite://{}", data.join("postern.db").display())
+        };
         let mut cmd = postern(data);
         cmd.arg("serve")
+            .env("POSTERN_STORE", &store)
             .env("POSTERN_WEB__LISTEN", "127.0.0.1:0")
             .env("POSTERN_WEB__PUBLIC_URL", "http://localhost:8080")
             .env("POSTERN_IMAP__LISTEN", "127.0.0.1:0")
@@ -67,6 +75,7 @@ impl Server {
         std::thread::spawn(move || lines.for_each(drop));
         Server {
             child,
+            store,
             addrs,
             login: login.expect("the first account's login"),
             password: password.expect("the first account's password"),
@@ -299,6 +308,7 @@ async fn deeply_nested_messages_are_read_every_way_and_the_server_stays_up() {
     let data_dir = dir.path().join("data");
     let mut server = Server::start(&data_dir);
     let device = postern(&data_dir)
+        .env("POSTERN_STORE", &server.store)
         .args(["device", "create", EMAIL, "--description", "Deep"])
         .output()
         .expect("postern device create");
