@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod mail;
+pub mod mime;
 pub mod model;
 pub mod protocol;
 pub mod queue;

@@ -3,11 +3,13 @@
 //! news of the mailbox in IDLE, timeouts); the session itself does no I/O.
 
 use std::mem::MaybeUninit;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use imap_next::server::{Error as ServerError, Event, Server};
 use imap_next::{Interrupt, Io, State};
 use postern_domain::Core;
@@ -52,7 +54,7 @@ pub async fn serve_connection(
     // One deadline for signing in, from the connection's start: not renewed by commands nor
     // by STARTTLS, so that a client trickling bytes cannot hold a connection unauthenticated.
     let login_by = Instant::now() + config.login_timeout;
-    if run(&mut conn, server, &mut session, &shutdown, login_by).await != End::StartTls {
+    if guarded(&mut conn, server, &mut session, &shutdown, login_by).await != End::StartTls {
         conn.close().await;
         return;
     }
@@ -66,8 +68,33 @@ pub async fn serve_connection(
     let mut session = Session::new(core, Arc::clone(&config), info);
     let server = session.server_without_greeting();
     let mut conn = Conn::new(stream, &config);
-    run(&mut conn, server, &mut session, &shutdown, login_by).await;
+    guarded(&mut conn, server, &mut session, &shutdown, login_by).await;
     conn.close().await;
+}
+
+/// Runs a session; if it panics, only this connection ends: with a `* BYE` and a log line.
+/// (A stack overflow is no panic and would still end the process: every walk over input is
+/// bounded in depth for that.)
+async fn guarded(
+    conn: &mut Conn,
+    server: Server,
+    session: &mut Session,
+    shutdown: &CancellationToken,
+    login_by: Instant,
+) -> End {
+    let running = AssertUnwindSafe(run(conn, server, session, shutdown, login_by));
+    match running.catch_unwind().await {
+        Ok(end) => end,
+        Err(_) => {
+            tracing::error!(ip = %session.info.ip, "an IMAP session failed and was closed");
+            // Whatever was half-written is dropped: the state machine is not to be trusted.
+            conn.out.clear();
+            conn.out
+                .extend_from_slice(b"* BYE Internal server error; closing the connection\r\n");
+            let _ = timeout(Duration::from_secs(5), conn.flush()).await;
+            End::Closed
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@ use imap_next::server::Server;
 use imap_next::{Interrupt, Io, State};
 
 use crate::line_guard::LineGuard;
+pub use crate::message::every_walk;
 use crate::session::{Action, Session};
 
 /// A session fed from byte slices, collecting what it writes.

@@ -66,7 +66,8 @@ fn crlf(bytes: &[u8]) -> Vec<u8> {
 
 /// The time a message was sent (its Date header), for the internal date of an import.
 pub fn sent_at(message: &[u8]) -> Option<OffsetDateTime> {
-    let parsed = MessageParser::default().parse(message)?;
+    // The header alone: the body may nest too deep to be worth parsing here.
+    let parsed = MessageParser::default().parse_headers(message)?;
     let date = parsed.date()?;
     OffsetDateTime::from_unix_timestamp(date.to_timestamp()).ok()
 }

@@ -16,7 +16,7 @@ pub mod decode;
 mod error;
 mod extract;
 mod flash;
-mod mail;
+pub mod mail;
 mod memory;
 mod options;
 mod pages;

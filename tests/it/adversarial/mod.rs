@@ -3,6 +3,7 @@
 
 mod brute_force;
 mod crash;
+mod deep_mime;
 mod races;
 mod schemathesis;
 mod slow_clients;

@@ -15,6 +15,7 @@ mod livetest;
 mod mailboxes;
 mod mbsync;
 mod revocation;
+mod search_attached;
 mod updates;
 mod wire;
 

@@ -6,11 +6,11 @@ use imap_codec::imap_types::core::{AString, Charset};
 use imap_codec::imap_types::response::Data;
 use imap_codec::imap_types::search::SearchKey;
 use imap_next::server::Server;
-use mail_parser::{HeaderValue, MimeHeaders, PartType};
+use mail_parser::HeaderValue;
 use postern_domain::mail::{Flags, MessageMeta};
 
 use crate::error::{Done, Outcome, Refusal};
-use crate::message::Parsed;
+use crate::message::{self, Parsed};
 use crate::responses::nz;
 use crate::session::sequence::{Numbers, contains};
 use crate::session::{Selected, Session};
@@ -102,21 +102,9 @@ impl Candidate<'_> {
     }
 
     fn body_text(&self) -> String {
-        let Some(parsed) = self.parsed else {
-            return String::new();
-        };
-        let mut out = String::new();
-        for part in &parsed.view().msg.parts {
-            match &part.body {
-                PartType::Text(t) | PartType::Html(t) => {
-                    out.push_str(t);
-                    out.push('\n');
-                }
-                _ if part.content_type().is_none() => {}
-                _ => {}
-            }
-        }
-        out.to_lowercase()
+        self.parsed
+            .map(|p| message::body_text(p.view()))
+            .unwrap_or_default()
     }
 
     fn all_headers(&self) -> String {

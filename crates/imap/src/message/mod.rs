@@ -3,13 +3,18 @@
 
 use imap_codec::imap_types::core::{AString, IString, Literal, NString, Quoted};
 use imap_codec::imap_types::fetch::{Part, Section};
-use mail_parser::{Message, MessageParser, MessagePart, PartType};
+use mail_parser::{Message, MessagePart, PartType};
+use postern_domain::mime;
 
 mod envelope;
 mod structure;
+mod text;
+mod walk;
 
 pub(crate) use envelope::envelope;
 pub(crate) use structure::body_structure;
+pub(crate) use text::{body_text, holds_parts};
+pub use walk::every_walk;
 
 /// A parsed message with the bytes its offsets point into.
 pub(crate) struct Parsed<'a> {
@@ -82,11 +87,10 @@ fn slice(raw: &[u8], from: u32, to: u32) -> &[u8] {
 }
 
 impl<'a> Parsed<'a> {
-    /// Parses a stored message; anything unparseable is one plain part.
+    /// Parses a stored message, its structure cut at `mime::MAX_DEPTH` so that no walk over
+    /// it recurses deeper; `None` when there is no message at all.
     pub fn new(raw: &'a [u8]) -> Option<Self> {
-        MessageParser::default()
-            .parse(raw)
-            .map(|message| Parsed { message })
+        mime::parse(raw).map(|message| Parsed { message })
     }
 
     pub fn view(&self) -> View<'_> {

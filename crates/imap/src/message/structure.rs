@@ -7,7 +7,7 @@ use imap_codec::imap_types::body::{
 use imap_codec::imap_types::core::{IString, NString, Vec1};
 use mail_parser::{ContentType, MimeHeaders, PartType};
 
-use super::{PartRef, View, envelope, istring, lines, nstring};
+use super::{PartRef, View, envelope, holds_parts, istring, lines, nstring};
 
 fn upper(s: &str) -> IString<'static> {
     istring(s.to_ascii_uppercase().as_bytes())
@@ -81,6 +81,14 @@ pub(crate) fn structure(
         Some(c) => (c.ctype().to_owned(), c.subtype().unwrap_or("").to_owned()),
         None if in_digest => ("message".to_owned(), "rfc822".to_owned()),
         None => ("text".to_owned(), "plain".to_owned()),
+    };
+    // A part that says it holds parts or a message that are not walked (cut at
+    // `mime::MAX_DEPTH`, or not parseable as such) is an opaque body, so that no client
+    // looks for parts or an envelope in it.
+    let (main, sub) = if holds_parts(part) && at.nested().is_none() {
+        ("application".to_owned(), "octet-stream".to_owned())
+    } else {
+        (main, sub)
     };
     let mut parameter_list = params(ct);
     if main.eq_ignore_ascii_case("text") && parameter_list.is_empty() {

@@ -30,7 +30,7 @@ impl Session {
             return self.fail(538, "5.7.11 Encryption required: use STARTTLS before AUTH");
         }
         if self.hello.is_none() {
-            return self.fail(503, "5.5.1 Say EHLO first");
+            return self.fail(503, self.hello_first());
         }
         if self.signed_in.is_some() {
             return self.fail(503, "5.5.1 Already signed in");

@@ -237,8 +237,9 @@ impl Session {
     }
 
     fn command(&mut self, line: &[u8]) -> Option<Event> {
+        let line = mail::clamp_size(line, self.settings.max_message_bytes);
         let mut bytes = Vec::with_capacity(line.len() + 2);
-        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(&line);
         bytes.extend_from_slice(b"\r\n");
         let request = match Request::parse(&mut bytes.iter()) {
             Ok(request) => request.into_owned(),
@@ -316,6 +317,14 @@ impl Session {
         self.sender = None;
         self.recipients.clear();
         self.message = Vec::new();
+    }
+
+    /// The refusal of a command that needs the greeting first, naming this protocol's.
+    fn hello_first(&self) -> &'static str {
+        match self.mode {
+            Mode::Lmtp => "5.5.1 Say LHLO first",
+            Mode::Submission => "5.5.1 Say EHLO first",
+        }
     }
 
     fn too_big_text(&self) -> String {

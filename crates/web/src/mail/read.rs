@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use mail_parser::{Address, MessageParser, MessagePart, MimeHeaders, PartType};
+use postern_domain::mime;
 use time::OffsetDateTime;
 
 use super::sanitize::{Sanitized, sanitize};
@@ -127,7 +128,7 @@ pub struct Opened {
 
 /// Parses a whole message; `remote` lets the HTML body's remote images in.
 pub fn open(content: &[u8], remote: bool) -> Opened {
-    let Some(message) = MessageParser::default().parse(content) else {
+    let Some(message) = mime::parse(content) else {
         return Opened {
             from: String::new(),
             to: String::new(),
@@ -224,7 +225,7 @@ fn inline_images(message: &mail_parser::Message<'_>) -> HashMap<String, String> 
 
 /// An attachment's name and bytes.
 pub fn attachment(content: &[u8], part: u32) -> Option<(String, Vec<u8>)> {
-    let message = MessageParser::default().parse(content)?;
+    let message = mime::parse(content)?;
     if !message.attachments.contains(&part) {
         return None;
     }
