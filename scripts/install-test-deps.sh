@@ -15,6 +15,7 @@ command -v mbsync >/dev/null || need+=(isync)
 command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v runuser >/dev/null || need+=(util-linux)
+command -v fail2ban-regex >/dev/null || need+=(fail2ban)
 
 /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 

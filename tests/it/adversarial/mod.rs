@@ -5,7 +5,9 @@ mod brute_force;
 mod crash;
 mod races;
 mod schemathesis;
+mod sign_in_log;
 mod slow_clients;
+mod throttle_bypass;
 mod web_brute_force;
 
 use std::future::Future;
