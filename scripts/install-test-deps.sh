@@ -22,6 +22,7 @@ needs=(
   "python3|imaplib, smtplib, poplib and the email parser|test -x /usr/bin/python3"
   "python3-venv|virtual environments for the PyPI tools|/usr/bin/python3 -c 'import ensurepip, venv'"
   "util-linux|runuser, to start PostgreSQL as its own user|command -v runuser"
+  "fail2ban|fail2ban-regex reading the sign-in log|fail2ban-regex -V"
 )
 
 missing() {

@@ -9,40 +9,60 @@ use crate::support::postern;
 
 /// Starts `postern serve` in `dir` with every listener on a free loopback port.
 fn serve(dir: &std::path::Path) -> Child {
+    serve_with(dir, &[], Stdio::piped())
+}
+
+/// Starts `postern serve` in `dir` (data in `dir/data`) with every listener on a free
+/// loopback port, the variables `env` set, standard output piped and standard error to
+/// `stderr`.
+pub fn serve_with(dir: &std::path::Path, env: &[(&str, &str)], stderr: Stdio) -> Child {
     let mut cmd = postern(&dir.join("data"));
     cmd.current_dir(dir)
         .env_remove("POSTERN_DATA_DIR")
         .arg("serve")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(stderr);
     for key in ["WEB", "IMAP", "SMTP", "POP3", "LMTP"] {
         cmd.env(format!("POSTERN_{key}__LISTEN"), "127.0.0.1:0");
     }
     for key in ["IMAP", "SMTP", "POP3"] {
         cmd.env(format!("POSTERN_{key}__LISTEN_TLS"), "127.0.0.1:0");
     }
+    cmd.envs(env.iter().copied());
     cmd.spawn().expect("postern serve starts")
 }
 
-/// Waits for the first start's banner, then stops the server with SIGTERM.
-fn banner_then_terminate(mut child: Child) -> (String, String, i32) {
+/// What `stdout` printed up to and including `needle` (or all of it, if it ends first or
+/// takes longer than 30 seconds).
+pub fn read_until(stdout: &mut impl Read, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut stdout = child.stdout.take().expect("stdout");
     let mut seen = String::new();
     let mut buf = [0u8; 4096];
-    while !seen.contains("Web app:") && Instant::now() < deadline {
+    while !seen.contains(needle) && Instant::now() < deadline {
         match stdout.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
         }
     }
-    // Let the rest of the banner arrive.
-    std::thread::sleep(Duration::from_millis(200));
+    seen
+}
+
+/// Stops a server with SIGTERM.
+pub fn terminate(child: &Child) {
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(term.success());
+}
+
+/// Waits for the first start's banner, then stops the server with SIGTERM.
+fn banner_then_terminate(mut child: Child) -> (String, String, i32) {
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = read_until(&mut stdout, "Web app:");
+    // Let the rest of the banner arrive.
+    std::thread::sleep(Duration::from_millis(200));
+    terminate(&child);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).expect("stdout");
     seen.push_str(&rest);
@@ -58,19 +78,33 @@ fn banner_then_terminate(mut child: Child) -> (String, String, i32) {
 }
 
 #[test]
-fn first_start_creates_everything_and_prints_how_to_sign_in() {
+fn first_start_creates_everything_and_says_where_the_password_is() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, err, code) = banner_then_terminate(serve(tmp.path()));
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
     assert!(out.contains("Web app: http://127.0.0.1:8080"), "{out}");
     assert!(out.contains("Login:    admin@localhost"), "{out}");
-    let password = out
+    // Standard output is a pipe here, not a terminal: the password goes to a private file,
+    // and the output and the log say where.
+    let data = tmp.path().join("data");
+    let file = data.join("first-account.txt");
+    assert!(
+        out.contains("Password: in ./data/first-account.txt\n"),
+        "{out}"
+    );
+    assert!(
+        err.contains("first-account.txt") && err.contains("admin@localhost"),
+        "the log says where the password is: {err}"
+    );
+    let text = std::fs::read_to_string(&file).expect("the password file");
+    assert!(text.contains("Login: admin@localhost"), "{text}");
+    let password = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Password: "))
-        .expect("the password is printed");
+        .expect("the password is in the file");
     assert_eq!(password.len(), 19);
+    assert!(!out.contains(password), "the password is not printed");
     assert!(!err.contains(password), "the password is not logged");
-    let data = tmp.path().join("data");
     let mode = |p: &str| {
         std::fs::metadata(data.join(p))
             .unwrap()
@@ -83,6 +117,7 @@ fn first_start_creates_everything_and_prints_how_to_sign_in() {
         0o700
     );
     assert_eq!(mode("pepper"), 0o600);
+    assert_eq!(mode("first-account.txt"), 0o600);
     assert_eq!(mode("tls-key.pem"), 0o600);
     assert!(data.join("postern.db").exists());
     assert!(data.join("tls-cert.pem").exists());
@@ -92,6 +127,11 @@ fn first_start_creates_everything_and_prints_how_to_sign_in() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("is running"), "{out}");
     assert!(!out.contains("Password:"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text,
+        "a second start leaves the file alone"
+    );
 }
 
 /// Reads standard output until the banner's `Web app:` line: the server is up.

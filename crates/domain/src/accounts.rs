@@ -10,6 +10,7 @@ use crate::email::{Email, Login};
 use crate::error::{DomainError, Result};
 use crate::ids::AccountId;
 use crate::model::{Account, Address};
+use crate::sign_in_log::{self, Reason, Via};
 
 /// The account made on the first start, with its password to print once.
 pub struct FirstAccount {
@@ -57,10 +58,19 @@ impl Core {
         }))
     }
 
-    /// Checks a web sign-in. Unknown logins cost the same as wrong passwords, and every
-    /// failure is the same `AuthFailed`; a throttled source gets `Throttled`.
-    pub async fn sign_in(&self, login: &str, password: &str, ip: IpAddr) -> Result<Account> {
-        let Some(attempt) = self.throttle.begin(ip) else {
+    /// Checks a web sign-in made `via` the form, the API, a re-authentication or a password
+    /// change. Unknown logins cost the same as wrong passwords, and every failure is the same
+    /// `AuthFailed`; a throttled source gets `Throttled`. Failures are logged, and so is a
+    /// success that opens a web session.
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        ip: IpAddr,
+        via: Via,
+    ) -> Result<Account> {
+        let Some(attempt) = self.throttle.begin(ip, login) else {
+            sign_in_log::failed(via, ip, login, Reason::Throttled);
             self.throttle.pause_after_refusal(login).await;
             return Err(DomainError::Throttled);
         };
@@ -77,28 +87,32 @@ impl Core {
         match record {
             Some(r) if ok => {
                 attempt.success();
+                sign_in_log::succeeded(via, ip, login);
                 Ok(r.account)
             }
             _ => {
-                attempt.failure(login).await;
+                sign_in_log::failed(via, ip, login, Reason::WrongPassword);
+                attempt.failure().await;
                 Err(DomainError::AuthFailed)
             }
         }
     }
 
-    /// Confirms an account's password again (re-authentication); `AuthFailed` if wrong.
+    /// Confirms an account's password again (re-authentication, `via` the web app or the
+    /// API); `AuthFailed` if wrong.
     pub async fn confirm_password(
         &self,
         account: AccountId,
         password: &str,
         ip: IpAddr,
+        via: Via,
     ) -> Result<()> {
         let record = self
             .store
             .account(account)
             .await?
             .ok_or(DomainError::NotFound("account"))?;
-        self.sign_in(record.account.login.as_str(), password, ip)
+        self.sign_in(record.account.login.as_str(), password, ip, via)
             .await
             .map(|_| ())
     }
@@ -112,9 +126,14 @@ impl Core {
         ip: IpAddr,
     ) -> Result<()> {
         let new = AccountPassword::parse_new(new)?;
-        self.confirm_password(account, current, ip).await?;
+        self.confirm_password(account, current, ip, Via::PasswordChange)
+            .await?;
         let hash = account_password::hash(new).await?;
-        self.store.set_account_password(account, &hash).await
+        self.store.set_account_password(account, &hash).await?;
+        if let Some(record) = self.store.account(account).await? {
+            sign_in_log::password_changed(ip, record.account.login.as_str());
+        }
+        Ok(())
     }
 
     /// An account by id, for a web session.

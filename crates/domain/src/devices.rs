@@ -14,6 +14,7 @@ use crate::ids::{AddressId, DeviceId};
 use crate::model::{ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse, NewDevice};
 use crate::protocol::{Protocol, ProtocolSet};
 use crate::revocation::RevocationWatch;
+use crate::sign_in_log::{self, Reason};
 
 /// Last-use records closer together than this, from the same place, are not written again.
 const LAST_USE_RESOLUTION: Duration = Duration::minutes(1);
@@ -191,7 +192,8 @@ impl Core {
         protocol: Protocol,
         ip: IpAddr,
     ) -> Result<SignedIn> {
-        let Some(attempt) = self.throttle.begin(ip) else {
+        let Some(attempt) = self.throttle.begin(ip, email) else {
+            sign_in_log::failed(protocol.into(), ip, email, Reason::Throttled);
             self.throttle.pause_after_refusal(email).await;
             return Err(DomainError::Throttled);
         };
@@ -204,7 +206,8 @@ impl Core {
                 Ok(signed_in)
             }
             Err(DomainError::AuthFailed) => {
-                attempt.failure(email).await;
+                sign_in_log::failed(protocol.into(), ip, email, Reason::WrongPassword);
+                attempt.failure().await;
                 Err(DomainError::AuthFailed)
             }
             Err(e) => Err(e),

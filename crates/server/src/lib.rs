@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+mod first_account;
 mod import;
 pub mod serve;
 mod services;

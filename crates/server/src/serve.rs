@@ -136,18 +136,7 @@ pub async fn run(config: Config) -> Result<()> {
     }
     println!("  Web app: {public_url}");
     if let Some(first) = &running.first_account {
-        println!();
-        println!(
-            "First start: created the account {} with the address {}.",
-            first.account.login, first.address.email
-        );
-        println!("Sign in at {public_url} with");
-        println!("  Login:    {}", first.account.login);
-        println!(
-            "  Password: {}",
-            secrecy::ExposeSecret::expose_secret(&first.password)
-        );
-        println!("This password is shown only this once; change it in the web app.");
+        crate::first_account::announce(first, &data_dir, &public_url)?;
     }
     running.wait().await;
     Ok(())

@@ -73,7 +73,7 @@ pub fn load_or_create_pepper(path: &Path) -> Result<Pepper> {
 }
 
 /// Writes a new file readable by its owner only; never replaces an existing one.
-fn write_private(path: &Path, content: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, content: &[u8]) -> Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)

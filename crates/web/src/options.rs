@@ -70,7 +70,7 @@ impl WebOptions {
             mail_servers: Vec::new(),
             mail_domain: "localhost".into(),
             profile_link_life: Duration::minutes(10),
-            session_idle: Duration::hours(2),
+            session_idle: Duration::minutes(30),
             session_lifetime: Duration::hours(12),
             reauth_window: Duration::minutes(5),
             hostname: "localhost".to_owned(),

@@ -6,7 +6,9 @@ mod crash;
 mod deep_mime;
 mod races;
 mod schemathesis;
+mod sign_in_log;
 mod slow_clients;
+mod throttle_bypass;
 mod web_brute_force;
 
 use std::future::Future;

@@ -22,7 +22,7 @@ const FREE_FAILURES: u64 = 5;
 
 /// Which sign-in surface an attempt uses.
 #[derive(Clone, Copy, Debug)]
-enum Surface {
+pub(super) enum Surface {
     Form,
     Api,
 }
@@ -39,7 +39,7 @@ impl Surface {
 }
 
 /// An HTTP client whose connections come from `from`; redirects are not followed.
-fn client(from: Ipv4Addr) -> reqwest::Client {
+pub(super) fn client(from: Ipv4Addr) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(from))
         .redirect(reqwest::redirect::Policy::none())
@@ -53,7 +53,7 @@ fn urlencoded(text: &str) -> String {
 }
 
 /// One sign-in; its status and whether it set a session cookie.
-async fn sign_in(
+pub(super) async fn sign_in(
     http: &reqwest::Client,
     web: SocketAddr,
     surface: Surface,

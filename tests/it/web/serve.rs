@@ -42,8 +42,13 @@ async fn serve_runs_the_web_app_and_stops_on_sigterm() {
             match words.as_slice() {
                 ["web.listen", a] => addr = Some(a.to_string()),
                 ["Login:", l] => login = Some(l.to_string()),
-                ["Password:", p] => {
-                    password = Some(p.to_string());
+                // Standard output is a pipe, not a terminal: the password is in a file.
+                ["Password:", "in", path] => {
+                    let text = std::fs::read_to_string(path).unwrap();
+                    password = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Password: "))
+                        .map(str::to_owned);
                     break;
                 }
                 _ => {}

@@ -1,5 +1,10 @@
 //! Failed sign-ins are throttled per source with growing delays, and slowed per login without
 //! ever locking the login: a stranger must not be able to shut a rightful user out.
+//!
+//! A source's failures are kept per login it tried, so that a right password clears only
+//! that login's failures from that source: someone holding one valid credential (their own
+//! account, their own device) cannot wipe out the record of their guesses at other logins by
+//! signing in between them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -44,6 +49,11 @@ impl Default for ThrottleConfig {
 /// program opens several connections together, and an office shares one address.
 pub const PARALLEL_WHEN_CLEAN: u32 = 16;
 
+/// Logins a source's failures are told apart by, at most. Failures at further logins still
+/// count against the source but no success clears them, which only an attacker trying many
+/// logins can reach, so memory stays bounded however many logins one source tries.
+const LOGINS_PER_SOURCE: usize = 32;
+
 #[derive(Clone, Copy)]
 struct Failures {
     count: u32,
@@ -52,10 +62,47 @@ struct Failures {
     in_flight: u32,
 }
 
+/// A source's record: its failures, and how many of them each login it tried made.
+struct Source {
+    failures: Failures,
+    /// Failures (and refusals) by login, lowercased; their sum never exceeds the count.
+    by_login: HashMap<String, u32>,
+}
+
+impl Source {
+    fn new(now: Instant) -> Self {
+        Source {
+            failures: Failures {
+                count: 0,
+                last: now,
+                in_flight: 0,
+            },
+            by_login: HashMap::new(),
+        }
+    }
+
+    /// Counts one more failure, made at `login`.
+    fn fail(&mut self, login: &str) {
+        self.failures.count = self.failures.count.saturating_add(1);
+        let key = login_key(login);
+        if let Some(n) = self.by_login.get_mut(&key) {
+            *n = n.saturating_add(1);
+        } else if self.by_login.len() < LOGINS_PER_SOURCE {
+            self.by_login.insert(key, 1);
+        }
+    }
+
+    /// Forgets every failure (after a quiet time).
+    fn forget(&mut self) {
+        self.failures.count = 0;
+        self.by_login.clear();
+    }
+}
+
 /// Shared by the web app and every protocol.
 pub struct Throttle {
     config: ThrottleConfig,
-    sources: Mutex<HashMap<IpAddr, Failures>>,
+    sources: Mutex<HashMap<IpAddr, Source>>,
     logins: Mutex<HashMap<String, Failures>>,
     /// Attempts refused unevaluated since start.
     refused: AtomicU64,
@@ -72,37 +119,37 @@ impl Throttle {
         }
     }
 
-    /// An attempt of `ip` to try a password, or `None` when it must not be evaluated now.
-    /// Dropped without an outcome (a store error, a client gone), it frees its place.
-    pub fn begin(&self, ip: IpAddr) -> Option<Attempt<'_>> {
-        self.admit(ip).then_some(Attempt {
+    /// An attempt of `ip` to try a password for `login`, or `None` when it must not be
+    /// evaluated now. Dropped without an outcome (a store error, a client gone), it frees its
+    /// place.
+    pub fn begin<'t>(&'t self, ip: IpAddr, login: &'t str) -> Option<Attempt<'t>> {
+        self.admit(ip, login).then_some(Attempt {
             throttle: self,
             ip,
+            login,
             open: true,
         })
     }
 
-    /// Whether `ip` may try a password now. A refused attempt is not evaluated at all, and
-    /// counts as a failure of its source. Every admitted attempt must end in
-    /// [`Self::success`], [`Self::failure`] or [`Self::abandon`]; [`Self::begin`] sees to it.
+    /// Whether `ip` may try a password for `login` now. A refused attempt is not evaluated at
+    /// all, and counts as a failure of its source at that login. Every admitted attempt must
+    /// end in [`Self::success`], [`Self::failure`] or [`Self::abandon`]; [`Self::begin`] sees
+    /// to it.
     ///
     /// Attempts under evaluation count against the source at once, under one lock, so that
     /// many connections at a time gain an attacker nothing: a source with failures on record
     /// gets no more evaluations at once than it has free failures left, and a throttled
     /// source one at a time. Only a source with a clean record may have several at once.
-    pub fn admit(&self, ip: IpAddr) -> bool {
+    pub fn admit(&self, ip: IpAddr, login: &str) -> bool {
         let key = source_key(ip);
         let now = Instant::now();
         let free = self.config.free_failures;
         let mut map = self.entries_for(&self.sources, &key, now);
-        let f = map.entry(key).or_insert(Failures {
-            count: 0,
-            last: now,
-            in_flight: 0,
-        });
-        if self.forgotten(f, now) {
-            f.count = 0;
+        let source = map.entry(key).or_insert_with(|| Source::new(now));
+        if self.forgotten(&source.failures, now) {
+            source.forget();
         }
+        let f = &mut source.failures;
         let admitted = if f.count >= free {
             f.in_flight == 0 && now.duration_since(f.last) >= self.delay(f.count)
         } else if f.count == 0 {
@@ -113,10 +160,10 @@ impl Throttle {
         if admitted {
             f.in_flight += 1;
         } else {
-            f.count = f.count.saturating_add(1);
+            source.fail(login);
             self.refused.fetch_add(1, Ordering::Relaxed);
         }
-        f.last = now;
+        source.failures.last = now;
         admitted
     }
 
@@ -128,10 +175,10 @@ impl Throttle {
     /// Records a failed attempt of `login` from `ip` and returns how long to pause before
     /// answering it.
     pub fn failure(&self, ip: IpAddr, login: &str) -> Duration {
-        if let Some(f) = lock(&self.sources).get_mut(&source_key(ip)) {
-            f.in_flight = f.in_flight.saturating_sub(1);
-            f.count = f.count.saturating_add(1);
-            f.last = Instant::now();
+        if let Some(source) = lock(&self.sources).get_mut(&source_key(ip)) {
+            source.failures.in_flight = source.failures.in_flight.saturating_sub(1);
+            source.fail(login);
+            source.failures.last = Instant::now();
         }
         self.refusal(login)
     }
@@ -140,7 +187,7 @@ impl Throttle {
     /// returns how long to pause before answering it.
     pub fn refusal(&self, login: &str) -> Duration {
         let now = Instant::now();
-        let login_failures = self.bump(&self.logins, login.to_ascii_lowercase(), now);
+        let login_failures = self.bump(&self.logins, login_key(login), now);
         let extra = self
             .config
             .failure_pause
@@ -159,25 +206,28 @@ impl Throttle {
         pause(self.refusal(login)).await;
     }
 
-    /// A successful sign-in clears the source's failures.
-    pub fn success(&self, ip: IpAddr) {
+    /// A successful sign-in at `login` clears the failures the source made at that login,
+    /// and no others: failures at other logins keep counting and keep throttling it.
+    pub fn success(&self, ip: IpAddr, login: &str) {
         let mut map = lock(&self.sources);
         let key = source_key(ip);
-        match map.get_mut(&key) {
-            Some(f) if f.in_flight > 1 => {
-                f.in_flight -= 1;
-                f.count = 0;
-            }
-            _ => {
-                map.remove(&key);
-            }
+        let Some(source) = map.get_mut(&key) else {
+            return;
+        };
+        let f = &mut source.failures;
+        f.in_flight = f.in_flight.saturating_sub(1);
+        if let Some(own) = source.by_login.remove(&login_key(login)) {
+            f.count = f.count.saturating_sub(own);
+        }
+        if f.count == 0 && f.in_flight == 0 {
+            map.remove(&key);
         }
     }
 
     /// An admitted attempt that ended without an answer on the password (a store error).
     pub fn abandon(&self, ip: IpAddr) {
-        if let Some(f) = lock(&self.sources).get_mut(&source_key(ip)) {
-            f.in_flight = f.in_flight.saturating_sub(1);
+        if let Some(source) = lock(&self.sources).get_mut(&source_key(ip)) {
+            source.failures.in_flight = source.failures.in_flight.saturating_sub(1);
         }
     }
 
@@ -220,24 +270,41 @@ impl Throttle {
     }
 
     /// The locked map, with room made for `key` if it is new and the map is full.
-    fn entries_for<'m, K: std::hash::Hash + Eq>(
+    fn entries_for<'m, K: std::hash::Hash + Eq, V: HasFailures>(
         &self,
-        map: &'m Mutex<HashMap<K, Failures>>,
+        map: &'m Mutex<HashMap<K, V>>,
         key: &K,
         now: Instant,
-    ) -> std::sync::MutexGuard<'m, HashMap<K, Failures>> {
+    ) -> std::sync::MutexGuard<'m, HashMap<K, V>> {
         let mut map = lock(map);
         if map.len() >= self.config.max_entries && !map.contains_key(key) {
-            map.retain(|_, f| !self.forgotten(f, now));
+            map.retain(|_, v| !self.forgotten(v.failures(), now));
             if map.len() >= self.config.max_entries {
                 // Still full of fresh entries: drop the quietest half rather than grow.
-                let mut lasts: Vec<Instant> = map.values().map(|f| f.last).collect();
+                let mut lasts: Vec<Instant> = map.values().map(|v| v.failures().last).collect();
                 lasts.sort_unstable();
                 let cut = lasts[lasts.len() / 2];
-                map.retain(|_, f| f.last > cut);
+                map.retain(|_, v| v.failures().last > cut);
             }
         }
         map
+    }
+}
+
+/// What the eviction of a full map looks at.
+trait HasFailures {
+    fn failures(&self) -> &Failures;
+}
+
+impl HasFailures for Failures {
+    fn failures(&self) -> &Failures {
+        self
+    }
+}
+
+impl HasFailures for Source {
+    fn failures(&self) -> &Failures {
+        &self.failures
     }
 }
 
@@ -245,6 +312,7 @@ impl Throttle {
 pub struct Attempt<'t> {
     throttle: &'t Throttle,
     ip: IpAddr,
+    login: &'t str,
     open: bool,
 }
 
@@ -252,13 +320,13 @@ impl Attempt<'_> {
     /// The password was right.
     pub fn success(mut self) {
         self.open = false;
-        self.throttle.success(self.ip);
+        self.throttle.success(self.ip, self.login);
     }
 
     /// The password was wrong: records it and waits out the pause before the answer.
-    pub async fn failure(mut self, login: &str) {
+    pub async fn failure(mut self) {
         self.open = false;
-        pause(self.throttle.failure(self.ip, login)).await;
+        pause(self.throttle.failure(self.ip, self.login)).await;
     }
 }
 
@@ -289,6 +357,11 @@ fn source_key(ip: IpAddr) -> IpAddr {
             IpAddr::V6(seg.into())
         }
     }
+}
+
+/// Logins are told apart without regard to case, as the store does.
+fn login_key(login: &str) -> String {
+    login.trim().to_ascii_lowercase()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -53,6 +53,12 @@ pub struct WebConfig {
     /// the activity shown to users). Empty: the connection's address is the client.
     #[serde(deserialize_with = "lenient::ip_list")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Minutes a web session may go unused before it is signed out.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in at which a web session ends, used or not.
+    #[serde(deserialize_with = "lenient::u64")]
+    pub session_max_hours: u64,
 }
 
 /// IMAP: a STARTTLS port and an implicit-TLS port.
@@ -188,6 +194,8 @@ impl Default for WebConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
+            session_idle_minutes: 30,
+            session_max_hours: 12,
         }
     }
 }

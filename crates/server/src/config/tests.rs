@@ -41,6 +41,32 @@ fn timeouts_have_sane_defaults_and_cannot_be_zero() {
 }
 
 #[test]
+fn web_sessions_end_after_30_idle_minutes_and_12_hours() {
+    let c = Config::load(None, env(&[])).unwrap();
+    assert_eq!(c.web.session_idle_minutes, 30);
+    assert_eq!(c.web.session_max_hours, 12);
+    let c = Config::load(
+        None,
+        env(&[
+            ("POSTERN_WEB__SESSION_IDLE_MINUTES", "5"),
+            ("POSTERN_WEB__SESSION_MAX_HOURS", "1"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        (c.web.session_idle_minutes, c.web.session_max_hours),
+        (5, 1)
+    );
+    for (key, value) in [
+        ("POSTERN_WEB__SESSION_IDLE_MINUTES", "0"),
+        ("POSTERN_WEB__SESSION_MAX_HOURS", "99999999"),
+    ] {
+        let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+        assert!(e.to_string().starts_with("web.session_"), "{e}");
+    }
+}
+
+#[test]
 fn file_then_environment() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("postern.toml");

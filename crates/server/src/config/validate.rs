@@ -73,6 +73,28 @@ impl Config {
                 });
             }
         }
+        // Hours and minutes beyond these would overflow the time arithmetic; no session
+        // needs to live longer than ten years anyway.
+        let sessions = [
+            (
+                "web.session_idle_minutes",
+                self.web.session_idle_minutes,
+                60 * 24 * 3650,
+            ),
+            (
+                "web.session_max_hours",
+                self.web.session_max_hours,
+                24 * 3650,
+            ),
+        ];
+        for (key, value, most) in sessions {
+            if value == 0 || value > most {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!("must be between 1 and {most}"),
+                });
+            }
+        }
         Ok(())
     }
 }

@@ -38,6 +38,8 @@ pub async fn start(
     options.max_message_bytes =
         usize::try_from(ctx.config.limits.max_message_bytes).unwrap_or(usize::MAX);
     options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
+    options.session_idle = session_minutes(ctx.config.web.session_idle_minutes);
+    options.session_lifetime = session_minutes(ctx.config.web.session_max_hours * 60);
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();
     tasks.spawn(async move {
@@ -61,6 +63,11 @@ pub async fn start(
         }
     });
     Ok(())
+}
+
+/// A session timeout; the configuration's checks keep it far from `i64`'s limits.
+fn session_minutes(minutes: u64) -> time::Duration {
+    time::Duration::minutes(i64::try_from(minutes).unwrap_or(i64::MAX / 60))
 }
 
 /// The servers a mail program is told about, in order of preference: the configured

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use postern_domain::DomainError;
+use postern_domain::sign_in_log::Via;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -118,7 +119,12 @@ pub async fn submit(
     };
     match state
         .core
-        .confirm_password(viewer.account.id, form.password.expose_secret(), ip)
+        .confirm_password(
+            viewer.account.id,
+            form.password.expose_secret(),
+            ip,
+            Via::WebReauth,
+        )
         .await
     {
         Ok(()) => {}

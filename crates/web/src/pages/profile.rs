@@ -141,13 +141,13 @@ pub async fn download(
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    let Some(guess) = state.profile_guesses.begin(ip) else {
+    let Some(guess) = state.profile_guesses.begin(ip, "profile link") else {
         return Ok(gone(StatusCode::TOO_MANY_REQUESTS));
     };
     let now = state.now();
     let Some(claim) = state.profiles.claim(&token, now) else {
         // Used, expired or never made: all the same to whoever asks.
-        guess.failure("profile link").await;
+        guess.failure().await;
         return Ok(gone(StatusCode::GONE));
     };
     // A right link frees its place without clearing the source's wrong guesses.

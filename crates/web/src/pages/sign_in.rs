@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use postern_domain::DomainError;
+use postern_domain::sign_in_log::Via;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -68,7 +69,7 @@ pub async fn submit(
     let next = safe_next(&form.next).to_owned();
     match state
         .core
-        .sign_in(&form.login, form.password.expose_secret(), ip)
+        .sign_in(&form.login, form.password.expose_secret(), ip, Via::Web)
         .await
     {
         Ok(account) => {

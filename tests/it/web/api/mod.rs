@@ -38,8 +38,13 @@ impl Answer {
 
 impl Api {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server with its configuration adjusted, on a clock the test moves.
+    pub async fn start_with(adjust: impl FnOnce(&mut postern_server::config::Config)) -> Self {
         let clock = Arc::new(ManualClock::new(start_time()));
-        let server = TestServer::start_with_clock(|_| {}, clock.clone()).await;
+        let server = TestServer::start_with_clock(adjust, clock.clone()).await;
         let base = format!("http://{}", server.addr("web.listen"));
         Api {
             server,

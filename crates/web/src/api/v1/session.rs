@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postern_domain::clock::rfc3339;
+use postern_domain::sign_in_log::Via;
 use secrecy::ExposeSecret;
 
 use crate::api::v1::schema::{AccountJson, ErrorJson, LoginRequest, ReauthJson, ReauthRequest};
@@ -30,7 +31,7 @@ pub async fn login(
 ) -> WebResult<Response> {
     let account = state
         .core
-        .sign_in(&req.login, req.password.expose_secret(), ip)
+        .sign_in(&req.login, req.password.expose_secret(), ip, Via::Api)
         .await?;
     let previous = session::presented_token(&headers, &state.options);
     let cookie = session::start(&state, account.id, previous).await?;
@@ -66,7 +67,12 @@ pub async fn reauth(
 ) -> WebResult<JsonBody<ReauthJson>> {
     state
         .core
-        .confirm_password(viewer.account.id, req.password.expose_secret(), ip)
+        .confirm_password(
+            viewer.account.id,
+            req.password.expose_secret(),
+            ip,
+            Via::ApiReauth,
+        )
         .await?;
     viewer.confirm(&state).await?;
     Ok(JsonBody(ReauthJson {
