@@ -3,6 +3,7 @@
 
 mod brute_force;
 mod crash;
+mod link_race;
 mod races;
 mod schemathesis;
 mod slow_clients;
