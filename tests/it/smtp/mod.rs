@@ -1,6 +1,7 @@
 //! SMTP submission, LMTP, the outbound queue and the clients that use them.
 
 mod binary;
+mod forgery;
 mod limits;
 mod lmtp;
 mod postfix;

@@ -1,6 +1,7 @@
 //! MAIL FROM: the envelope sender. On submission it must be the signed-in address.
 
 use postern_domain::Email;
+use postern_domain::author::may_send_as;
 use smtp_proto::MailFrom;
 
 use super::{Event, Session};
@@ -22,8 +23,7 @@ impl Session {
             return self.fail(552, &text);
         }
         if let Some(signed_in) = &self.signed_in {
-            let same = Email::parse(&from.address).is_ok_and(|e| &e == signed_in);
-            if !same {
+            if !may_send_as(signed_in, &from.address) {
                 let text = format!(
                     "5.7.1 Sender address <{}> is not yours: send as <{signed_in}>",
                     printable(&from.address)
