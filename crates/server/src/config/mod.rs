@@ -96,10 +96,11 @@ pub struct SmtpConfig {
     pub public_port_tls: u16,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
-    /// `auto` (STARTTLS when offered, certificate unchecked), `starttls` (required,
+    /// `auto` (STARTTLS when offered, certificate checked), `insecure` (STARTTLS when
+    /// offered, certificate not checked; warned about at start), `starttls` (required,
     /// checked), `tls` (implicit TLS, checked) or `none`.
     pub smarthost_tls: String,
-    /// Credentials for the smarthost, sent only over TLS (or to loopback).
+    /// Credentials for the smarthost, sent only over TLS (checked, unless `insecure`).
     pub smarthost_user: String,
     pub smarthost_password: String,
     /// A PEM file of certificates to trust for the smarthost besides the public roots.

@@ -39,11 +39,21 @@ impl Config {
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
             });
         }
-        if let Err(message) = postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
-            return Err(ConfigError::Invalid {
-                key: "smtp.smarthost_tls",
-                message,
-            });
+        match postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
+            Err(message) => {
+                return Err(ConfigError::Invalid {
+                    key: "smtp.smarthost_tls",
+                    message,
+                });
+            }
+            Ok(postern_smtp::queue::SmarthostTls::None) if !self.smtp.smarthost_user.is_empty() => {
+                return Err(ConfigError::Invalid {
+                    key: "smtp.smarthost_tls",
+                    message: "\"none\" with smarthost_user: the password is never sent without TLS"
+                        .into(),
+                });
+            }
+            Ok(_) => {}
         }
         if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
             return Err(ConfigError::Invalid {
