@@ -53,6 +53,10 @@ pub struct WebConfig {
     /// the activity shown to users). Empty: the connection's address is the client.
     #[serde(deserialize_with = "lenient::ip_list")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Names requests may also be sent to besides `public_url`'s host (`host` or
+    /// `host:port`), such as autoconfig and autodiscover names; others are answered `421`.
+    #[serde(deserialize_with = "lenient::text_list")]
+    pub extra_hosts: Vec<String>,
 }
 
 /// IMAP: a STARTTLS port and an implicit-TLS port.
@@ -189,6 +193,7 @@ impl Default for WebConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
+            extra_hosts: Vec::new(),
         }
     }
 }

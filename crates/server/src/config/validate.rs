@@ -27,6 +27,7 @@ impl Config {
                 message: "must not be empty".into(),
             });
         }
+        self.validate_web()?;
         if self.tls.cert.is_empty() != self.tls.key.is_empty() {
             return Err(ConfigError::Invalid {
                 key: "tls",
@@ -82,6 +83,23 @@ impl Config {
                     message: "must be at least 1 second".into(),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// The public URL names a scheme and a host, and every extra host is a name (and port).
+    fn validate_web(&self) -> Result<(), ConfigError> {
+        postern_web::check_public_url(&self.web.public_url).map_err(|message| {
+            ConfigError::Invalid {
+                key: "web.public_url",
+                message,
+            }
+        })?;
+        for host in &self.web.extra_hosts {
+            postern_web::check_extra_host(host).map_err(|message| ConfigError::Invalid {
+                key: "web.extra_hosts",
+                message,
+            })?;
         }
         Ok(())
     }
