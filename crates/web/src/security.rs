@@ -79,7 +79,8 @@ pub async fn cross_site_check(State(state): State<AppState>, req: Request, next:
 }
 
 fn same_site(headers: &HeaderMap, hosts: &Hosts) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
+    let fetch_site = headers.get("sec-fetch-site");
+    if let Some(site) = fetch_site {
         // `none`: the person started the request themselves (a bookmark, the address bar).
         if !matches!(site.as_bytes(), b"same-origin" | b"none") {
             return false;
@@ -87,6 +88,9 @@ fn same_site(headers: &HeaderMap, hosts: &Hosts) -> bool {
     }
     match headers.get(header::ORIGIN) {
         None => true,
+        // A form sent from a page with `Referrer-Policy: no-referrer` (ours) has its origin
+        // hidden as `null`; the browser's `Sec-Fetch-Site` has already said where it came from.
+        Some(origin) if origin == "null" => fetch_site.is_some(),
         Some(origin) => origin.to_str().is_ok_and(|o| hosts.accepts_origin(o)),
     }
 }
@@ -130,6 +134,14 @@ mod tests {
         ));
         assert!(!same_site(&headers(&[("origin", "https://evil.test")]), &o));
         assert!(!same_site(&headers(&[("origin", "null")]), &o));
+        assert!(same_site(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]),
+            &o
+        ));
+        assert!(!same_site(
+            &headers(&[("sec-fetch-site", "cross-site"), ("origin", "null")]),
+            &o
+        ));
         // A rebound name is same-origin to the browser; its Origin still gives it away.
         assert!(!same_site(
             &headers(&[
