@@ -275,6 +275,9 @@ fn no_tls_with_a_password_is_refused_at_start() {
         .to_string();
     assert!(e.starts_with("smtp.smarthost_tls:"), "{e}");
     for ok in ["auto", "insecure", "starttls", "tls"] {
-        assert!(postern_server::config::Config::load(None, env(ok)).is_ok(), "{ok}");
+        assert!(
+            postern_server::config::Config::load(None, env(ok)).is_ok(),
+            "{ok}"
+        );
     }
 }
