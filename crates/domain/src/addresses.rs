@@ -116,6 +116,7 @@ impl Core {
             account_id: account.id,
             address: address.clone(),
             device_id: signed_in.device_id,
+            generation: signed_in.generation,
             created_at: self.clock.now(),
         };
         let activity = ActivityEntry {

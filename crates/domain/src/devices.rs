@@ -34,6 +34,8 @@ pub struct SignedIn {
     pub address_id: AddressId,
     pub email: Email,
     pub description: String,
+    /// The generation of the password that signed in (bumped by every reset).
+    pub generation: i64,
     /// The client name already known for the device.
     pub client: Option<String>,
     /// Fires when the device is disconnected or its password reset.
@@ -254,6 +256,7 @@ impl Core {
             address_id: device.address_id,
             email: device.email,
             description: device.description.to_string(),
+            generation: device.generation,
             client: device.client,
             revocation,
         })

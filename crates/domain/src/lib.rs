@@ -4,6 +4,7 @@
 pub mod account_password;
 pub mod accounts;
 pub mod addresses;
+pub mod author;
 pub mod clock;
 pub mod core;
 pub mod description;

@@ -172,6 +172,9 @@ pub struct Link {
     pub account_id: AccountId,
     pub address: Address,
     pub device_id: DeviceId,
+    /// The generation of the device password the link was made with: the link holds only
+    /// while the device is active on that same password.
+    pub generation: i64,
     pub created_at: OffsetDateTime,
 }
 

@@ -78,7 +78,9 @@ pub trait DeviceRepo: Send + Sync {
 /// Addresses of other accounts added to an account's webmail through a device password.
 #[async_trait]
 pub trait LinkRepo: Send + Sync {
-    /// `Conflict` if the account already has the address linked.
+    /// `Conflict` if the account already has the address linked; `AuthFailed` unless the
+    /// device is still active on the password generation the link was made with (checked in
+    /// the transaction that stores the link, so a reset or disconnect racing it wins).
     async fn create_link(&self, link: &Link, activity: &ActivityEntry) -> Result<()>;
     /// Whether a link was there to delete.
     async fn delete_link(

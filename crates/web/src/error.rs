@@ -26,6 +26,9 @@ pub enum WebError {
     /// A state-changing request sent by another site.
     #[error("cross-site request refused")]
     CrossSite,
+    /// A request sent to a name this web app does not answer to.
+    #[error("misdirected request")]
+    MisdirectedRequest,
     /// A request that does not parse (body, query).
     #[error("{0}")]
     BadRequest(String),
@@ -68,6 +71,12 @@ impl WebError {
                 StatusCode::FORBIDDEN,
                 "cross_site",
                 "This request came from another site and was refused.".to_owned(),
+                None,
+            ),
+            WebError::MisdirectedRequest => (
+                StatusCode::MISDIRECTED_REQUEST,
+                "misdirected_request",
+                "This server does not answer to that name.".to_owned(),
                 None,
             ),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),

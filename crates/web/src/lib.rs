@@ -16,6 +16,7 @@ pub mod decode;
 mod error;
 mod extract;
 mod flash;
+mod hosts;
 pub mod mail;
 mod memory;
 mod options;
@@ -35,13 +36,14 @@ use postern_domain::Core;
 use tokio::net::TcpListener;
 
 pub use crate::error::{WebError, WebResult};
+pub use crate::hosts::{check_extra_host, check_public_url};
 pub use crate::options::{MailServer, Security, WebOptions};
 pub use crate::qr::svg as qr_code_svg;
 pub use crate::session::sweep_expired_sessions;
 use crate::state::AppState;
 
 /// The whole application: pages, the API, static files, and the layers every response
-/// passes through (error rendering, cross-site checks, security headers).
+/// passes through (error rendering, host and cross-site checks, security headers).
 pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
     let state = AppState::new(core, options);
     Router::new()
@@ -54,6 +56,10 @@ pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::cross_site_check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::host_check,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

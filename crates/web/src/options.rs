@@ -60,6 +60,12 @@ pub struct WebOptions {
     pub max_message_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` header names the real client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Other names requests may be sent to besides the public URL's host (autoconfig and
+    /// Autodiscover names), each `host` or `host:port`.
+    pub extra_hosts: Vec<String>,
+    /// The port the web listener is bound to: on a loopback public URL, loopback names with
+    /// this port are accepted too.
+    pub listen_port: Option<u16>,
 }
 
 impl WebOptions {
@@ -78,6 +84,8 @@ impl WebOptions {
             max_recipients: 100,
             max_message_bytes: 25 * 1024 * 1024,
             trusted_proxies: Vec::new(),
+            extra_hosts: Vec::new(),
+            listen_port: None,
         }
     }
 
@@ -87,19 +95,6 @@ impl WebOptions {
             .get(..8)
             .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
-
-    /// The scheme, host and port of the public URL, as browsers send it in `Origin`.
-    pub fn public_origin(&self) -> String {
-        let url = self.public_url.trim_end_matches('/');
-        match url.find("://") {
-            Some(i) => {
-                let rest = &url[i + 3..];
-                let host_end = rest.find('/').unwrap_or(rest.len());
-                url[..i + 3 + host_end].to_ascii_lowercase()
-            }
-            None => url.to_ascii_lowercase(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -107,12 +102,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origin_and_scheme() {
-        let o = WebOptions::new("https://Mail.Example.com/postern/");
-        assert!(o.https());
-        assert_eq!(o.public_origin(), "https://mail.example.com");
-        let o = WebOptions::new("http://127.0.0.1:8080");
-        assert!(!o.https());
-        assert_eq!(o.public_origin(), "http://127.0.0.1:8080");
+    fn scheme() {
+        assert!(WebOptions::new("HTTPS://mail.example.com/postern/").https());
+        assert!(!WebOptions::new("http://127.0.0.1:8080").https());
     }
 }

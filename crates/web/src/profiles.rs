@@ -4,9 +4,10 @@
 //! do (create a device, or give one a new password) for which account. Two random tokens
 //! reach it. The page token is bound to the web session and shows the QR code. The download
 //! token (256 bits) is what the QR code's URL carries: a phone has no session, so the token
-//! alone opens it, once, within ten minutes. The device password is made only when the
-//! profile is downloaded, so it never waits anywhere: it exists in the one response that
-//! carries the profile.
+//! alone opens it, once, within ten minutes, and only while the web session that asked for
+//! it is still live (not signed out, here or everywhere, nor timed out). The device password
+//! is made only when the profile is downloaded, so it never waits anywhere: it exists in the
+//! one response that carries the profile.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -61,10 +62,12 @@ pub struct PageView {
     pub download: Option<String>,
 }
 
-/// A claimed download: the ticket to carry out, and the page to tell afterwards.
+/// A claimed download: the ticket to carry out, the page to tell afterwards, and the web
+/// session that asked for it (which must still be live for the download to work).
 pub struct Claim {
     pub ticket: Ticket,
     pub page: String,
+    pub session: TokenHash,
 }
 
 struct Entry {
@@ -196,7 +199,11 @@ impl Profiles {
         let e = inner.pages.get_mut(&page)?;
         let ticket = e.ticket.take()?;
         e.stage = Stage::Downloading;
-        Some(Claim { ticket, page })
+        Some(Claim {
+            ticket,
+            page,
+            session: e.session,
+        })
     }
 
     /// Records what became of a claimed download.

@@ -6,7 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::WebError;
-use crate::options::WebOptions;
+use crate::hosts::Hosts;
 use crate::state::AppState;
 
 /// The content security policy: our own scripts and styles only, no inline code; frames only
@@ -41,43 +41,57 @@ pub async fn headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Refuses (`421`) a request sent to a name this web app does not answer to; see
+/// [`crate::hosts`]. HTTP/1.1 puts the name in `Host`, HTTP/2 in the request's authority.
+pub async fn host_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if !host.is_some_and(|h| state.hosts.accepts_host(h)) {
+        let shown: String = host.unwrap_or("").chars().take(100).collect();
+        tracing::info!(
+            host = %shown,
+            path = req.uri().path(),
+            "refused a request for another host"
+        );
+        return WebError::MisdirectedRequest.into_response();
+    }
+    next.run(req).await
+}
+
 /// Refuses state-changing requests sent by another site, from what browsers say about them:
-/// `Sec-Fetch-Site`, else `Origin`. Requests with neither come from programs, not from a page
-/// of another site (whose browser would send one), and the SameSite=Strict cookie keeps a
-/// session out of them anyway.
+/// `Origin` must be the public URL's scheme, host and port, and `Sec-Fetch-Site` must say the
+/// request came from this site or from the person. Requests with neither come from programs,
+/// not from a page of another site (whose browser would send them), and the SameSite=Strict
+/// cookie keeps a session out of them anyway.
 pub async fn cross_site_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    if !safe && !same_site(req.headers(), &state.options) {
+    if !safe && !same_site(req.headers(), &state.hosts) {
         tracing::info!(path = req.uri().path(), "refused a cross-site request");
         return WebError::CrossSite.into_response();
     }
     next.run(req).await
 }
 
-fn same_site(headers: &HeaderMap, options: &WebOptions) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
+fn same_site(headers: &HeaderMap, hosts: &Hosts) -> bool {
+    let fetch_site = headers.get("sec-fetch-site");
+    if let Some(site) = fetch_site {
         // `none`: the person started the request themselves (a bookmark, the address bar).
-        return matches!(site.as_bytes(), b"same-origin" | b"none");
+        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
+            return false;
+        }
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return true;
-    };
-    let origin = origin.to_ascii_lowercase();
-    if origin == options.public_origin() {
-        return true;
-    }
-    // Reached under another name than the public URL (a test, a local port): the origin
-    // must then name the host the request was sent to.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_ascii_lowercase);
-    match (origin.split_once("://"), host) {
-        (Some((_, origin_host)), Some(host)) => origin_host == host,
-        _ => false,
+    match headers.get(header::ORIGIN) {
+        None => true,
+        // A form sent from a page with `Referrer-Policy: no-referrer` (ours) has its origin
+        // hidden as `null`; the browser's `Sec-Fetch-Site` has already said where it came from.
+        Some(origin) if origin == "null" => fetch_site.is_some(),
+        Some(origin) => origin.to_str().is_ok_and(|o| hosts.accepts_origin(o)),
     }
 }
 
@@ -94,8 +108,8 @@ mod tests {
     }
 
     #[test]
-    fn decides_from_fetch_metadata_then_origin() {
-        let o = WebOptions::new("https://mail.example.com");
+    fn decides_from_fetch_metadata_and_origin() {
+        let o = Hosts::new(&crate::options::WebOptions::new("https://mail.example.com"));
         assert!(same_site(&headers(&[]), &o));
         assert!(same_site(
             &headers(&[("sec-fetch-site", "same-origin")]),
@@ -121,14 +135,27 @@ mod tests {
         assert!(!same_site(&headers(&[("origin", "https://evil.test")]), &o));
         assert!(!same_site(&headers(&[("origin", "null")]), &o));
         assert!(same_site(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]),
+            &o
+        ));
+        assert!(!same_site(
+            &headers(&[("sec-fetch-site", "cross-site"), ("origin", "null")]),
+            &o
+        ));
+        // A rebound name is same-origin to the browser; its Origin still gives it away.
+        assert!(!same_site(
             &headers(&[
-                ("origin", "http://127.0.0.1:4000"),
-                ("host", "127.0.0.1:4000")
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "https://attacker.test"),
+                ("host", "attacker.test")
             ]),
             &o
         ));
         assert!(!same_site(
-            &headers(&[("origin", "http://evil.test"), ("host", "127.0.0.1:4000")]),
+            &headers(&[
+                ("origin", "http://127.0.0.1:4000"),
+                ("host", "127.0.0.1:4000")
+            ]),
             &o
         ));
     }

@@ -172,6 +172,15 @@ impl Viewer {
     }
 }
 
+/// Whether the session of `token` is still live: in the store and within its timeouts. What
+/// was asked for in a session (a profile link) dies with it, even where no cookie comes back.
+pub async fn is_live(state: &AppState, token: &TokenHash) -> WebResult<bool> {
+    Ok(match state.core.store().session(token).await? {
+        Some((session, _)) => !expired(&session, state.now(), &state.options),
+        None => false,
+    })
+}
+
 fn expired(session: &WebSession, now: OffsetDateTime, options: &WebOptions) -> bool {
     now - session.last_seen_at >= options.session_idle
         || now - session.created_at >= options.session_lifetime

@@ -6,6 +6,7 @@ use postern_domain::Core;
 use postern_domain::throttle::{Throttle, ThrottleConfig};
 use time::OffsetDateTime;
 
+use crate::hosts::Hosts;
 use crate::memory::{OneTime, Pending, Revealed};
 use crate::options::WebOptions;
 use crate::profiles::Profiles;
@@ -15,6 +16,8 @@ use crate::profiles::Profiles;
 pub struct AppState {
     pub core: Arc<Core>,
     pub options: Arc<WebOptions>,
+    /// The names requests may be sent to and the origin pages post from.
+    pub hosts: Arc<Hosts>,
     /// New passwords between the request that made them and the page that shows them.
     pub revealed: Arc<OneTime<Revealed>>,
     /// Actions waiting for the account password to be confirmed.
@@ -33,6 +36,7 @@ impl AppState {
             revealed: Arc::new(OneTime::new(time::Duration::minutes(2))),
             pending: Arc::new(OneTime::new(time::Duration::minutes(15))),
             profiles: Arc::new(Profiles::new(options.profile_link_life)),
+            hosts: Arc::new(Hosts::new(&options)),
             options: Arc::new(options),
             profile_guesses: Arc::new(Throttle::new(ThrottleConfig {
                 free_failures: 10,

@@ -4,6 +4,7 @@
 mod brute_force;
 mod crash;
 mod deep_mime;
+mod link_race;
 mod races;
 mod schemathesis;
 mod sign_in_log;

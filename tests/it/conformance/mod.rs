@@ -186,6 +186,7 @@ pub async fn all(store: Arc<dyn Store>) {
         account_id: bob.id,
         address: address.clone(),
         device_id: id,
+        generation: 1,
         created_at: t,
     };
     store
@@ -235,7 +236,23 @@ pub async fn all(store: Arc<dyn Store>) {
     );
     assert!(store.link(bob.id, address.id).await.unwrap().is_none());
 
-    // Linking again and unlinking.
+    // A link made with the password of before the reset is refused: the reset won.
+    assert!(matches!(
+        store
+            .create_link(
+                &link,
+                &activity(address.id, ActivityKind::AddressLinked, id, 5)
+            )
+            .await,
+        Err(DomainError::AuthFailed)
+    ));
+    assert!(store.link(bob.id, address.id).await.unwrap().is_none());
+
+    // Linking again with the new password, and unlinking.
+    let link = Link {
+        generation: 2,
+        ..link
+    };
     store
         .create_link(
             &link,

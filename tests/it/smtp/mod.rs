@@ -2,6 +2,7 @@
 
 mod binary;
 mod hostile_input;
+mod forgery;
 mod limits;
 mod lmtp;
 mod postfix;

@@ -42,6 +42,8 @@ struct State {
     /// Every `RCPT TO` address seen, in order.
     attempts: Vec<String>,
     accepted: Vec<Accepted>,
+    /// Every user name and password an AUTH carried, right or wrong.
+    captured: Vec<(String, String)>,
 }
 
 /// A running sink on 127.0.0.1.
@@ -82,6 +84,12 @@ impl Sink {
     /// The messages accepted so far.
     pub fn accepted(&self) -> Vec<Accepted> {
         self.state.lock().unwrap().accepted.clone()
+    }
+
+    /// The user names and passwords sent to the sink, right or wrong: what a man in the
+    /// middle would have learnt.
+    pub fn captured(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().captured.clone()
     }
 
     /// How many times `address` was offered in RCPT.
@@ -144,7 +152,11 @@ async fn converse(stream: Box<dyn Io>, state: Arc<Mutex<State>>, extras: Extras)
             // The client speaks first after the handshake.
             String::new()
         } else if upper.starts_with("AUTH ") {
-            let granted = match (&extras.auth, sign_in(&mut conn, &line).await) {
+            let given = sign_in(&mut conn, &line).await;
+            if let Some(pair) = &given {
+                state.lock().unwrap().captured.push(pair.clone());
+            }
+            let granted = match (&extras.auth, given) {
                 (Some((u, p)), Some((given_user, given_password))) => {
                     (given_user == *u && given_password == *p).then_some(given_user)
                 }

@@ -87,6 +87,8 @@ pub struct App {
     pub server: TestServer,
     pub clock: Arc<ManualClock>,
     router: Router,
+    /// The `Host` a browser sends for the public URL, added to requests that name none.
+    host: String,
 }
 
 impl App {
@@ -95,6 +97,13 @@ impl App {
     }
 
     pub async fn start_with(options: WebOptions) -> Self {
+        let host = options
+            .public_url
+            .parse::<axum::http::Uri>()
+            .unwrap()
+            .authority()
+            .unwrap()
+            .to_string();
         let clock = Arc::new(ManualClock::new(start_time()));
         let server = TestServer::start_with_clock(|_| {}, clock.clone()).await;
         let router = postern_web::router(server.core().clone(), options)
@@ -103,6 +112,7 @@ impl App {
             server,
             clock,
             router,
+            host,
         }
     }
 
@@ -110,7 +120,11 @@ impl App {
         self.clock.advance(time::Duration::minutes(minutes));
     }
 
-    pub async fn send(&self, req: Request<Body>) -> Reply {
+    pub async fn send(&self, mut req: Request<Body>) -> Reply {
+        if !req.headers().contains_key(header::HOST) {
+            req.headers_mut()
+                .insert(header::HOST, self.host.parse().unwrap());
+        }
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();

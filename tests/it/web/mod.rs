@@ -5,6 +5,7 @@ mod api;
 mod automatic;
 mod browser;
 mod harness;
+mod hosts;
 mod router;
 mod router_security;
 mod serve;

@@ -22,6 +22,20 @@ enum ListOrText {
     Text(String),
 }
 
+/// Texts as a TOML array or as comma-separated text (from the environment); blanks dropped.
+pub fn text_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let items = match ListOrText::deserialize(d)? {
+        ListOrText::List(items) => items,
+        ListOrText::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .iter()
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// IP addresses as a TOML array or as comma-separated text (from the environment).
 pub fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<std::net::IpAddr>, D::Error> {
     let items = match ListOrText::deserialize(d)? {

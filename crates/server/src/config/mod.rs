@@ -59,6 +59,10 @@ pub struct WebConfig {
     /// Hours after sign-in at which a web session ends, used or not.
     #[serde(deserialize_with = "lenient::u64")]
     pub session_max_hours: u64,
+    /// Names requests may also be sent to besides `public_url`'s host (`host` or
+    /// `host:port`), such as autoconfig and autodiscover names; others are answered `421`.
+    #[serde(deserialize_with = "lenient::text_list")]
+    pub extra_hosts: Vec<String>,
 }
 
 /// IMAP: a STARTTLS port and an implicit-TLS port.
@@ -102,10 +106,11 @@ pub struct SmtpConfig {
     pub public_port_tls: u16,
     /// `host:port` for mail to other domains; empty refuses it.
     pub smarthost: String,
-    /// `auto` (STARTTLS when offered, certificate unchecked), `starttls` (required,
+    /// `auto` (STARTTLS when offered, certificate checked), `insecure` (STARTTLS when
+    /// offered, certificate not checked; warned about at start), `starttls` (required,
     /// checked), `tls` (implicit TLS, checked) or `none`.
     pub smarthost_tls: String,
-    /// Credentials for the smarthost, sent only over TLS (or to loopback).
+    /// Credentials for the smarthost, sent only over TLS (checked, unless `insecure`).
     pub smarthost_user: String,
     pub smarthost_password: String,
     /// A PEM file of certificates to trust for the smarthost besides the public roots.
@@ -196,6 +201,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
             session_max_hours: 12,
+            extra_hosts: Vec::new(),
         }
     }
 }

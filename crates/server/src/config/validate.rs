@@ -27,6 +27,7 @@ impl Config {
                 message: "must not be empty".into(),
             });
         }
+        self.validate_web()?;
         if self.tls.cert.is_empty() != self.tls.key.is_empty() {
             return Err(ConfigError::Invalid {
                 key: "tls",
@@ -39,11 +40,21 @@ impl Config {
                 message: format!("{:?} is not host:port", self.smtp.smarthost),
             });
         }
-        if let Err(message) = postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
-            return Err(ConfigError::Invalid {
-                key: "smtp.smarthost_tls",
-                message,
-            });
+        match postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
+            Err(message) => {
+                return Err(ConfigError::Invalid {
+                    key: "smtp.smarthost_tls",
+                    message,
+                });
+            }
+            Ok(postern_smtp::queue::SmarthostTls::None) if !self.smtp.smarthost_user.is_empty() => {
+                return Err(ConfigError::Invalid {
+                    key: "smtp.smarthost_tls",
+                    message: "\"none\" with smarthost_user: the password is never sent without TLS"
+                        .into(),
+                });
+            }
+            Ok(_) => {}
         }
         if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
             return Err(ConfigError::Invalid {
@@ -94,6 +105,23 @@ impl Config {
                     message: format!("must be between 1 and {most}"),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// The public URL names a scheme and a host, and every extra host is a name (and port).
+    fn validate_web(&self) -> Result<(), ConfigError> {
+        postern_web::check_public_url(&self.web.public_url).map_err(|message| {
+            ConfigError::Invalid {
+                key: "web.public_url",
+                message,
+            }
+        })?;
+        for host in &self.web.extra_hosts {
+            postern_web::check_extra_host(host).map_err(|message| ConfigError::Invalid {
+                key: "web.extra_hosts",
+                message,
+            })?;
         }
         Ok(())
     }

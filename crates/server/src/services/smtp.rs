@@ -86,9 +86,36 @@ fn smarthost(config: &Config) -> Result<Smarthost> {
                 .with_context(|| format!("cannot read smtp.smarthost_ca {}", c.smarthost_ca))?,
         )
     };
-    Smarthost::new(&c.smarthost, tls, credentials, ca.as_deref())
-        .map_err(|e| anyhow::anyhow!("smtp.smarthost_ca: {e}"))
+    if tls == SmarthostTls::Insecure {
+        tracing::warn!(
+            "smtp.smarthost_tls = \"insecure\": the certificate of the smarthost {} is not \
+             checked, so anyone between here and there can read the mail and the smarthost \
+             password; use \"auto\" with smtp.smarthost_ca instead",
+            c.smarthost
+        );
+    }
+    let system = SYSTEM_ROOTS
+        .iter()
+        .find_map(|path| std::fs::read(path).ok());
+    Smarthost::new(
+        &c.smarthost,
+        tls,
+        credentials,
+        ca.as_deref(),
+        system.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!("smtp.smarthost_ca: {e}"))
 }
+
+/// Where systems keep their bundle of trusted certificates (Debian and its kin, Fedora and
+/// its kin, openSUSE, the BSDs); the first one found is trusted for the smarthost, so that
+/// a certificate authority added the system's way works here too.
+const SYSTEM_ROOTS: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
 
 fn settings(config: &Config) -> Settings {
     Settings {

@@ -24,11 +24,11 @@ pub async fn start(
     let Some(listener) = bind("web.listen", &ctx.config.web.listen).await? else {
         return Ok(());
     };
-    addrs.insert(
-        "web.listen",
-        listener.local_addr().context("web listener address")?,
-    );
+    let bound = listener.local_addr().context("web listener address")?;
+    addrs.insert("web.listen", bound);
     let mut options = WebOptions::new(ctx.config.web.public_url.clone());
+    options.listen_port = Some(bound.port());
+    options.extra_hosts = ctx.config.web.extra_hosts.clone();
     options.mail_servers = mail_servers(&ctx.config, addrs);
     options.mail_domain = ctx.config.domain.clone();
     options.hostname = ctx.config.hostname.clone();

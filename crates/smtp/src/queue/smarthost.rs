@@ -1,5 +1,9 @@
-//! How to reach the smarthost: TLS (opportunistic, required STARTTLS, or implicit) and the
-//! credentials to sign in with.
+//! How to reach the smarthost: TLS (STARTTLS when offered, required STARTTLS, or implicit),
+//! the certificates it is checked against, and the credentials to sign in with.
+//!
+//! A certificate is checked against the smarthost's name in every mode but `insecure`, which
+//! has to be asked for by name: a man in the middle with a certificate of his own would
+//! otherwise be handed the smarthost password.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -13,9 +17,13 @@ use zeroize::Zeroizing;
 /// When the link to the smarthost is encrypted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SmarthostTls {
-    /// STARTTLS when the smarthost offers it, without checking its certificate (RFC 7435
-    /// opportunistic security); plain otherwise.
+    /// STARTTLS when the smarthost offers it, with the certificate checked (a certificate
+    /// that does not check defers the message); plain otherwise, and then no password is
+    /// sent.
     Auto,
+    /// STARTTLS when the smarthost offers it, without checking its certificate: encrypted
+    /// against a passive listener only (RFC 7435 opportunistic security). Never the default.
+    Insecure,
     /// STARTTLS, always, with the certificate checked.
     StartTls,
     /// TLS from the first byte (port 465), with the certificate checked.
@@ -25,14 +33,17 @@ pub enum SmarthostTls {
 }
 
 impl SmarthostTls {
-    /// Parses `auto`, `starttls`, `tls` or `none`.
+    /// Parses `auto`, `insecure`, `starttls`, `tls` or `none`.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {
             "auto" | "" => Ok(SmarthostTls::Auto),
+            "insecure" => Ok(SmarthostTls::Insecure),
             "starttls" => Ok(SmarthostTls::StartTls),
             "tls" => Ok(SmarthostTls::Tls),
             "none" => Ok(SmarthostTls::None),
-            other => Err(format!("{other:?} is not one of auto, starttls, tls, none")),
+            other => Err(format!(
+                "{other:?} is not one of auto, insecure, starttls, tls, none"
+            )),
         }
     }
 }
@@ -50,15 +61,24 @@ pub struct Smarthost {
 }
 
 impl Smarthost {
-    /// A smarthost at `addr`; `extra_roots` (PEM) are trusted besides the public roots.
+    /// A smarthost at `addr`. Its certificate must chain to a public root (Mozilla's list),
+    /// to one of `system_roots` (the system's PEM bundle; certificates it cannot use are
+    /// skipped), or to one of `extra_roots` (PEM, `smtp.smarthost_ca`; every one must be
+    /// usable).
     pub fn new(
         addr: &str,
         tls: SmarthostTls,
         credentials: Option<(String, String)>,
         extra_roots: Option<&[u8]>,
+        system_roots: Option<&[u8]>,
     ) -> Result<Self, String> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = system_roots {
+            roots.add_parsable_certificates(
+                CertificateDer::pem_slice_iter(pem).filter_map(Result::ok),
+            );
+        }
         if let Some(pem) = extra_roots {
             for cert in CertificateDer::pem_slice_iter(pem) {
                 let cert = cert.map_err(|e| format!("unreadable certificate: {e}"))?;
@@ -83,10 +103,10 @@ impl Smarthost {
         })
     }
 
-    /// The connector for this mode: certificates are checked unless TLS is opportunistic.
+    /// The connector for this mode: certificates are checked unless `insecure` was asked for.
     pub(crate) fn connector(&self) -> &TlsConnector {
         match self.tls {
-            SmarthostTls::Auto => &self.unchecked,
+            SmarthostTls::Insecure => &self.unchecked,
             _ => &self.checked,
         }
     }
@@ -102,12 +122,6 @@ impl Smarthost {
         }
         ServerName::try_from(host.to_owned()).map_err(|e| format!("{host:?}: {e}"))
     }
-
-    /// Whether the smarthost is on this machine, where a password may cross unencrypted.
-    pub(crate) fn is_loopback(&self) -> bool {
-        matches!(self.server_name(), Ok(ServerName::IpAddress(ip)) if IpAddr::from(ip).is_loopback())
-            || self.addr.starts_with("localhost:")
-    }
 }
 
 #[cfg(test)]
@@ -118,21 +132,39 @@ mod tests {
     fn modes_and_names() {
         assert_eq!(SmarthostTls::parse("STARTTLS"), Ok(SmarthostTls::StartTls));
         assert_eq!(SmarthostTls::parse(""), Ok(SmarthostTls::Auto));
+        assert_eq!(SmarthostTls::parse("Insecure"), Ok(SmarthostTls::Insecure));
         assert!(SmarthostTls::parse("ssl").is_err());
-        let s =
-            Smarthost::new("relay.example.org:587", SmarthostTls::StartTls, None, None).unwrap();
+        let s = Smarthost::new(
+            "relay.example.org:587",
+            SmarthostTls::StartTls,
+            None,
+            None,
+            None,
+        )
+        .unwrap();
         assert!(matches!(s.server_name(), Ok(ServerName::DnsName(_))));
-        assert!(!s.is_loopback());
-        let s = Smarthost::new("127.0.0.1:25", SmarthostTls::Auto, None, None).unwrap();
-        assert!(s.is_loopback());
+        let s = Smarthost::new("[::1]:25", SmarthostTls::Auto, None, None, None).unwrap();
+        assert!(matches!(s.server_name(), Ok(ServerName::IpAddress(_))));
         assert!(
             Smarthost::new(
                 "x:25",
                 SmarthostTls::Tls,
                 None,
-                Some(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+                Some(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"),
+                None
             )
             .is_err()
+        );
+        // A system bundle with a certificate that cannot be used is no reason not to start.
+        assert!(
+            Smarthost::new(
+                "x:25",
+                SmarthostTls::Auto,
+                None,
+                None,
+                Some(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+            )
+            .is_ok()
         );
     }
 }

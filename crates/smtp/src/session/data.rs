@@ -1,7 +1,9 @@
-//! DATA: the message itself, its size limit, and the replies after it is committed
-//! (one for submission, one per recipient for LMTP).
+//! DATA: the message itself, its size limit, the authors it names (submission), and the
+//! replies after it is committed (one for submission, one per recipient for LMTP).
 
 use smtp_proto::request::receiver::DataReceiver;
+
+use postern_domain::author::check_authors;
 
 use super::{Event, Session, State, Transaction, Waiting};
 use crate::settings::Mode;
@@ -30,6 +32,15 @@ impl Session {
 
     pub(super) fn end_of_data(&mut self) -> Option<Event> {
         let message = normalize_line_ends(&std::mem::take(&mut self.message));
+        // What the reader sees as the author must be the signed-in address, like the
+        // envelope sender: nothing is stored for any recipient otherwise.
+        if let Some(signed_in) = &self.signed_in
+            && let Err(forged) = check_authors(signed_in, &message)
+        {
+            let text = format!("5.7.1 {forged}");
+            self.reset_transaction();
+            return self.fail(550, &text);
+        }
         let transaction = Transaction {
             sender: self.sender.clone().unwrap_or_default(),
             recipients: self.recipients.clone(),

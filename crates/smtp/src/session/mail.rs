@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use postern_domain::Email;
+use postern_domain::author::may_send_as;
 use smtp_proto::MailFrom;
 
 use super::{Event, Session};
@@ -24,8 +25,7 @@ impl Session {
             return self.fail(552, &text);
         }
         if let Some(signed_in) = &self.signed_in {
-            let same = Email::parse(&from.address).is_ok_and(|e| &e == signed_in);
-            if !same {
+            if !may_send_as(signed_in, &from.address) {
                 let text = format!(
                     "5.7.1 Sender address <{}> is not yours: send as <{signed_in}>",
                     printable(&from.address)

@@ -222,6 +222,24 @@ fn the_sender_must_be_the_signed_in_address() {
     assert_eq!(got[11], "250 2.1.0 Sender <ME@Example.ORG> OK");
 }
 
+#[test]
+fn the_from_header_must_name_the_signed_in_address() {
+    let (mut w, mut s) = signed_in(false);
+    let input = "RCPT TO:<you@example.org>\r\nDATA\r\n\
+                 From: Boss <boss@example.org>\r\n\r\nHi\r\n.\r\n\
+                 MAIL FROM:<me@example.org>\r\nRCPT TO:<you@example.org>\r\nDATA\r\n\
+                 From: Me <ME@example.org>\r\n\r\nHi\r\n.\r\n";
+    let (out, _) = w.drive(&mut s, input.as_bytes(), 7);
+    let got = lines(&out);
+    assert_eq!(
+        got[2],
+        "550 5.7.1 The From: header names <boss@example.org>, which is not yours: \
+         send as <me@example.org>"
+    );
+    assert_eq!(got[6], "250 2.0.0 Message accepted");
+    assert_eq!(w.delivered.len(), 1, "only the rightful message");
+}
+
 fn signed_in(relay: bool) -> (World, Session) {
     let mut w = World::new();
     let mut s = Session::new(settings(relay), Mode::Submission, true, true, false);

@@ -12,8 +12,13 @@ use super::devices::insert_activity;
 use super::{SqlStore, rows};
 use crate::error::{corrupt, db};
 
-const LINK_SELECT: &str = "SELECT l.account_id, l.device_id, l.created_at AS linked_at, \
-     a.id, a.email, a.owner_id, a.created_at FROM links l JOIN addresses a ON a.id = l.address_id";
+/// Links whose device is still active on the password generation they were made with: a
+/// reset or disconnect deletes a device's links, and this join keeps any that slipped past it
+/// out of sight all the same.
+const LINK_SELECT: &str = "SELECT l.account_id, l.device_id, l.generation, \
+     l.created_at AS linked_at, a.id, a.email, a.owner_id, a.created_at FROM links l \
+     JOIN addresses a ON a.id = l.address_id \
+     JOIN devices d ON d.id = l.device_id AND d.state = 'active' AND d.generation = l.generation";
 
 fn link(row: &AnyRow) -> Result<Link> {
     let device: String = row.try_get("device_id").map_err(db)?;
@@ -21,6 +26,7 @@ fn link(row: &AnyRow) -> Result<Link> {
         account_id: AccountId(row.try_get("account_id").map_err(db)?),
         address: rows::address(row)?,
         device_id: DeviceId::parse(&device).map_err(|_| corrupt("link device"))?,
+        generation: row.try_get("generation").map_err(db)?,
         created_at: from_millis(row.try_get("linked_at").map_err(db)?),
     })
 }
@@ -29,25 +35,30 @@ fn link(row: &AnyRow) -> Result<Link> {
 impl LinkRepo for SqlStore {
     async fn create_link(&self, l: &Link, activity: &ActivityEntry) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        // The device may have been disconnected since its password was checked.
-        let active: Option<i64> =
-            sqlx::query("SELECT 1 AS one FROM devices WHERE id = $1 AND state = 'active'")
-                .bind(l.device_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .map(|r| r.try_get("one"))
-                .transpose()
-                .map_err(db)?;
-        if active.is_none() {
+        // The device may have been reset or disconnected since its password was checked. A
+        // conditional write, not a read: on PostgreSQL it locks the device row (a concurrent
+        // reset either waits for this link and then deletes it, or commits first and this
+        // finds another generation); on SQLite the write transaction already serialises them.
+        let current = sqlx::query(
+            "UPDATE devices SET generation = generation \
+             WHERE id = $1 AND state = 'active' AND generation = $2 RETURNING id",
+        )
+        .bind(l.device_id.to_string())
+        .bind(l.generation)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if current.is_none() {
             return Err(DomainError::AuthFailed);
         }
         sqlx::query(
-            "INSERT INTO links (account_id, address_id, device_id, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO links (account_id, address_id, device_id, generation, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(l.account_id.0)
         .bind(l.address.id.0)
         .bind(l.device_id.to_string())
+        .bind(l.generation)
         .bind(to_millis(l.created_at))
         .execute(&mut *tx)
         .await

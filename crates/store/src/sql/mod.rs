@@ -96,6 +96,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "recent",
                 include_str!("../../migrations/sqlite/0004_recent.sql"),
             ),
+            (
+                5,
+                "link_generation",
+                include_str!("../../migrations/sqlite/0005_link_generation.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -117,6 +122,11 @@ fn migrator(backend: Backend) -> Migrator {
                 4,
                 "recent",
                 include_str!("../../migrations/postgres/0004_recent.sql"),
+            ),
+            (
+                5,
+                "link_generation",
+                include_str!("../../migrations/postgres/0005_link_generation.sql"),
             ),
         ],
     };

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use postern_domain::author::{check_authors, may_send_as};
 use postern_domain::model::Address;
 use postern_domain::submit::{DeliveryOutcome, Destination, Envelope, Route};
 use postern_domain::{Core, Email};
@@ -17,6 +18,8 @@ pub type Refusal = String;
 
 /// What the compose form asks to send.
 pub struct Outgoing<'a> {
+    /// The author asked for, if any; it must be an address the sending address may send as.
+    pub from: Option<&'a str>,
     pub to: &'a [Email],
     pub cc: &'a [Email],
     pub subject: &'a str,
@@ -32,11 +35,20 @@ pub async fn send(
     outgoing: &Outgoing<'_>,
 ) -> Result<(), Refusal> {
     let Outgoing {
+        from,
         to,
         cc,
         subject,
         text,
     } = *outgoing;
+    if let Some(from) = from
+        && !may_send_as(&address.email, from)
+    {
+        return Err(format!(
+            "You cannot send as {from} from this address: send as {}.",
+            address.email
+        ));
+    }
     if to.is_empty() && cc.is_empty() {
         return Err("Add at least one recipient.".into());
     }
@@ -66,6 +78,8 @@ pub async fn send(
         message_id: &message_id,
     })
     .map_err(|_| unavailable())?;
+    // The rule SMTP submission follows, on the message as it will leave.
+    check_authors(&address.email, &message).map_err(|e| format!("{e}."))?;
     if message.len() > options.max_message_bytes {
         return Err(format!(
             "The message is too large: at most {} bytes.",

@@ -20,9 +20,12 @@ use crate::pages::view::Chrome;
 use crate::session::Viewer;
 use crate::state::AppState;
 
-/// What the form holds.
+/// What the form holds. `from` is optional (the page sends the address itself): a program
+/// may name the author, and it must then be the address it sends from.
 #[derive(Deserialize, Default)]
 pub struct ComposeForm {
+    #[serde(default)]
+    from: String,
     #[serde(default)]
     to: String,
     #[serde(default)]
@@ -112,7 +115,9 @@ pub async fn submit(
     let checked = check(&form);
     let outcome = match checked {
         Ok((to, cc)) => {
+            let from = Some(form.from.trim()).filter(|f| !f.is_empty());
             let outgoing = Outgoing {
+                from,
                 to: &to,
                 cc: &cc,
                 subject: &form.subject,

@@ -3,11 +3,11 @@
 //!
 //! The page (`/setup/profile/<page token>`) belongs to the web session that asked for it.
 //! The download (`/profile/<256-bit token>`) needs no session, since a phone scanning the
-//! code has none: the token alone opens it, once, for ten minutes; then, and for any other
-//! token, it answers 410 Gone. Sources that keep asking for links that do not work are
-//! throttled. The device is created (or given its new password) by the download itself, so
-//! the password exists only in the response that carries the profile: never in the store,
-//! a URL or a log, and the response is `no-store`.
+//! code has none: the token alone opens it, once, for ten minutes, while the session that
+//! asked for it lives; then, and for any other token, it answers 410 Gone. Sources that keep
+//! asking for links that do not work are throttled. The device is created (or given its new
+//! password) by the download itself, so the password exists only in the response that
+//! carries the profile: never in the store, a URL or a log, and the response is `no-store`.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -24,7 +24,7 @@ use crate::memory::PendingAction;
 use crate::pages::view::{Chrome, device_url, devices_url, setup_url, when};
 use crate::profiles::{Stage, Ticket};
 use crate::qr;
-use crate::session::Viewer;
+use crate::session::{self, Viewer};
 use crate::state::AppState;
 
 /// Makes the ticket of a confirmed action and redirects to the profile's page.
@@ -152,6 +152,13 @@ pub async fn download(
     };
     // A right link frees its place without clearing the source's wrong guesses.
     drop(guess);
+    // Signed out (here or everywhere, by a password change), or timed out: what that session
+    // asked for ends with it, so a link copied out of it opens nothing.
+    if !session::is_live(&state, &claim.session).await? {
+        state.profiles.forget_session(&claim.session);
+        tracing::info!("a profile link of an ended session was refused");
+        return Ok(gone(StatusCode::GONE));
+    }
     let made = make(&state, claim.ticket).await;
     match made {
         Ok((device, bytes, file_name)) => {

@@ -6,6 +6,7 @@
 mod discovery;
 mod ownership;
 mod profile;
+mod profile_session;
 mod setup_form;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The webmail: reading, sending, and addresses linked from another account (the article's
 //! cases 2 and 3), through the router in memory and over a real server.
 
+mod forgery;
 mod hostile;
 mod links;
 mod reading;

@@ -197,7 +197,7 @@ impl Client<Box<dyn Io>> {
         let offers_tls = extensions.iter().any(|e| e == "STARTTLS");
         let wants_tls = match smarthost.tls {
             SmarthostTls::StartTls => true,
-            SmarthostTls::Auto => offers_tls,
+            SmarthostTls::Auto | SmarthostTls::Insecure => offers_tls,
             SmarthostTls::Tls | SmarthostTls::None => false,
         };
         if wants_tls && !self.encrypted {
@@ -216,8 +216,11 @@ impl Client<Box<dyn Io>> {
                 Hello::Refused(r) => return Ok(every(outcome(&r))),
             };
         }
+        // Encrypted means checked here, unless `insecure` was asked for by name: a failed
+        // check has already ended the attempt, before any password was sent. Never in the
+        // clear, not even to this machine: the message waits, and the reason is recorded.
         if let Some((user, password)) = &smarthost.credentials {
-            if !self.encrypted && !smarthost.is_loopback() {
+            if !self.encrypted {
                 return Ok(every(RelayOutcome::Retry(
                     "refusing to send the smarthost password over an unencrypted connection".into(),
                 )));

@@ -51,7 +51,7 @@ async fn per_recipient_outcomes_over_a_scripted_server() {
         timeout: Duration::from_secs(5),
         encrypted: false,
     };
-    let smarthost = Smarthost::new("sink.test:25", SmarthostTls::Auto, None, None).unwrap();
+    let smarthost = Smarthost::new("sink.test:25", SmarthostTls::Auto, None, None, None).unwrap();
     let rcpts = ["a@far.test", "b@far.test", "c@far.test"].map(String::from);
     let outcomes = client
         .transaction(

@@ -150,7 +150,8 @@ pub struct ErrorJson {
 }
 
 /// `code` is stable (`unauthenticated`, `auth_failed`, `throttled`, `reauth_required`,
-/// `not_found`, `invalid`, `conflict`, `bad_request`, `cross_site`, `internal`);
+/// `not_found`, `invalid`, `conflict`, `bad_request`, `cross_site`, `misdirected_request`,
+/// `internal`);
 /// `message` is for people; `field` names the bad input of an `invalid`.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
