@@ -341,4 +341,8 @@ impl MailRepo for SqlStore {
     async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts> {
         mailboxes::counts(self, mailbox).await
     }
+
+    async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
+        mailboxes::keywords(self, mailbox).await
+    }
 }

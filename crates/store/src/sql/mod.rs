@@ -27,6 +27,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod uidvalidity;
 mod wal_watch;
 
 /// Which database is behind the store.
@@ -96,6 +97,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "recent",
                 include_str!("../../migrations/sqlite/0004_recent.sql"),
             ),
+            (
+                16,
+                "uidvalidity",
+                include_str!("../../migrations/sqlite/0016_uidvalidity.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -117,6 +123,11 @@ fn migrator(backend: Backend) -> Migrator {
                 4,
                 "recent",
                 include_str!("../../migrations/postgres/0004_recent.sql"),
+            ),
+            (
+                16,
+                "uidvalidity",
+                include_str!("../../migrations/postgres/0016_uidvalidity.sql"),
             ),
         ],
     };
