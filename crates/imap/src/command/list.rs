@@ -28,12 +28,14 @@ fn special(use_: SpecialUse) -> &'static str {
     }
 }
 
-fn wire_text(bytes: &[u8]) -> Result<String, Refusal> {
-    let text = std::str::from_utf8(bytes).map_err(|_| Refusal::bad("Invalid mailbox pattern"))?;
-    if text.is_ascii() {
-        names::decode_mutf7(text).ok_or_else(|| Refusal::bad("Invalid mailbox pattern"))
-    } else {
-        Ok(text.to_owned())
+/// A reference or pattern as a store name. Any ATOM-CHARs, wildcards and resp-specials make
+/// a valid pattern (RFC 3501 9, `list-char`); what is not valid modified UTF-7 is taken as
+/// it is and so matches no mailbox of that spelling rather than being refused.
+fn wire_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() => names::decode_mutf7(text).unwrap_or_else(|| text.to_owned()),
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -46,11 +48,11 @@ pub(crate) async fn run(
 ) -> Outcome {
     let reference = match reference {
         Mailbox::Inbox => "INBOX".to_owned(),
-        Mailbox::Other(other) => wire_text(other.inner().as_ref())?,
+        Mailbox::Other(other) => wire_text(other.inner().as_ref()),
     };
     let pattern = match pattern {
-        ListMailbox::Token(token) => wire_text(token.as_ref())?,
-        ListMailbox::String(string) => wire_text(string.as_ref())?,
+        ListMailbox::Token(token) => wire_text(token.as_ref()),
+        ListMailbox::String(string) => wire_text(string.as_ref()),
     };
     let delimiter = QuotedChar::try_from(DELIMITER).ok();
     if pattern.is_empty() && !lsub {
