@@ -19,7 +19,7 @@ impl Harness {
     /// A harness around a new session; its greeting is the first output.
     pub fn new(session: Session) -> Self {
         let server = session.server();
-        let guard = LineGuard::new(session.config.max_line, session.config.max_literal);
+        let guard = session.line_guard();
         Harness {
             session,
             server,
@@ -42,8 +42,16 @@ impl Harness {
         let mut filtered = Vec::with_capacity(input.len());
         let seen = self.guard.filter(input, &mut filtered);
         self.session.note(seen);
+        if seen.close {
+            self.session
+                .goodbye(&mut self.server, "Literal too large before sign-in");
+        }
         self.server.enqueue_input(&filtered);
-        self.run().await
+        let more = self.run().await;
+        if self.session.is_authenticated() {
+            self.guard.relax(self.session.config.max_literal);
+        }
+        more
     }
 
     async fn run(&mut self) -> bool {
