@@ -15,6 +15,11 @@ command -v mbsync >/dev/null || need+=(isync)
 command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v runuser >/dev/null || need+=(util-linux)
+# Dovecot's imaptest (tests/it/imap/imaptest.rs builds it from ../shared/tools/imaptest):
+# its headers and libdovecot, which dovecot-dev alone does not bring, and the build tools.
+for p in dovecot-dev dovecot-core autoconf automake libtool make gcc pkg-config; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 
 /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 
