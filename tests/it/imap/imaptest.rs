@@ -87,6 +87,11 @@ async fn imaptest_compliance_suite_passes() {
     .await
     .unwrap();
     let report = String::from_utf8_lossy(&run.stdout);
+    for line in report.lines().filter(|l| {
+        l.contains("test groups:") || l.contains("base protocol:") || l.contains("extensions:")
+    }) {
+        println!("imaptest: {line}");
+    }
     let errors: Vec<&str> = report.lines().filter(|l| l.starts_with("Error:")).collect();
     assert!(errors.is_empty(), "{report}");
     let got = summary(&report).unwrap_or_else(|| panic!("no summary in:\n{report}"));
