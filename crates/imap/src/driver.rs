@@ -320,7 +320,7 @@ async fn run(
                     }
                 }
             }
-            Step::Error(e) => session.on_error(&mut server, e),
+            Step::Error(e) => Box::pin(session.on_error(&mut server, e)).await,
             Step::Gone => return End::Closed,
         }
     }

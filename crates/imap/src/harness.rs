@@ -68,7 +68,7 @@ impl Harness {
                 },
                 Err(Interrupt::Io(Io::Output(bytes))) => self.output.extend_from_slice(&bytes),
                 Err(Interrupt::Io(Io::NeedMoreInput)) => return true,
-                Err(Interrupt::Error(e)) => self.session.on_error(&mut self.server, e),
+                Err(Interrupt::Error(e)) => self.session.on_error(&mut self.server, e).await,
             }
         }
         self.ended = Some(Action::Close);

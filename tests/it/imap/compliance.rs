@@ -217,3 +217,25 @@ async fn oversized_literals_are_refused_before_and_after_sign_in() {
         "* BYE Literal too large before sign-in\r\n"
     );
 }
+
+#[tokio::test]
+async fn list_extended_syntax_is_answered() {
+    let env = Env::start().await;
+    let mut c = env.inbox().await;
+    c.ok("CREATE Work/Mine").await;
+    c.ok("SUBSCRIBE Work/Mine").await;
+    assert_eq!(
+        c.run("LIST (SUBSCRIBED) \"\" \"Work/*\"").await,
+        "* LIST (\\Subscribed \\HasNoChildren) \"/\" Work/Mine\r\nt5 OK LIST completed\r\n"
+    );
+    assert_eq!(
+        c.run("LIST \"\" (Sent \"Work\") RETURN (SUBSCRIBED CHILDREN)")
+            .await,
+        "* LIST (\\Subscribed \\HasNoChildren \\Sent) \"/\" Sent\r\n\
+         * LIST (\\HasChildren) \"/\" Work\r\nt6 OK LIST completed\r\n"
+    );
+    assert_eq!(
+        c.run("LIST (RECURSIVEMATCH) \"\" *").await,
+        "t7 BAD Unsupported LIST selection option\r\n"
+    );
+}

@@ -247,7 +247,7 @@ impl Session {
     }
 
     /// Handles a protocol error of the state machine (the bad input is already discarded).
-    pub fn on_error(&mut self, server: &mut Server, error: ServerError) {
+    pub async fn on_error(&mut self, server: &mut Server, error: ServerError) {
         // A broken AUTHENTICATE continuation leaves imap-next waiting for SASL data:
         // end the exchange, or every later line would be read as base64.
         if let Some(tag) = self.auth_tag.take() {
@@ -276,6 +276,14 @@ impl Session {
                 .status(tag),
                 None => responses::bad(None, "Literal too large"),
             });
+            return;
+        }
+        if !too_long
+            && !too_large
+            && !command_too_long
+            && self.idle_tag.is_none()
+            && command::extended_list(self, server, discarded.declassify()).await
+        {
             return;
         }
         let text = if too_large {
