@@ -63,7 +63,7 @@ async fn stranger(addr: SocketAddr, n: usize) -> Option<TcpStream> {
     let mut greeting = [0u8; 512];
     let _ = s.read(&mut greeting).await.ok()?;
     // Half synchronising (refused with NO), half not (the connection is closed).
-    let plus = if n % 2 == 0 { "" } else { "+" };
+    let plus = if n.is_multiple_of(2) { "" } else { "+" };
     let line = format!("x{n} LOGIN {{40000000{plus}}}\r\n");
     s.write_all(line.as_bytes()).await.ok()?;
     let chunk = vec![b'x'; 64 * 1024];

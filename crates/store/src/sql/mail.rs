@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use time::OffsetDateTime;
 
-use super::{SqlStore, lists, mail_changes, mailboxes};
+use super::{SqlStore, keywords, lists, mail_changes, mailboxes};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
@@ -343,6 +343,6 @@ impl MailRepo for SqlStore {
     }
 
     async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
-        mailboxes::keywords(self, mailbox).await
+        keywords::in_use(self, mailbox).await
     }
 }

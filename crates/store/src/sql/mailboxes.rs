@@ -366,28 +366,6 @@ pub(super) async fn counts(store: &SqlStore, mailbox: MailboxId) -> Result<Mailb
     })
 }
 
-/// The keywords in use in a mailbox: one row per distinct stored set, so few rows however
-/// many messages share them.
-pub(super) async fn keywords(store: &SqlStore, mailbox: MailboxId) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT keywords FROM messages WHERE mailbox_id = $1 AND keywords <> ''",
-    )
-    .bind(mailbox.0)
-    .fetch_all(&store.reader)
-    .await
-    .map_err(db)?;
-    let mut out: Vec<String> = Vec::new();
-    for row in rows {
-        let set: String = row.try_get(0).map_err(db)?;
-        for k in set.split_whitespace() {
-            if !out.iter().any(|have| have.eq_ignore_ascii_case(k)) {
-                out.push(k.to_owned());
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Claims the UIDs below `upto` that no session has seen yet; returns the first one claimed
 /// (`upto` when there were none). Compare-and-set, so that two sessions never both claim one.
 pub(super) async fn claim_recent(store: &SqlStore, mailbox: MailboxId, upto: u32) -> Result<u32> {

@@ -18,6 +18,7 @@ mod accounts;
 pub mod copy;
 pub use copy::TABLES;
 mod devices;
+mod keywords;
 mod links;
 mod lists;
 mod mail;
