@@ -23,6 +23,14 @@ needs=(
   "python3-venv|virtual environments for the PyPI tools|/usr/bin/python3 -c 'import ensurepip, venv'"
   "util-linux|runuser, to start PostgreSQL as its own user|command -v runuser"
   "fail2ban|fail2ban-regex reading the sign-in log|fail2ban-regex -V"
+  "dovecot-dev|building imaptest, the IMAP compliance suite (headers)|test -f /usr/include/dovecot/lib.h"
+  "dovecot-core|building imaptest (libdovecot)|ls /usr/lib/dovecot/libdovecot.so*"
+  "autoconf|building imaptest|command -v autoconf"
+  "automake|building imaptest|command -v automake"
+  "libtool|building imaptest|command -v libtoolize"
+  "make|building imaptest|command -v make"
+  "gcc|building imaptest|command -v gcc"
+  "pkg-config|building imaptest|command -v pkg-config"
 )
 
 missing() {

@@ -263,6 +263,9 @@ pub trait MailRepo: Send + Sync {
     async fn changes_since(&self, mailbox: MailboxId, modseq: i64) -> Result<Option<MailboxDelta>>;
     /// Counters of the mailbox.
     async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts>;
+    /// The keywords set on any message of the mailbox, each once (case-insensitively), for
+    /// IMAP's FLAGS.
+    async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>>;
 
     /// News of changes made by other processes on the same store, where the store can tell
     /// (PostgreSQL's notifications); `None` where it cannot.

@@ -7,6 +7,9 @@ use std::time::Duration;
 pub struct ImapConfig {
     /// Largest literal (and so message) a client may send, in bytes.
     pub max_literal: u32,
+    /// Largest literal, and sum of the literals of one command, before sign-in: enough for
+    /// LOGIN or ID, so that a stranger cannot make the server hold much memory.
+    pub max_literal_unauthenticated: u32,
     /// Longest command line outside literals, in bytes.
     pub max_line: u32,
     /// How long a signed-in session may stay silent (RFC 3501 asks for at least 30 minutes).
@@ -25,6 +28,7 @@ impl Default for ImapConfig {
     fn default() -> Self {
         ImapConfig {
             max_literal: 50 * 1024 * 1024,
+            max_literal_unauthenticated: 8 * 1024,
             max_line: 64 * 1024,
             autologout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(60),

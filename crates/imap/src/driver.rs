@@ -50,7 +50,7 @@ pub async fn serve_connection(
     };
     let mut session = Session::new(Arc::clone(&core), Arc::clone(&config), info);
     let server = session.server();
-    let mut conn = Conn::new(stream, &config);
+    let mut conn = Conn::new(stream, &session);
     // One deadline for signing in, from the connection's start: not renewed by commands nor
     // by STARTTLS, so that a client trickling bytes cannot hold a connection unauthenticated.
     let login_by = Instant::now() + config.login_timeout;
@@ -67,7 +67,7 @@ pub async fn serve_connection(
     info.tls = true;
     let mut session = Session::new(core, Arc::clone(&config), info);
     let server = session.server_without_greeting();
-    let mut conn = Conn::new(stream, &config);
+    let mut conn = Conn::new(stream, &session);
     guarded(&mut conn, server, &mut session, &shutdown, login_by).await;
     conn.close().await;
 }
@@ -119,11 +119,11 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(stream: Stream, config: &ImapConfig) -> Self {
+    fn new(stream: Stream, session: &Session) -> Self {
         Conn {
             stream,
             out: Vec::new(),
-            guard: LineGuard::new(config.max_line, config.max_literal),
+            guard: session.line_guard(),
             fed: 0,
         }
     }
@@ -202,6 +202,9 @@ impl Conn {
         let mut filtered = Vec::with_capacity(input.len());
         let seen = self.guard.filter(input, &mut filtered);
         session.note(seen);
+        if seen.close {
+            session.goodbye(server, "Literal too large before sign-in");
+        }
         self.fed += input.len();
         server.enqueue_input(&filtered);
     }
@@ -263,6 +266,7 @@ async fn run(
     let mut give_up: Option<Instant> = None;
     loop {
         if revocation.is_none() && session.is_authenticated() {
+            conn.guard.relax(config.max_literal);
             revocation = session.revocation();
             deadline = Instant::now() + config.autologout;
         }
@@ -343,7 +347,7 @@ async fn run(
                     }
                 }
             }
-            Step::Error(e) => session.on_error(&mut server, e),
+            Step::Error(e) => Box::pin(session.on_error(&mut server, e)).await,
             Step::Gone => return End::Closed,
         }
     }

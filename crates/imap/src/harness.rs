@@ -20,7 +20,7 @@ impl Harness {
     /// A harness around a new session; its greeting is the first output.
     pub fn new(session: Session) -> Self {
         let server = session.server();
-        let guard = LineGuard::new(session.config.max_line, session.config.max_literal);
+        let guard = session.line_guard();
         Harness {
             session,
             server,
@@ -43,8 +43,16 @@ impl Harness {
         let mut filtered = Vec::with_capacity(input.len());
         let seen = self.guard.filter(input, &mut filtered);
         self.session.note(seen);
+        if seen.close {
+            self.session
+                .goodbye(&mut self.server, "Literal too large before sign-in");
+        }
         self.server.enqueue_input(&filtered);
-        self.run().await
+        let more = self.run().await;
+        if self.session.is_authenticated() {
+            self.guard.relax(self.session.config.max_literal);
+        }
+        more
     }
 
     async fn run(&mut self) -> bool {
@@ -61,7 +69,7 @@ impl Harness {
                 },
                 Err(Interrupt::Io(Io::Output(bytes))) => self.output.extend_from_slice(&bytes),
                 Err(Interrupt::Io(Io::NeedMoreInput)) => return true,
-                Err(Interrupt::Error(e)) => self.session.on_error(&mut self.server, e),
+                Err(Interrupt::Error(e)) => self.session.on_error(&mut self.server, e).await,
             }
         }
         self.ended = Some(Action::Close);

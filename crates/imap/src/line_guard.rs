@@ -1,12 +1,23 @@
-//! The line-length limit. imap-next bounds a whole command (line plus literals) but not a
-//! line alone, so input passes through here first: a line longer than the limit is cut, a
-//! NUL (which no command may contain outside a literal) makes the cut line invalid, and the
-//! rest of the line is dropped. Literals, announced at the end of a line, pass untouched.
+//! The line-length and literal limits. imap-next bounds a whole command (line plus literals)
+//! but not a line alone, so input passes through here first: a line longer than the limit
+//! is cut, a NUL (which no command may contain outside a literal) makes the cut line
+//! invalid, and the rest of the line is dropped. Literals, announced at the end of a line,
+//! pass untouched when the literals of their command stay within the limit. A synchronising
+//! literal over it is refused here, before imap-next could invite it: its line is made
+//! invalid the same way and the session answers `NO [TOOBIG]`. A non-synchronising one over
+//! it is read and dropped by imap-next, or, while the limit is the small one of a session
+//! not signed in, ends the connection: nothing a stranger sends is held.
 
 /// Follows the input's lines and literals.
 pub(crate) struct LineGuard {
     max_line: usize,
     max_literal: u64,
+    /// Whether a non-synchronising literal over the limit closes the connection.
+    strict: bool,
+    /// Literal bytes of the current command so far.
+    command_literals: u64,
+    /// Everything else is dropped: the connection is closing.
+    closed: bool,
     /// Bytes of the current line so far.
     line: usize,
     /// Literal bytes still to come.
@@ -26,19 +37,33 @@ pub(crate) struct Seen {
     pub line_cut: bool,
     /// A non-synchronising literal over the limit was announced (it is read and dropped).
     pub literal_too_large: bool,
+    /// A synchronising literal over the limit was announced and refused.
+    pub literal_refused: bool,
+    /// A non-synchronising literal over the strict limit: the connection must close.
+    pub close: bool,
 }
 
 impl LineGuard {
-    pub fn new(max_line: u32, max_literal: u32) -> Self {
+    /// A guard whose literal limit is strict (a session not signed in) or not.
+    pub fn new(max_line: u32, max_literal: u32, strict: bool) -> Self {
         LineGuard {
             max_line: max_line as usize,
             max_literal: u64::from(max_literal),
+            strict,
+            command_literals: 0,
+            closed: false,
             line: 0,
             literal: 0,
             dropping: false,
             mid_command: false,
             tail: [0; 24],
         }
+    }
+
+    /// Sets the literal limit of a signed-in session.
+    pub fn relax(&mut self, max_literal: u32) {
+        self.max_literal = u64::from(max_literal);
+        self.strict = false;
     }
 
     /// Whether the input so far ended at the end of a command line (nothing half-read).
@@ -49,7 +74,7 @@ impl LineGuard {
     /// Copies `input` to `out` as imap-next may see it.
     pub fn filter(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Seen {
         let mut seen = Seen::default();
-        while !input.is_empty() {
+        while !input.is_empty() && !self.closed {
             if self.literal > 0 {
                 let n = usize::try_from(self.literal)
                     .unwrap_or(usize::MAX)
@@ -72,31 +97,57 @@ impl LineGuard {
             }
             let b = input[0];
             input = &input[1..];
-            out.push(b);
             self.line += 1;
             self.tail.copy_within(1.., 0);
             self.tail[self.tail.len() - 1] = b;
             if b == b'\n' {
-                self.mid_command = false;
-                if let Some((n, non_sync)) = self.announced() {
-                    if n <= self.max_literal {
-                        self.literal = n;
-                        self.mid_command = true;
-                    } else if non_sync {
-                        // Its bytes come anyway; imap-next reads and drops them.
-                        self.literal = n;
-                        self.mid_command = true;
-                        seen.literal_too_large = true;
-                    }
-                }
-                self.line = 0;
+                self.end_line(out, &mut seen);
             } else if self.line > self.max_line {
+                out.push(b);
                 out.extend_from_slice(b"\0\r\n");
                 self.dropping = true;
                 seen.line_cut = true;
+            } else {
+                out.push(b);
             }
         }
         seen
+    }
+
+    /// Ends a line (its `\n` just read): a literal announced at its end is let through,
+    /// dropped or refused.
+    fn end_line(&mut self, out: &mut Vec<u8>, seen: &mut Seen) {
+        let announced = self.announced();
+        self.line = 0;
+        let Some((n, non_sync)) = announced else {
+            out.push(b'\n');
+            self.mid_command = false;
+            self.command_literals = 0;
+            return;
+        };
+        let total = self.command_literals.saturating_add(n);
+        if total <= self.max_literal {
+            out.push(b'\n');
+            self.literal = n;
+            self.command_literals = total;
+            self.mid_command = true;
+        } else if !non_sync {
+            // Before imap-next can invite it: the line turns invalid (`{n}` must end with
+            // CRLF) and the command ends here.
+            out.extend_from_slice(b"\0\r\n");
+            self.mid_command = false;
+            self.command_literals = 0;
+            seen.literal_refused = true;
+        } else if self.strict {
+            self.closed = true;
+            seen.close = true;
+        } else {
+            // Its bytes come anyway; imap-next reads and drops them.
+            out.push(b'\n');
+            self.literal = n;
+            self.mid_command = true;
+            seen.literal_too_large = true;
+        }
     }
 
     /// The literal announced at the end of the line just ended (`{n}` or `{n+}`): its size
@@ -116,7 +167,6 @@ impl LineGuard {
             return None;
         }
         let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-        // A synchronising literal over the limit is refused, so its bytes never come.
         Some((n, non_sync))
     }
 }
@@ -133,7 +183,7 @@ mod tests {
 
     #[test]
     fn short_lines_and_literals_pass() {
-        let mut g = LineGuard::new(32, 100);
+        let mut g = LineGuard::new(32, 100, false);
         let input = b"a1 NOOP\r\na2 APPEND x {20}\r\n01234567890123456789 more\r\n";
         assert_eq!(run(&mut g, input), (input.to_vec(), false));
         assert!(g.at_boundary());
@@ -146,12 +196,12 @@ mod tests {
 
     #[test]
     fn long_lines_are_cut_once() {
-        let mut g = LineGuard::new(8, 100);
+        let mut g = LineGuard::new(8, 100, false);
         let (out, cut) = run(&mut g, b"a1 NOOP xxxxxxxxxxxxxxxxxx\r\na2 NOOP\r\n");
         assert!(cut);
         assert_eq!(out, b"a1 NOOP x\0\r\na2 NOOP\r\n");
         // Split across reads.
-        let mut g = LineGuard::new(8, 100);
+        let mut g = LineGuard::new(8, 100, false);
         assert!(run(&mut g, b"a1 NOOP xxx").1);
         assert_eq!(
             run(&mut g, b"xxxxx\r\nb NOOP\r\n"),
@@ -161,8 +211,10 @@ mod tests {
 
     #[test]
     fn refused_literals_are_not_skipped() {
-        let mut g = LineGuard::new(64, 10);
-        run(&mut g, b"a APPEND x {11}\r\n");
+        let mut g = LineGuard::new(64, 10, false);
+        let mut out = Vec::new();
+        assert!(g.filter(b"a APPEND x {11}\r\n", &mut out).literal_refused);
+        assert_eq!(out, b"a APPEND x {11}\r\0\r\n");
         assert!(g.at_boundary());
         let mut out = Vec::new();
         assert!(
@@ -170,5 +222,35 @@ mod tests {
                 .literal_too_large
         );
         assert!(!g.at_boundary());
+    }
+
+    #[test]
+    fn literals_of_one_command_add_up() {
+        let mut g = LineGuard::new(64, 10, false);
+        let mut out = Vec::new();
+        let seen = g.filter(b"a LOGIN {6}\r\nabcdef {6}\r\n", &mut out);
+        assert!(seen.literal_refused);
+        // A new command starts afresh.
+        let seen = g.filter(b"b LOGIN {6}\r\nabcdef {4}\r\n", &mut out);
+        assert_eq!(seen, Seen::default());
+    }
+
+    #[test]
+    fn strict_guard_closes_on_a_large_non_synchronising_literal() {
+        let mut g = LineGuard::new(64, 10, true);
+        let mut out = Vec::new();
+        let seen = g.filter(b"a LOGIN {40000000+}\r\nxxxxxxxx", &mut out);
+        assert!(seen.close);
+        assert_eq!(out, b"a LOGIN {40000000+}\r");
+        out.clear();
+        g.filter(b"more bytes\r\na NOOP\r\n", &mut out);
+        assert!(out.is_empty());
+        // Once signed in, the same literal is read and dropped instead.
+        let mut g = LineGuard::new(64, 10, true);
+        g.relax(10);
+        assert!(
+            g.filter(b"a APPEND x {11+}\r\n", &mut out)
+                .literal_too_large
+        );
     }
 }

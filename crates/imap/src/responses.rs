@@ -166,9 +166,24 @@ pub(crate) fn system_flags() -> Vec<Flag<'static>> {
     ]
 }
 
-/// The flags a client may store: the system flags and any keyword.
-pub(crate) fn permanent_flags() -> Vec<FlagPerm<'static>> {
-    let mut perm: Vec<FlagPerm<'static>> = system_flags().into_iter().map(FlagPerm::Flag).collect();
+/// The flags of a mailbox for FLAGS: the system flags and the keywords in use.
+pub(crate) fn mailbox_flags(keywords: &[String]) -> Vec<Flag<'static>> {
+    let mut flags = system_flags();
+    flags.extend(
+        keywords
+            .iter()
+            .filter_map(|k| Atom::try_from(k.clone()).ok())
+            .map(Flag::Keyword),
+    );
+    flags
+}
+
+/// The flags a client may store: the system flags, the keywords in use and any new keyword.
+pub(crate) fn permanent_flags(keywords: &[String]) -> Vec<FlagPerm<'static>> {
+    let mut perm: Vec<FlagPerm<'static>> = mailbox_flags(keywords)
+        .into_iter()
+        .map(FlagPerm::Flag)
+        .collect();
     perm.push(FlagPerm::Asterisk);
     perm
 }

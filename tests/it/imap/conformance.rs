@@ -147,7 +147,10 @@ async fn store_forms_and_keywords() {
     let mut c = env.inbox().await;
     assert_eq!(
         c.run("STORE 1:2 FLAGS (\\Seen $Label1)").await,
-        "* 1 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\n* 2 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\nt3 OK STORE completed\r\n"
+        // A keyword new to the mailbox: FLAGS and PERMANENTFLAGS first (RFC 3501 7.2.6).
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)\r\n\
+         * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted\r\n\
+         * 1 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\n* 2 FETCH (FLAGS (\\Recent \\Seen $Label1))\r\nt3 OK STORE completed\r\n"
     );
     assert_eq!(
         c.run("STORE 2 -FLAGS ($label1)").await,

@@ -5,15 +5,18 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod client;
+mod compliance;
 mod conformance;
 mod curl;
 mod fetch;
 mod imaplib;
+mod imaptest;
 mod import;
 mod limits;
 mod livetest;
 mod mailboxes;
 mod mbsync;
+mod preauth_memory;
 mod revocation;
 mod search_attached;
 mod updates;

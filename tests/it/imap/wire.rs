@@ -144,7 +144,7 @@ async fn oversized_literal_and_line_are_refused() {
     c.send(b"a1 APPEND INBOX {2000}\r\n").await;
     assert_eq!(
         c.line().await,
-        "a1 BAD Literal too large (the limit is 1000 bytes)\r\n"
+        "a1 NO [TOOBIG] Literal too large (the limit is 1000 bytes)\r\n"
     );
     c.send(b"a2 NOOP\r\n").await;
     assert_eq!(c.line().await, "a2 OK NOOP completed\r\n");

@@ -242,6 +242,11 @@ async fn batch(
         };
         let recent = s.selected()?.is_recent(uid);
         let items = items_for(job, meta, recent, content.as_deref());
+        if items.iter().any(|i| matches!(i, MessageDataItem::Flags(_)))
+            && let Some(sel) = s.selected.as_deref_mut()
+        {
+            selected::tell_keywords(sel, server, &meta.flags);
+        }
         if let Ok(items) = Vec1::try_from(items) {
             last_handle = Some(server.enqueue_data(Data::Fetch {
                 seq: nz(seq),

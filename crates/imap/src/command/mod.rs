@@ -23,6 +23,7 @@ pub(crate) mod fetch;
 mod id;
 pub(crate) mod idle;
 mod list;
+pub(crate) mod list_extended;
 mod login;
 mod namespace;
 mod rename;
@@ -69,6 +70,30 @@ fn expunges(body: &CommandBody<'_>) -> Expunges {
         | C::Search { uid: false, .. } => Expunges::Defer,
         _ => Expunges::Send,
     }
+}
+
+/// Answers a line imap-codec could not parse when it is a LIST in RFC 5258's extended
+/// syntax; false when it is not one.
+pub(crate) async fn extended_list(s: &mut Session, server: &mut Server, line: &[u8]) -> bool {
+    let Some(parsed) = list_extended::parse(line) else {
+        return false;
+    };
+    let (tag, outcome) = match parsed {
+        list_extended::Parsed::Unsupported(tag, text) => (tag, Err(Refusal::bad(text))),
+        list_extended::Parsed::List(list) if s.user.is_some() => {
+            let outcome = list::run_extended(s, server, &list).await;
+            (list.tag, outcome)
+        }
+        list_extended::Parsed::List(list) => (list.tag, Err(Refusal::bad("Sign in first"))),
+    };
+    if s.selected.is_some() && !s.is_closing() {
+        selected::sync(s, server, Expunges::Send).await;
+    }
+    server.enqueue_status(match outcome {
+        Ok(done) => done.status(tag),
+        Err(refusal) => refusal.status(tag),
+    });
+    true
 }
 
 /// Runs one command.

@@ -6,7 +6,7 @@ use imap_next::server::Server;
 
 use crate::error::{Done, Outcome, Refusal};
 use crate::names;
-use crate::responses::{nz, permanent_flags, system_flags, untagged};
+use crate::responses::{mailbox_flags, nz, permanent_flags, untagged};
 use crate::session::{Selected, Session};
 
 pub(crate) async fn run(
@@ -35,6 +35,7 @@ pub(crate) async fn run(
     // look for changes.
     let uids = store.uids(mailbox.id).await?;
     let counts = store.mailbox_counts(mailbox.id).await?;
+    let keywords = store.mailbox_keywords(mailbox.id).await?;
     let uidnext = uids.last().map_or(mailbox.uidnext, |u| {
         mailbox.uidnext.max(u.saturating_add(1))
     });
@@ -56,8 +57,9 @@ pub(crate) async fn run(
         own: Vec::new(),
         recent,
         watch,
+        keywords,
     };
-    server.enqueue_data(Data::Flags(system_flags()));
+    server.enqueue_data(Data::Flags(mailbox_flags(&selected.keywords)));
     server.enqueue_data(Data::Exists(selected.exists()));
     server.enqueue_data(Data::Recent(selected.recent_count()));
     if let Some(seq) = counts.first_unseen_uid.and_then(|u| selected.seq_of(u)) {
@@ -70,7 +72,7 @@ pub(crate) async fn run(
     let perm = if read_only {
         Vec::new()
     } else {
-        permanent_flags()
+        permanent_flags(&selected.keywords)
     };
     server.enqueue_status(untagged(
         StatusKind::Ok,

@@ -11,6 +11,7 @@ use postern_domain::mail::FlagOp;
 use crate::error::{Done, Outcome, Refusal};
 use crate::responses::{flag_list, nz, parse_flags};
 use crate::session::Session;
+use crate::session::selected::tell_keywords;
 use crate::session::sequence::{Numbers, resolve};
 
 pub(crate) async fn run(
@@ -55,6 +56,9 @@ pub(crate) async fn run(
                 continue;
             };
             let recent = s.selected()?.is_recent(uid);
+            if let Some(sel) = s.selected.as_deref_mut() {
+                tell_keywords(sel, server, &metas[i].flags);
+            }
             let mut items = vec![MessageDataItem::Flags(flag_list(&metas[i].flags, recent))];
             if numbers == Numbers::Uid {
                 items.insert(0, MessageDataItem::Uid(nz(uid)));

@@ -34,7 +34,15 @@ fn encoded_name(name: &str) -> Vec<u8> {
 }
 
 fn address(a: &Addr<'_>) -> Address<'static> {
-    let (mailbox, host) = match a.address.as_deref() {
+    // An obsolete source route (`<@route:user@domain>`, RFC 5322 4.4) is the address's adl.
+    let (adl, addr) = match a.address.as_deref() {
+        Some(addr) if addr.starts_with('@') => match addr.split_once(':') {
+            Some((route, rest)) => (Some(route), Some(rest)),
+            None => (None, Some(addr)),
+        },
+        other => (None, other),
+    };
+    let (mailbox, host) = match addr {
         Some(addr) => match addr.rsplit_once('@') {
             Some((local, host)) => (Some(local.as_bytes()), Some(host.as_bytes())),
             None => (Some(addr.as_bytes()), None),
@@ -43,7 +51,7 @@ fn address(a: &Addr<'_>) -> Address<'static> {
     };
     Address {
         name: nstring(a.name.as_deref().map(encoded_name).as_deref()),
-        adl: NString(None),
+        adl: nstring(adl.map(str::as_bytes)),
         mailbox: nstring(mailbox),
         host: nstring(host),
     }
@@ -67,7 +75,14 @@ fn addresses(value: Option<&HeaderValue<'_>>) -> Vec<Address<'static>> {
                             mailbox: nstring(Some(&encoded_name(name))),
                             host: NString(None),
                         });
-                        out.extend(group.addresses.iter().map(address));
+                        // A comment alone (`group2: (foo) ;`) is no address.
+                        out.extend(
+                            group
+                                .addresses
+                                .iter()
+                                .filter(|a| a.address.is_some())
+                                .map(address),
+                        );
                         out.push(Address {
                             name: NString(None),
                             adl: NString(None),
@@ -75,7 +90,13 @@ fn addresses(value: Option<&HeaderValue<'_>>) -> Vec<Address<'static>> {
                             host: NString(None),
                         });
                     }
-                    None => out.extend(group.addresses.iter().map(address)),
+                    None => out.extend(
+                        group
+                            .addresses
+                            .iter()
+                            .filter(|a| a.address.is_some())
+                            .map(address),
+                    ),
                 }
             }
         }

@@ -201,7 +201,8 @@ pub(crate) fn section(view: View<'_>, section: Option<&Section<'_>>) -> Option<V
         Some(Section::Part(path)) => find_part(view, path)?.body_bytes().to_vec(),
         Some(Section::Mime(path)) => find_part(view, path)?.header_bytes().to_vec(),
         Some(Section::Header(part)) => message_at(part.as_ref())?.root().header_bytes().to_vec(),
-        Some(Section::Text(part)) => message_at(part.as_ref())?.root().body_bytes().to_vec(),
+        Some(Section::Text(None)) => view.root().body_bytes().to_vec(),
+        Some(Section::Text(Some(path))) => encapsulated_text(find_part(view, path)?)?.to_vec(),
         Some(Section::HeaderFields(part, names)) => {
             let header = message_at(part.as_ref())?.root().header_bytes();
             header_fields(header, names.as_ref(), false)
@@ -211,6 +212,22 @@ pub(crate) fn section(view: View<'_>, section: Option<&Section<'_>>) -> Option<V
             header_fields(header, names.as_ref(), true)
         }
     })
+}
+
+/// The text of the message in a message/rfc822 part: from the end of its header to the end
+/// of the part, so a multipart body keeps its epilogue (mail-parser ends the encapsulated
+/// root at its closing boundary).
+fn encapsulated_text(at: PartRef<'_>) -> Option<&[u8]> {
+    let nested = at.nested()?;
+    let root = nested.root().part()?;
+    // An encapsulated message kept as it is points into the outer bytes; a decoded one (from
+    // base64 or quoted-printable) has bytes of its own, all of them its.
+    let end = if std::ptr::eq(nested.raw.as_ptr(), at.view.raw.as_ptr()) {
+        at.part()?.offset_end
+    } else {
+        u32::try_from(nested.raw.len()).unwrap_or(u32::MAX)
+    };
+    Some(slice(nested.raw, root.offset_body, end))
 }
 
 /// A string for a response: quoted when it can be, a literal otherwise.

@@ -60,6 +60,7 @@ pub struct Session {
     pub(crate) job: Option<(ResponseHandle, Box<FetchJob>)>,
     line_too_long: bool,
     literal_too_large: bool,
+    literal_refused: bool,
 }
 
 impl Session {
@@ -80,6 +81,7 @@ impl Session {
             job: None,
             line_too_long: false,
             literal_too_large: false,
+            literal_refused: false,
         }
     }
 
@@ -186,6 +188,7 @@ impl Session {
     pub(crate) fn note(&mut self, seen: crate::line_guard::Seen) {
         self.line_too_long |= seen.line_cut;
         self.literal_too_large |= seen.literal_too_large;
+        self.literal_refused |= seen.literal_refused;
     }
 
     /// Handles one event of the protocol state machine.
@@ -244,7 +247,7 @@ impl Session {
     }
 
     /// Handles a protocol error of the state machine (the bad input is already discarded).
-    pub fn on_error(&mut self, server: &mut Server, error: ServerError) {
+    pub async fn on_error(&mut self, server: &mut Server, error: ServerError) {
         // A broken AUTHENTICATE continuation leaves imap-next waiting for SASL data:
         // end the exchange, or every later line would be read as base64.
         if let Some(tag) = self.auth_tag.take() {
@@ -253,6 +256,7 @@ impl Session {
         }
         let too_long = std::mem::take(&mut self.line_too_long);
         let too_large = std::mem::take(&mut self.literal_too_large);
+        let refused = std::mem::take(&mut self.literal_refused);
         let (discarded, command_too_long) = match error {
             // imap-next has already answered `tag BAD Literal too large`.
             ServerError::LiteralTooLong { .. } => return,
@@ -260,6 +264,28 @@ impl Session {
             ServerError::MalformedMessage { discarded_bytes }
             | ServerError::ExpectedCrlfGotLf { discarded_bytes } => (discarded_bytes, false),
         };
+        if refused {
+            // RFC 7888 4: a synchronising literal the server will not take is answered NO.
+            let limit = self.literal_limit();
+            let tag = tag_of(discarded.declassify());
+            server.enqueue_status(match tag {
+                Some(tag) => Refusal::no(
+                    "TOOBIG",
+                    format!("Literal too large (the limit is {limit} bytes)"),
+                )
+                .status(tag),
+                None => responses::bad(None, "Literal too large"),
+            });
+            return;
+        }
+        if !too_long
+            && !too_large
+            && !command_too_long
+            && self.idle_tag.is_none()
+            && command::extended_list(self, server, discarded.declassify()).await
+        {
+            return;
+        }
         let text = if too_large {
             format!(
                 "Literal too large (the limit is {} bytes)",
@@ -279,6 +305,23 @@ impl Session {
         };
         let tag = tag_of(discarded.declassify());
         server.enqueue_status(responses::bad(tag, text));
+    }
+
+    /// The input filter of a new connection: the small literal limit of a session not
+    /// signed in.
+    pub(crate) fn line_guard(&self) -> crate::line_guard::LineGuard {
+        crate::line_guard::LineGuard::new(self.config.max_line, self.literal_limit(), true)
+    }
+
+    /// The largest literal the session takes now.
+    fn literal_limit(&self) -> u32 {
+        if self.is_authenticated() {
+            self.config.max_literal
+        } else {
+            self.config
+                .max_literal_unauthenticated
+                .min(self.config.max_literal)
+        }
     }
 
     /// Autologout: the session was silent too long.

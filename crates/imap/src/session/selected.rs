@@ -3,13 +3,13 @@
 
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::MessageDataItem;
-use imap_codec::imap_types::response::Data;
+use imap_codec::imap_types::response::{Code, Data, StatusKind};
 use imap_next::server::Server;
 use postern_domain::Core;
-use postern_domain::mail::MailboxId;
+use postern_domain::mail::{Flags, MailboxId};
 use tokio::sync::watch;
 
-use crate::responses::{flag_list, nz};
+use crate::responses::{flag_list, mailbox_flags, nz, permanent_flags, untagged};
 use crate::session::Session;
 
 /// A selected mailbox.
@@ -31,6 +31,8 @@ pub(crate) struct Selected {
     pub recent: Vec<u32>,
     /// In-process news of the mailbox.
     pub watch: watch::Receiver<i64>,
+    /// The keywords the client was told of in FLAGS.
+    pub keywords: Vec<String>,
 }
 
 impl Selected {
@@ -68,6 +70,35 @@ impl Selected {
         self.recent.retain(|u| gone.binary_search(u).is_err());
         seqs.sort_unstable_by(|a, b| b.cmp(a));
         seqs
+    }
+}
+
+/// Sends FLAGS and, unless read-only, PERMANENTFLAGS with the keywords the client knows.
+pub(crate) fn send_flags(sel: &Selected, server: &mut Server) {
+    server.enqueue_data(Data::Flags(mailbox_flags(&sel.keywords)));
+    let perm = if sel.read_only {
+        Vec::new()
+    } else {
+        permanent_flags(&sel.keywords)
+    };
+    server.enqueue_status(untagged(
+        StatusKind::Ok,
+        Some(Code::PermanentFlags(perm)),
+        "Flags permitted",
+    ));
+}
+
+/// Tells the client of the keywords of `flags` it does not know yet, before a FETCH shows
+/// them: a new FLAGS must come first (RFC 3501 7.2.6).
+pub(crate) fn tell_keywords(sel: &mut Selected, server: &mut Server, flags: &Flags) {
+    let before = sel.keywords.len();
+    for k in &flags.keywords {
+        if !sel.keywords.iter().any(|have| have.eq_ignore_ascii_case(k)) {
+            sel.keywords.push(k.clone());
+        }
+    }
+    if sel.keywords.len() != before {
+        send_flags(sel, server);
     }
 }
 
@@ -136,6 +167,7 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
             continue;
         }
         if let Some(seq) = sel.seq_of(meta.uid) {
+            tell_keywords(sel, server, &meta.flags);
             let items = vec![
                 MessageDataItem::Uid(nz(meta.uid)),
                 MessageDataItem::Flags(flag_list(&meta.flags, sel.is_recent(meta.uid))),

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use time::OffsetDateTime;
 
-use super::{SqlStore, lists, mail_changes, mailboxes};
+use super::{SqlStore, keywords, lists, mail_changes, mailboxes};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
@@ -340,5 +340,9 @@ impl MailRepo for SqlStore {
 
     async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts> {
         mailboxes::counts(self, mailbox).await
+    }
+
+    async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
+        keywords::in_use(self, mailbox).await
     }
 }

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use super::SqlStore;
 use super::mail::{MAILBOX_COLUMNS, mailbox};
 use super::mail_changes::{release, remove};
+use super::uidvalidity::{new_uidvalidity, renew_uidvalidity};
 use crate::error::db;
 
 const INBOX: &str = "INBOX";
@@ -70,25 +71,6 @@ async fn has_children(
     .await
     .map_err(db)?
     .is_some())
-}
-
-/// A UIDVALIDITY never given to a mailbox of the address before (so a mailbox deleted and
-/// made again under the same name gets a new one).
-async fn new_uidvalidity(
-    tx: &mut Transaction<'_, Any>,
-    address: AddressId,
-    at: OffsetDateTime,
-) -> Result<i64> {
-    let highest: Option<i64> =
-        sqlx::query("SELECT MAX(uidvalidity) FROM mailboxes WHERE address_id = $1")
-            .bind(address.0)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db)?
-            .try_get(0)
-            .map_err(db)?;
-    let clock = at.unix_timestamp().rem_euclid(1 << 31).max(1);
-    Ok(clock.max(highest.unwrap_or(0) + 1).min(i64::from(u32::MAX)))
 }
 
 async fn insert(
@@ -263,6 +245,22 @@ pub(super) async fn rename(
             .await
             .map_err(db)?;
         let (low, high) = children_range(from);
+        let children: Vec<i64> = sqlx::query(
+            "SELECT id FROM mailboxes WHERE address_id = $1 AND name > $2 AND name < $3",
+        )
+        .bind(address.0)
+        .bind(&low)
+        .bind(&high)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db)?;
+        for id in std::iter::once(source.id.0).chain(children) {
+            renew_uidvalidity(&mut tx, address, id, at).await?;
+        }
         // substr() counts characters; the children keep what follows the old name.
         let keep_from = i64::try_from(from.chars().count() + 1).unwrap_or(i64::MAX);
         sqlx::query(

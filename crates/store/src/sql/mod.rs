@@ -18,6 +18,7 @@ mod accounts;
 pub mod copy;
 pub use copy::TABLES;
 mod devices;
+mod keywords;
 mod links;
 mod lists;
 mod mail;
@@ -27,6 +28,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod uidvalidity;
 mod wal_watch;
 
 /// Which database is behind the store.
@@ -101,6 +103,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "link_generation",
                 include_str!("../../migrations/sqlite/0005_link_generation.sql"),
             ),
+            (
+                6,
+                "uidvalidity",
+                include_str!("../../migrations/sqlite/0006_uidvalidity.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -127,6 +134,11 @@ fn migrator(backend: Backend) -> Migrator {
                 5,
                 "link_generation",
                 include_str!("../../migrations/postgres/0005_link_generation.sql"),
+            ),
+            (
+                6,
+                "uidvalidity",
+                include_str!("../../migrations/postgres/0006_uidvalidity.sql"),
             ),
         ],
     };
