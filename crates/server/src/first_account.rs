@@ -79,7 +79,7 @@ fn announce_to(
 /// Writes the login and password to `data_dir/first-account.txt`, readable by its owner only,
 /// replacing a file left by an earlier store. Returns its path.
 fn write_file(shown: &Shown<'_>, data_dir: &Path) -> Result<PathBuf> {
-    setup::ensure_data_dir(data_dir)?;
+    setup::prepare_data_dir(data_dir)?;
     let path = data_dir.join(FILE_NAME);
     match std::fs::remove_file(&path) {
         Ok(()) => {}

@@ -1,8 +1,8 @@
 //! SMTP submission, LMTP, the outbound queue and the clients that use them.
 
 mod binary;
-mod hostile_input;
 mod forgery;
+mod hostile_input;
 mod limits;
 mod lmtp;
 mod postfix;
