@@ -38,12 +38,34 @@ struct Shown<'a> {
     public_url: &'a str,
 }
 
+/// Writes the file when the output is not a terminal, then prints. Only the file is needed:
+/// output nobody reads (a closed pipe) is logged and the server carries on.
 fn announce_to(
     shown: &Shown<'_>,
     data_dir: &Path,
     terminal: bool,
     out: &mut impl Write,
 ) -> Result<()> {
+    let file = if terminal {
+        None
+    } else {
+        let path = write_file(shown, data_dir)?;
+        tracing::warn!(
+            "first start: the password of the account {} is in {} (readable by this user only); \
+             delete the file once read",
+            shown.login,
+            path.display()
+        );
+        Some(path)
+    };
+    if let Err(e) = print(shown, file.as_deref(), out) {
+        tracing::warn!("first start: could not print how to sign in: {e}");
+    }
+    Ok(())
+}
+
+/// How to sign in: the password itself, or the file that holds it.
+fn print(shown: &Shown<'_>, file: Option<&Path>, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
@@ -52,28 +74,23 @@ fn announce_to(
     )?;
     writeln!(out, "Sign in at {} with", shown.public_url)?;
     writeln!(out, "  Login:    {}", shown.login)?;
-    if terminal {
-        writeln!(out, "  Password: {}", shown.password.expose_secret())?;
-        writeln!(
-            out,
-            "This password is shown only this once; change it in the web app."
-        )?;
-    } else {
-        let path = write_file(shown, data_dir)?;
-        writeln!(out, "  Password: in {}", path.display())?;
-        writeln!(
-            out,
-            "Read it, delete the file and change the password in the web app."
-        )?;
-        tracing::warn!(
-            "first start: the password of the account {} is in {} (readable by this user only); \
-             delete the file once read",
-            shown.login,
-            path.display()
-        );
+    match file {
+        None => {
+            writeln!(out, "  Password: {}", shown.password.expose_secret())?;
+            writeln!(
+                out,
+                "This password is shown only this once; change it in the web app."
+            )?;
+        }
+        Some(path) => {
+            writeln!(out, "  Password: in {}", path.display())?;
+            writeln!(
+                out,
+                "Read it, delete the file and change the password in the web app."
+            )?;
+        }
     }
-    out.flush()?;
-    Ok(())
+    out.flush()
 }
 
 /// Writes the login and password to `data_dir/first-account.txt`, readable by its owner only,

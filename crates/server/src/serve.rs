@@ -126,20 +126,35 @@ pub async fn run(config: Config) -> Result<()> {
         tracing::info!("shutting down");
         token.cancel();
     });
-    println!(
-        "Postern {} is running (data in {}).",
-        env!("CARGO_PKG_VERSION"),
-        data_dir.display()
-    );
-    for (key, addr) in &running.addrs {
-        println!("  {key:<16} {addr}");
-    }
-    println!("  Web app: {public_url}");
+    print_banner(&running.addrs, &data_dir, &public_url);
     if let Some(first) = &running.first_account {
         crate::first_account::announce(first, &data_dir, &public_url)?;
     }
     running.wait().await;
     Ok(())
+}
+
+/// Where everything listens. Standard output nobody reads any more (a closed pipe) must not
+/// stop a running server, so a failed write is logged, not fatal (`println!` would panic).
+fn print_banner(
+    addrs: &BTreeMap<&'static str, SocketAddr>,
+    data_dir: &std::path::Path,
+    public_url: &str,
+) {
+    let mut banner = format!(
+        "Postern {} is running (data in {}).\n",
+        env!("CARGO_PKG_VERSION"),
+        data_dir.display()
+    );
+    for (key, addr) in addrs {
+        banner.push_str(&format!("  {key:<16} {addr}\n"));
+    }
+    banner.push_str(&format!("  Web app: {public_url}\n"));
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!("could not print the banner: {e}");
+    }
 }
 
 async fn wait_for_signal(term: std::io::Result<tokio::signal::unix::Signal>) {

@@ -69,6 +69,9 @@ fn nested_html(levels: usize) -> String {
     m
 }
 
+/// The name of [`header_bombs`] among [`messages`].
+pub const HEADER_BOMBS: &str = "header bombs";
+
 /// Header fields whose comments and groups open and never close, and nest deep.
 fn header_bombs() -> String {
     let mut m = format!("From: <{EMAIL}>\r\nSubject: header bombs\r\n");
@@ -101,7 +104,7 @@ pub fn messages() -> Vec<(&'static str, String)> {
         ("message/rfc822 2,000", nested_messages(2_000)),
         ("mix 3,000", nested_mix(3_000)),
         ("html 100,000", nested_html(100_000)),
-        ("header bombs", header_bombs()),
+        (HEADER_BOMBS, header_bombs()),
     ]
 }
 
