@@ -1,6 +1,9 @@
 //! The settings of the IMAP server, passed in by the server crate.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::literal_budget::LiteralBudget;
 
 /// Limits and timeouts of IMAP sessions.
 #[derive(Clone, Debug)]
@@ -10,6 +13,9 @@ pub struct ImapConfig {
     /// Largest literal, and sum of the literals of one command, before sign-in: enough for
     /// LOGIN or ID, so that a stranger cannot make the server hold much memory.
     pub max_literal_unauthenticated: u32,
+    /// The literal bytes all signed-in sessions of one address may be receiving at once,
+    /// shared by every session made with this configuration.
+    pub literals_per_address: Arc<LiteralBudget>,
     /// Longest command line outside literals, in bytes.
     pub max_line: u32,
     /// How long a signed-in session may stay silent (RFC 3501 asks for at least 30 minutes).
@@ -29,6 +35,7 @@ impl Default for ImapConfig {
         ImapConfig {
             max_literal: 50 * 1024 * 1024,
             max_literal_unauthenticated: 8 * 1024,
+            literals_per_address: LiteralBudget::new(2 * 50 * 1024 * 1024),
             max_line: 64 * 1024,
             autologout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(60),

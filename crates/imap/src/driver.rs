@@ -203,7 +203,7 @@ impl Conn {
         let seen = self.guard.filter(input, &mut filtered);
         session.note(seen);
         if seen.close {
-            session.goodbye(server, "Literal too large before sign-in");
+            session.goodbye(server, literal_goodbye(seen));
         }
         self.fed += input.len();
         server.enqueue_input(&filtered);
@@ -229,6 +229,15 @@ impl Conn {
         if self.stream.is_tls() {
             let _ = timeout(Duration::from_millis(200), self.stream.shutdown()).await;
         }
+    }
+}
+
+/// Why a literal closes the connection.
+pub(crate) fn literal_goodbye(seen: crate::line_guard::Seen) -> &'static str {
+    if seen.over_budget {
+        "Too much mail is being uploaded to this address at once"
+    } else {
+        "Literal too large before sign-in"
     }
 }
 
@@ -266,7 +275,9 @@ async fn run(
     let mut give_up: Option<Instant> = None;
     loop {
         if revocation.is_none() && session.is_authenticated() {
-            conn.guard.relax(config.max_literal);
+            if let Some(share) = session.literal_share() {
+                conn.guard.relax(config.max_literal, share);
+            }
             revocation = session.revocation();
             deadline = Instant::now() + config.autologout;
         }

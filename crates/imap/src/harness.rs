@@ -45,12 +45,12 @@ impl Harness {
         self.session.note(seen);
         if seen.close {
             self.session
-                .goodbye(&mut self.server, "Literal too large before sign-in");
+                .goodbye(&mut self.server, crate::driver::literal_goodbye(seen));
         }
         self.server.enqueue_input(&filtered);
         let more = self.run().await;
-        if self.session.is_authenticated() {
-            self.guard.relax(self.session.config.max_literal);
+        if let Some(share) = self.session.literal_share() {
+            self.guard.relax(self.session.config.max_literal, share);
         }
         more
     }

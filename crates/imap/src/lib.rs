@@ -13,6 +13,7 @@ mod error;
 pub mod harness;
 pub mod import;
 mod line_guard;
+pub mod literal_budget;
 mod message;
 mod names;
 mod responses;

@@ -6,7 +6,10 @@
 //! literal over it is refused here, before imap-next could invite it: its line is made
 //! invalid the same way and the session answers `NO [TOOBIG]`. A non-synchronising one over
 //! it is read and dropped by imap-next, or, while the limit is the small one of a session
-//! not signed in, ends the connection: nothing a stranger sends is held.
+//! not signed in, ends the connection: nothing a stranger sends is held. Once signed in, a
+//! literal must also fit in what is left of the address's shared budget.
+
+use crate::literal_budget::AddressShare;
 
 /// Follows the input's lines and literals.
 pub(crate) struct LineGuard {
@@ -14,6 +17,8 @@ pub(crate) struct LineGuard {
     max_literal: u64,
     /// Whether a non-synchronising literal over the limit closes the connection.
     strict: bool,
+    /// The signed-in address's part of the shared budget, held until the command is whole.
+    share: Option<AddressShare>,
     /// Literal bytes of the current command so far.
     command_literals: u64,
     /// Everything else is dropped: the connection is closing.
@@ -39,8 +44,12 @@ pub(crate) struct Seen {
     pub literal_too_large: bool,
     /// A synchronising literal over the limit was announced and refused.
     pub literal_refused: bool,
-    /// A non-synchronising literal over the strict limit: the connection must close.
+    /// A non-synchronising literal over the strict limit or the address's budget: the
+    /// connection must close.
     pub close: bool,
+    /// What was refused or closes the connection is within the session's limit but over
+    /// the address's budget.
+    pub over_budget: bool,
 }
 
 impl LineGuard {
@@ -50,6 +59,7 @@ impl LineGuard {
             max_line: max_line as usize,
             max_literal: u64::from(max_literal),
             strict,
+            share: None,
             command_literals: 0,
             closed: false,
             line: 0,
@@ -60,10 +70,25 @@ impl LineGuard {
         }
     }
 
-    /// Sets the literal limit of a signed-in session.
-    pub fn relax(&mut self, max_literal: u32) {
+    /// Sets the literal limit of a signed-in session and its address's share of the budget.
+    pub fn relax(&mut self, max_literal: u32, share: AddressShare) {
         self.max_literal = u64::from(max_literal);
         self.strict = false;
+        self.share = Some(share);
+    }
+
+    /// Whether `n` more literal bytes fit in the address's budget (taking them if so).
+    fn take(&mut self, n: u64) -> bool {
+        self.share.as_mut().is_none_or(|share| share.take(n))
+    }
+
+    /// The command is whole (or refused): its literals are no longer being received.
+    fn end_command(&mut self) {
+        self.mid_command = false;
+        self.command_literals = 0;
+        if let Some(share) = &mut self.share {
+            share.release();
+        }
     }
 
     /// Whether the input so far ended at the end of a command line (nothing half-read).
@@ -121,12 +146,12 @@ impl LineGuard {
         self.line = 0;
         let Some((n, non_sync)) = announced else {
             out.push(b'\n');
-            self.mid_command = false;
-            self.command_literals = 0;
+            self.end_command();
             return;
         };
         let total = self.command_literals.saturating_add(n);
-        if total <= self.max_literal {
+        let within_limit = total <= self.max_literal;
+        if within_limit && self.take(n) {
             out.push(b'\n');
             self.literal = n;
             self.command_literals = total;
@@ -135,12 +160,14 @@ impl LineGuard {
             // Before imap-next can invite it: the line turns invalid (`{n}` must end with
             // CRLF) and the command ends here.
             out.extend_from_slice(b"\0\r\n");
-            self.mid_command = false;
-            self.command_literals = 0;
+            self.end_command();
             seen.literal_refused = true;
-        } else if self.strict {
+            seen.over_budget = within_limit;
+        } else if self.strict || within_limit {
+            // imap-next would hold a literal within its limit: no way to drop it but closing.
             self.closed = true;
             seen.close = true;
+            seen.over_budget = within_limit;
         } else {
             // Its bytes come anyway; imap-next reads and drops them.
             out.push(b'\n');
@@ -174,6 +201,8 @@ impl LineGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::literal_budget::LiteralBudget;
+    use postern_domain::AddressId;
 
     fn run(guard: &mut LineGuard, input: &[u8]) -> (Vec<u8>, bool) {
         let mut out = Vec::new();
@@ -247,10 +276,38 @@ mod tests {
         assert!(out.is_empty());
         // Once signed in, the same literal is read and dropped instead.
         let mut g = LineGuard::new(64, 10, true);
-        g.relax(10);
+        g.relax(10, LiteralBudget::new(100).share(AddressId(1)));
         assert!(
             g.filter(b"a APPEND x {11+}\r\n", &mut out)
                 .literal_too_large
         );
+    }
+
+    #[test]
+    fn literals_over_the_address_budget_are_refused_and_the_budget_comes_back() {
+        let budget = LiteralBudget::new(10);
+        let mut first = LineGuard::new(64, 8, true);
+        first.relax(8, budget.share(AddressId(1)));
+        let mut second = LineGuard::new(64, 8, true);
+        second.relax(8, budget.share(AddressId(1)));
+        let mut out = Vec::new();
+        // The first session is receiving 6 bytes: 4 are left for the address.
+        assert_eq!(
+            first.filter(b"a APPEND x {6}\r\nab", &mut out),
+            Seen::default()
+        );
+        let refused = second.filter(b"b APPEND x {5}\r\n", &mut out);
+        assert!(refused.literal_refused && refused.over_budget);
+        // Once the first command is whole, the budget is back.
+        first.filter(b"cdef\r\n", &mut out);
+        assert_eq!(
+            second.filter(b"d APPEND x {8}\r\n", &mut out),
+            Seen::default()
+        );
+        // A non-synchronising literal over the budget closes the connection.
+        let mut third = LineGuard::new(64, 8, true);
+        third.relax(8, budget.share(AddressId(1)));
+        let closed = third.filter(b"e APPEND x {5+}\r\nxxxxx\r\n", &mut out);
+        assert!(closed.close && closed.over_budget);
     }
 }

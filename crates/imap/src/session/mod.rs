@@ -61,6 +61,8 @@ pub struct Session {
     line_too_long: bool,
     literal_too_large: bool,
     literal_refused: bool,
+    /// The literal refused was over the address's budget, not the session's limit.
+    literal_over_budget: bool,
 }
 
 impl Session {
@@ -82,6 +84,7 @@ impl Session {
             line_too_long: false,
             literal_too_large: false,
             literal_refused: false,
+            literal_over_budget: false,
         }
     }
 
@@ -189,6 +192,7 @@ impl Session {
         self.line_too_long |= seen.line_cut;
         self.literal_too_large |= seen.literal_too_large;
         self.literal_refused |= seen.literal_refused;
+        self.literal_over_budget |= seen.over_budget;
     }
 
     /// Handles one event of the protocol state machine.
@@ -257,6 +261,7 @@ impl Session {
         let too_long = std::mem::take(&mut self.line_too_long);
         let too_large = std::mem::take(&mut self.literal_too_large);
         let refused = std::mem::take(&mut self.literal_refused);
+        let over_budget = std::mem::take(&mut self.literal_over_budget);
         let (discarded, command_too_long) = match error {
             // imap-next has already answered `tag BAD Literal too large`.
             ServerError::LiteralTooLong { .. } => return,
@@ -269,6 +274,11 @@ impl Session {
             let limit = self.literal_limit();
             let tag = tag_of(discarded.declassify());
             server.enqueue_status(match tag {
+                Some(tag) if over_budget => Refusal::no(
+                    "LIMIT",
+                    "Too much mail is being uploaded to this address at once; try again shortly",
+                )
+                .status(tag),
                 Some(tag) => Refusal::no(
                     "TOOBIG",
                     format!("Literal too large (the limit is {limit} bytes)"),
@@ -311,6 +321,12 @@ impl Session {
     /// signed in.
     pub(crate) fn line_guard(&self) -> crate::line_guard::LineGuard {
         crate::line_guard::LineGuard::new(self.config.max_line, self.literal_limit(), true)
+    }
+
+    /// The signed-in address's part of the literal budget; none before sign-in.
+    pub(crate) fn literal_share(&self) -> Option<crate::literal_budget::AddressShare> {
+        let user = self.user.as_deref()?;
+        Some(self.config.literals_per_address.share(user.address_id))
     }
 
     /// The largest literal the session takes now.

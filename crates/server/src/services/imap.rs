@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use postern_imap::ImapConfig;
+use postern_imap::literal_budget::LiteralBudget;
 use postern_net::{ConnectionLimits, Tracker};
 use tokio::task::JoinSet;
 
@@ -18,10 +19,13 @@ const TOO_MANY: &[u8] = b"* BYE Too many connections; try again later\r\n";
 
 /// The IMAP settings of the configuration.
 pub fn imap_config(config: &Config) -> ImapConfig {
+    let max_literal = u32::try_from(config.limits.max_message_bytes)
+        .unwrap_or(u32::MAX / 2)
+        .min(u32::MAX / 2);
     ImapConfig {
-        max_literal: u32::try_from(config.limits.max_message_bytes)
-            .unwrap_or(u32::MAX / 2)
-            .min(u32::MAX / 2),
+        max_literal,
+        // Two messages of the largest size at once, whatever the number of sessions.
+        literals_per_address: LiteralBudget::new(2 * u64::from(max_literal)),
         login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
         autologout: Duration::from_secs(config.limits.imap_autologout_secs),
         ..ImapConfig::default()
