@@ -9,6 +9,7 @@ mod cluster;
 mod conformance;
 mod devices;
 mod imap;
+mod layers;
 mod pop3;
 mod serve;
 mod smtp;

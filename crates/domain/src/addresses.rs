@@ -181,21 +181,17 @@ impl Core {
         address: &Address,
         content: &[u8],
     ) -> Result<crate::mail::Appended> {
-        let inbox = self
-            .store
+        let mail = self.mailboxes();
+        let inbox = mail
             .mailbox(address.id, "INBOX")
             .await?
             .ok_or(DomainError::NotFound("mailbox"))?;
-        let appended = self
-            .store
-            .append(
-                inbox.id,
-                &crate::mail::Flags::default(),
-                self.clock.now(),
-                content,
-            )
-            .await?;
-        self.mailbox_changes.notify(inbox.id, appended.modseq);
-        Ok(appended)
+        mail.append(
+            inbox.id,
+            &crate::mail::Flags::default(),
+            self.clock.now(),
+            content,
+        )
+        .await
     }
 }

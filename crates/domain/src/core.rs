@@ -7,10 +7,12 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::device_password::Pepper;
+use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::mail::MailboxChanges;
 use crate::model::{Account, Address};
-use crate::repo::Store;
+use crate::queue::QueueRepo;
+use crate::repo::{Store, WebSessionRepo};
 use crate::revocation::RevocationBus;
 use crate::throttle::{Throttle, ThrottleConfig};
 
@@ -74,9 +76,26 @@ impl Core {
         }
     }
 
-    /// The store, for edges that read what the services do not wrap.
+    /// The whole store, for tests that set up or inspect state directly. Edges reach it only
+    /// through the services (`mailboxes()` for mail) and the narrow capabilities below.
+    #[cfg(feature = "testing")]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The web app's browser sessions.
+    pub fn web_sessions(&self) -> &dyn WebSessionRepo {
+        &*self.store
+    }
+
+    /// The outbound queue, for its worker.
+    pub fn outbound_queue(&self) -> &dyn QueueRepo {
+        &*self.store
+    }
+
+    /// The hosted address with this name, if there is one.
+    pub async fn hosted_address(&self, email: &Email) -> Result<Option<Address>> {
+        self.store.address_by_email(email).await
     }
 
     /// The clock everything uses.

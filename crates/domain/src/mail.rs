@@ -301,14 +301,15 @@ impl MailboxChanges {
 
     /// Wakes every follower of every mailbox, when news may have been missed; each then looks
     /// for changes itself.
-    pub fn notify_all(&self) {
+    pub(crate) fn notify_all(&self) {
         for tx in self.lock().values() {
             tx.send_modify(|_| {});
         }
     }
 
-    /// Tells the mailbox's followers that it changed.
-    pub fn notify(&self, mailbox: MailboxId, modseq: i64) {
+    /// Tells the mailbox's followers that it changed. Only the domain's services call it,
+    /// right after the change (see `mailboxes`).
+    pub(crate) fn notify(&self, mailbox: MailboxId, modseq: i64) {
         if let Some(tx) = self.lock().get(&mailbox) {
             tx.send_if_modified(|m| {
                 let changed = modseq > *m;

@@ -24,7 +24,7 @@ impl Core {
             return Err(DomainError::NotFound("mailbox"));
         }
         let mailbox = self
-            .store
+            .mailboxes()
             .mailbox(address.address.id, name)
             .await?
             .filter(|m| m.selectable)
@@ -40,13 +40,9 @@ impl Core {
             system: Flags::SEEN,
             keywords: Vec::new(),
         };
-        let changed = self
-            .store
+        self.mailboxes()
             .store_flags(mailbox.id, &[uid], op, &flags)
             .await?;
-        if let Some(modseq) = changed.iter().map(|m| m.modseq).max() {
-            self.mailbox_changes.notify(mailbox.id, modseq);
-        }
         Ok(())
     }
 
@@ -62,23 +58,13 @@ impl Core {
         let trash = self.special_mailbox(address, SpecialUse::Trash).await?;
         match trash {
             Some(trash) if trash.id != mailbox.id => {
-                let moved = self
-                    .store
+                self.mailboxes()
                     .move_messages(mailbox.id, &[uid], trash.id)
                     .await?;
-                if moved.modseq > 0 {
-                    self.mailbox_changes.notify(trash.id, moved.modseq);
-                }
-                if moved.source_modseq > 0 {
-                    self.mailbox_changes.notify(mailbox.id, moved.source_modseq);
-                }
                 Ok(true)
             }
             _ => {
-                self.store.expunge(mailbox.id, &[uid]).await?;
-                if let Some(now) = self.store.mailbox_by_id(mailbox.id).await? {
-                    self.mailbox_changes.notify(mailbox.id, now.modseq);
-                }
+                self.mailboxes().expunge(mailbox.id, &[uid]).await?;
                 Ok(false)
             }
         }
@@ -93,11 +79,9 @@ impl Core {
             system: Flags::SEEN,
             keywords: Vec::new(),
         };
-        let appended = self
-            .store
+        self.mailboxes()
             .append(sent.id, &flags, self.clock.now(), content)
             .await?;
-        self.mailbox_changes.notify(sent.id, appended.modseq);
         Ok(())
     }
 
@@ -108,7 +92,7 @@ impl Core {
         role: SpecialUse,
     ) -> Result<Option<Mailbox>> {
         Ok(self
-            .store
+            .mailboxes()
             .mailboxes(address.id)
             .await?
             .into_iter()
@@ -117,7 +101,7 @@ impl Core {
 
     async fn require_message(&self, mailbox: &Mailbox, uid: u32) -> Result<()> {
         if self
-            .store
+            .mailboxes()
             .messages_between(mailbox.id, uid, uid)
             .await?
             .is_empty()

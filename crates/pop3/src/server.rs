@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postern_domain::mail::MailboxId;
-use postern_domain::{AddressId, Core, DomainError, Protocol, SignedIn};
+use postern_domain::{Core, DomainError, Protocol, SignedIn};
 use postern_net::{CancellationToken, Connection, Peer, ReadDeadline, Stream, TlsAcceptor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -134,7 +134,7 @@ impl Pop3Server {
                     }
                     Event::Fetch { uid } => {
                         let content = match &open {
-                            Some(o) => self.core.store().message_content(o.inbox, uid).await,
+                            Some(o) => self.core.mailboxes().message_content(o.inbox, uid).await,
                             None => Ok(None),
                         };
                         match content {
@@ -154,10 +154,7 @@ impl Pop3Server {
                             return End::Close;
                         }
                         let committed = match &open {
-                            Some(o) => {
-                                self.expunge(o.signed_in.address_id, o.inbox, &deleted)
-                                    .await
-                            }
+                            Some(o) => self.expunge(o.inbox, &deleted).await,
                             None => false,
                         };
                         session.updated(committed);
@@ -206,13 +203,13 @@ impl Pop3Server {
                 return AuthOutcome::Unavailable;
             }
         };
-        let store = self.core.store();
+        let mail = self.core.mailboxes();
         let loaded = async {
-            let inbox = store
+            let inbox = mail
                 .mailbox(signed_in.address_id, "INBOX")
                 .await?
                 .ok_or(DomainError::NotFound("mailbox"))?;
-            let messages = store.messages(inbox.id).await?;
+            let messages = mail.messages(inbox.id).await?;
             Ok::<_, DomainError>((inbox, messages))
         }
         .await;
@@ -241,18 +238,11 @@ impl Pop3Server {
         AuthOutcome::SignedIn(maildrop)
     }
 
-    /// Removes the deleted messages and tells IMAP sessions of the change.
-    async fn expunge(&self, address: AddressId, inbox: MailboxId, uids: &[u32]) -> bool {
-        let store = self.core.store();
-        if let Err(e) = store.expunge(inbox, uids).await {
+    /// Removes the deleted messages (the domain tells IMAP sessions of the change).
+    async fn expunge(&self, inbox: MailboxId, uids: &[u32]) -> bool {
+        if let Err(e) = self.core.mailboxes().expunge(inbox, uids).await {
             tracing::error!("removing deleted messages failed: {e}");
             return false;
-        }
-        // The expunge raised the INBOX's modseq; read it back to tell the followers.
-        match store.mailbox(address, "INBOX").await {
-            Ok(Some(mailbox)) => self.core.mailbox_changes.notify(inbox, mailbox.modseq),
-            Ok(None) => tracing::warn!("the INBOX vanished after an expunge"),
-            Err(e) => tracing::warn!("re-reading the INBOX failed: {e}"),
         }
         true
     }

@@ -25,13 +25,12 @@ pub async fn import(
     } else {
         mailbox.trim_end_matches('/')
     };
-    let store = core.store();
+    let mail = core.mailboxes();
     let now = core.clock().now();
-    let target = match store.mailbox(address.id, name).await? {
+    let target = match mail.mailbox(address.id, name).await? {
         Some(m) if m.selectable => m,
-        _ => store.create_mailbox(address.id, name, now).await?,
+        _ => mail.create_mailbox(address.id, name, now).await?,
     };
-    let mut last_modseq = 0;
     for message in &messages {
         let flags = Flags {
             system: if postern_imap::import::marked_read(message) {
@@ -42,8 +41,7 @@ pub async fn import(
             keywords: Vec::new(),
         };
         let date = postern_imap::import::sent_at(message).unwrap_or(now);
-        last_modseq = store.append(target.id, &flags, date, message).await?.modseq;
+        mail.append(target.id, &flags, date, message).await?;
     }
-    core.mailbox_changes.notify(target.id, last_modseq);
     Ok((messages.len(), target.name))
 }

@@ -88,9 +88,9 @@ pub async fn start(
     account: AccountId,
     previous: Option<TokenHash>,
 ) -> WebResult<HeaderValue> {
-    let store = state.core.store();
+    let sessions = state.core.web_sessions();
     if let Some(old) = previous {
-        store.delete_session(&old).await?;
+        sessions.delete_session(&old).await?;
         state.revealed.forget_session(&old);
         state.pending.forget_session(&old);
         state.profiles.forget_session(&old);
@@ -109,14 +109,14 @@ pub async fn start(
         // Signing in is typing the account password: it counts as a confirmation.
         confirmed_at: now,
     };
-    store.create_session(&hash, &session).await?;
+    sessions.create_session(&hash, &session).await?;
     Ok(cookie_header(&state.options, &token, None))
 }
 
 /// Ends the session the request carries, if any. Returns the `Set-Cookie` value that clears it.
 pub async fn end(state: &AppState, headers: &HeaderMap) -> WebResult<HeaderValue> {
     if let Some(hash) = presented_token(headers, &state.options) {
-        state.core.store().delete_session(&hash).await?;
+        state.core.web_sessions().delete_session(&hash).await?;
         state.revealed.forget_session(&hash);
         state.pending.forget_session(&hash);
         state.profiles.forget_session(&hash);
@@ -130,7 +130,7 @@ pub async fn sweep_expired_sessions(
     options: &WebOptions,
 ) -> postern_domain::Result<u64> {
     let now = core.clock().now();
-    core.store()
+    core.web_sessions()
         .delete_expired_sessions(now - options.session_idle, now - options.session_lifetime)
         .await
 }
@@ -166,7 +166,11 @@ impl Viewer {
     /// Records that the account password was just confirmed in this session.
     pub async fn confirm(&mut self, state: &AppState) -> WebResult<()> {
         let now = state.now();
-        state.core.store().confirm_session(&self.token, now).await?;
+        state
+            .core
+            .web_sessions()
+            .confirm_session(&self.token, now)
+            .await?;
         self.session.confirmed_at = now;
         Ok(())
     }
@@ -175,7 +179,7 @@ impl Viewer {
 /// Whether the session of `token` is still live: in the store and within its timeouts. What
 /// was asked for in a session (a profile link) dies with it, even where no cookie comes back.
 pub async fn is_live(state: &AppState, token: &TokenHash) -> WebResult<bool> {
-    Ok(match state.core.store().session(token).await? {
+    Ok(match state.core.web_sessions().session(token).await? {
         Some((session, _)) => !expired(&session, state.now(), &state.options),
         None => false,
     })
@@ -192,18 +196,18 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
         let token =
             presented_token(&parts.headers, &state.options).ok_or(WebError::Unauthenticated)?;
-        let store = state.core.store();
-        let (mut session, account) = store
+        let sessions = state.core.web_sessions();
+        let (mut session, account) = sessions
             .session(&token)
             .await?
             .ok_or(WebError::Unauthenticated)?;
         let now = state.now();
         if expired(&session, now, &state.options) {
-            store.delete_session(&token).await?;
+            sessions.delete_session(&token).await?;
             return Err(WebError::Unauthenticated);
         }
         if now - session.last_seen_at >= TOUCH_EVERY {
-            store.touch_session(&token, now).await?;
+            sessions.touch_session(&token, now).await?;
             session.last_seen_at = now;
         }
         Ok(Viewer {

@@ -19,8 +19,8 @@ pub(crate) async fn run(
     message: &LiteralOrLiteral8<'_>,
 ) -> Outcome {
     let name = names::from_wire(mailbox)?;
-    let store = s.core.store();
-    let target = store
+    let mail = s.core.mailboxes();
+    let target = mail
         .mailbox(s.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("TRYCREATE", "No such mailbox"))?;
@@ -42,10 +42,9 @@ pub(crate) async fn run(
         Some(d) => from_imap_date(d).ok_or_else(|| Refusal::bad("Invalid date"))?,
         None => s.core.clock().now(),
     };
-    let appended = store
+    let appended = mail
         .append(target.id, &flags, internal_date, content)
         .await?;
-    s.core.mailbox_changes.notify(target.id, appended.modseq);
     Ok(Done::with(
         Code::AppendUid {
             uid_validity: nz(appended.uidvalidity),

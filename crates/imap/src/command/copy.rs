@@ -46,8 +46,8 @@ pub(crate) async fn run(
         return Err(Refusal::no("CANNOT", "The mailbox is read-only"));
     }
     let name = names::from_wire(mailbox)?;
-    let store = s.core.store();
-    let target = store
+    let mail = s.core.mailboxes();
+    let target = mail
         .mailbox(s.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("TRYCREATE", "No such mailbox"))?;
@@ -66,16 +66,12 @@ pub(crate) async fn run(
         return Ok(Done::ok(done));
     }
     let copied = if move_ {
-        store.move_messages(source, &uids, target.id).await?
+        mail.move_messages(source, &uids, target.id).await?
     } else {
-        store.copy_messages(source, &uids, target.id).await?
+        mail.copy_messages(source, &uids, target.id).await?
     };
     if copied.uids.is_empty() {
         return Ok(Done::ok(done));
-    }
-    s.core.mailbox_changes.notify(target.id, copied.modseq);
-    if move_ {
-        s.core.mailbox_changes.notify(source, copied.source_modseq);
     }
     let (from, to): (Vec<u32>, Vec<u32>) = copied.uids.iter().copied().unzip();
     let code = match (uid_set(&from), uid_set(&to)) {

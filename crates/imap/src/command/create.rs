@@ -13,7 +13,7 @@ pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>) -> Outcome {
     }
     let now = s.core.clock().now();
     s.core
-        .store()
+        .mailboxes()
         .create_mailbox(s.address()?, &name, now)
         .await?;
     Ok(Done::ok("CREATE completed"))

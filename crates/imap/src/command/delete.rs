@@ -12,15 +12,14 @@ pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>) -> Outcome {
         return Err(Refusal::no("CANNOT", "INBOX cannot be deleted"));
     }
     let address = s.address()?;
-    let store = s.core.store();
-    let found = store
+    let mail = s.core.mailboxes();
+    let found = mail
         .mailbox(address, &name)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
-    store.delete_mailbox(address, &name).await?;
+    mail.delete_mailbox(address, &name).await?;
     if s.selected.as_ref().is_some_and(|sel| sel.id == found.id) {
         s.selected = None;
     }
-    s.announce(found.id).await;
     Ok(Done::ok("DELETE completed"))
 }

@@ -23,14 +23,10 @@ pub(crate) async fn run(s: &mut Session, uids: Option<&SequenceSet>) -> Outcome 
         ),
         None => None,
     };
-    let gone = s
-        .core
-        .store()
+    s.core
+        .mailboxes()
         .expunge_deleted(id, within.as_deref())
         .await?;
-    if !gone.is_empty() {
-        s.announce(id).await;
-    }
     Ok(Done::ok("EXPUNGE completed"))
 }
 
@@ -40,10 +36,7 @@ pub(crate) async fn close(s: &mut Session) -> Outcome {
     let (id, read_only) = (sel.id, sel.read_only);
     s.selected = None;
     if !read_only {
-        let gone = s.core.store().expunge_deleted(id, None).await?;
-        if !gone.is_empty() {
-            s.announce(id).await;
-        }
+        s.core.mailboxes().expunge_deleted(id, None).await?;
     }
     Ok(Done::ok("CLOSE completed"))
 }

@@ -122,12 +122,9 @@ pub(crate) async fn start(
         };
         let changed = s
             .core
-            .store()
+            .mailboxes()
             .store_flags(id, &uids, FlagOp::Add, &flag)
             .await?;
-        if let Some(m) = changed.first() {
-            s.core.mailbox_changes.notify(id, m.modseq);
-        }
         seen = changed.iter().map(|m| m.uid).collect();
         if let Some(sel) = s.selected.as_deref_mut() {
             sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
@@ -192,7 +189,7 @@ async fn batch(
     job: &mut FetchJob,
 ) -> Result<Option<ResponseHandle>, Refusal> {
     let id = s.selected()?.id;
-    let store = s.core.store();
+    let mail = s.core.mailboxes();
     let with_content = job.needs_content();
     let limit = if with_content {
         BATCH_MESSAGES
@@ -203,7 +200,7 @@ async fn batch(
     let (Some(first), Some(last)) = (window.first(), window.last()) else {
         return Ok(None);
     };
-    let metas = store.messages_between(id, first.1, last.1).await?;
+    let metas = mail.messages_between(id, first.1, last.1).await?;
     let meta = |uid: u32| {
         metas
             .binary_search_by_key(&uid, |m| m.uid)
@@ -223,7 +220,7 @@ async fn batch(
             .count();
         window.truncate(fits);
         let uids: Vec<u32> = window.iter().map(|(_, uid)| *uid).collect();
-        contents = store.message_contents(id, &uids).await?;
+        contents = mail.message_contents(id, &uids).await?;
     }
     let mut last_handle = None;
     for (seq, uid) in window {

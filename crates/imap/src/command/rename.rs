@@ -12,13 +12,11 @@ pub(crate) async fn run(s: &mut Session, from: &Mailbox<'_>, to: &Mailbox<'_>) -
         return Err(Refusal::no("ALREADYEXISTS", "INBOX always exists"));
     }
     let address = s.address()?;
-    let store = s.core.store();
-    let source = store
-        .mailbox(address, &from)
+    let mail = s.core.mailboxes();
+    mail.mailbox(address, &from)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
     let now = s.core.clock().now();
-    store.rename_mailbox(address, &from, &to, now).await?;
-    s.announce(source.id).await;
+    mail.rename_mailbox(address, &from, &to, now).await?;
     Ok(Done::ok("RENAME completed"))
 }

@@ -235,12 +235,12 @@ pub(crate) async fn run(
     }
     let sel = s.selected()?;
     let id = sel.id;
-    let store = s.core.store();
+    let mail = s.core.mailboxes();
     let (Some(first), Some(last)) = (sel.uids.first().copied(), sel.uids.last().copied()) else {
         server.enqueue_data(Data::Search(Vec::new()));
         return Ok(Done::ok("SEARCH completed"));
     };
-    let metas = store.messages_between(id, first, last).await?;
+    let metas = mail.messages_between(id, first, last).await?;
     let content = criteria.iter().any(needs_content);
     let mut found: Vec<NonZeroU32> = Vec::new();
     for meta in &metas {
@@ -248,7 +248,7 @@ pub(crate) async fn run(
             continue;
         };
         let raw = if content {
-            store.message_content(id, meta.uid).await?
+            mail.message_content(id, meta.uid).await?
         } else {
             None
         };

@@ -19,8 +19,8 @@ pub(crate) async fn run(
     s.selected = None;
     let name = names::from_wire(mailbox)?;
     let address = s.address()?;
-    let store = s.core.store();
-    let mailbox = store
+    let mail = s.core.mailboxes();
+    let mailbox = mail
         .mailbox(address, &name)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
@@ -33,9 +33,9 @@ pub(crate) async fn run(
     let watch = s.core.mailbox_changes.watch(mailbox.id);
     // The modseq is read before the UIDs: whatever happens in between is told by the next
     // look for changes.
-    let uids = store.uids(mailbox.id).await?;
-    let counts = store.mailbox_counts(mailbox.id).await?;
-    let keywords = store.mailbox_keywords(mailbox.id).await?;
+    let uids = mail.uids(mailbox.id).await?;
+    let counts = mail.mailbox_counts(mailbox.id).await?;
+    let keywords = mail.mailbox_keywords(mailbox.id).await?;
     let uidnext = uids.last().map_or(mailbox.uidnext, |u| {
         mailbox.uidnext.max(u.saturating_add(1))
     });
@@ -43,7 +43,7 @@ pub(crate) async fn run(
     let recent_from = if read_only || mailbox.recent_uid >= uidnext {
         mailbox.recent_uid
     } else {
-        store.claim_recent(mailbox.id, uidnext).await?
+        mail.claim_recent(mailbox.id, uidnext).await?
     };
     let recent = uids.iter().copied().filter(|u| *u >= recent_from).collect();
     let selected = Selected {

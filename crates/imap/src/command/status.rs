@@ -19,8 +19,8 @@ pub(crate) async fn run(
     item_names: &[StatusDataItemName],
 ) -> Outcome {
     let name = names::from_wire(mailbox)?;
-    let store = s.core.store();
-    let found = store
+    let mail = s.core.mailboxes();
+    let found = mail
         .mailbox(s.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
@@ -30,7 +30,7 @@ pub(crate) async fn run(
             "This name holds other mailboxes only",
         ));
     }
-    let counts = store.mailbox_counts(found.id).await?;
+    let counts = mail.mailbox_counts(found.id).await?;
     let mut items = Vec::with_capacity(item_names.len());
     for item in item_names {
         items.push(match item {

@@ -41,16 +41,13 @@ pub(crate) async fn run(
     };
     let (first, last) = (first.1, last.1);
     let uids: Vec<u32> = picked.iter().map(|(_, u)| *u).collect();
-    let store = s.core.store();
-    let changed = store.store_flags(id, &uids, op, &flags).await?;
-    if let Some(meta) = changed.first() {
-        s.core.mailbox_changes.notify(id, meta.modseq);
-    }
+    let mail = s.core.mailboxes();
+    let changed = mail.store_flags(id, &uids, op, &flags).await?;
     if let Some(sel) = s.selected.as_deref_mut() {
         sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
     }
     if response == StoreResponse::Answer {
-        let metas = store.messages_between(id, first, last).await?;
+        let metas = mail.messages_between(id, first, last).await?;
         for (seq, uid) in picked {
             let Ok(i) = metas.binary_search_by_key(&uid, |m| m.uid) else {
                 continue;

@@ -9,7 +9,7 @@ use crate::session::Session;
 pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>, subscribe: bool) -> Outcome {
     let name = names::from_wire(mailbox)?;
     s.core
-        .store()
+        .mailboxes()
         .set_subscribed(s.address()?, &name, subscribe)
         .await?;
     Ok(Done::ok(if subscribe {

@@ -8,7 +8,6 @@ use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::Greeting;
 use imap_next::server::{Error as ServerError, Event, Options, ResponseHandle, Server};
 use imap_next::{Interrupt, Io, State};
-use postern_domain::mail::MailboxId;
 use postern_domain::revocation::RevocationWatch;
 use postern_domain::{AddressId, Core, SignedIn};
 use tokio::sync::watch;
@@ -378,16 +377,6 @@ impl Session {
         self.selected
             .as_deref()
             .ok_or_else(|| Refusal::bad("No mailbox selected"))
-    }
-
-    /// Wakes the other sessions following a mailbox this session changed.
-    pub(crate) async fn announce(&self, id: MailboxId) {
-        match self.core.store().mailbox_by_id(id).await {
-            Ok(Some(mailbox)) => self.core.mailbox_changes.notify(id, mailbox.modseq),
-            // Gone: its followers must look (and find it gone).
-            Ok(None) => self.core.mailbox_changes.notify(id, i64::MAX),
-            Err(e) => tracing::warn!("reading a mailbox failed: {e}"),
-        }
     }
 }
 

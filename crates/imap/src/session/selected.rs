@@ -117,7 +117,7 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
         return;
     };
     let (id, since) = (sel.id, sel.modseq);
-    let delta = match s.core.store().changes_since(id, since).await {
+    let delta = match s.core.mailboxes().changes_since(id, since).await {
         Ok(Some(delta)) => delta,
         Ok(None) => {
             s.selected = None;
@@ -187,7 +187,7 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
 
 /// Makes the arrived messages that no other session saw first recent to this one.
 pub(crate) async fn claim_recent(core: &Core, sel: &mut Selected, arrived: &[u32], upto: u32) {
-    match core.store().claim_recent(sel.id, upto).await {
+    match core.mailboxes().claim_recent(sel.id, upto).await {
         Ok(from) => sel.recent.extend(arrived.iter().filter(|u| **u >= from)),
         Err(e) => tracing::warn!("claiming recent messages failed: {e}"),
     }

@@ -66,9 +66,9 @@ impl QueueWorker {
 
     /// Makes every attempt that is due now; returns how many recipients were tried.
     pub async fn run_once(&self) -> Result<usize> {
-        let store = self.core.store();
+        let queue = self.core.outbound_queue();
         let now = self.core.clock().now();
-        let claimed = store.claim_due(now, now + LEASE, BATCH).await?;
+        let claimed = queue.claim_due(now, now + LEASE, BATCH).await?;
         let count = claimed.len();
         let mut start = 0;
         while start < count {
@@ -78,7 +78,7 @@ impl QueueWorker {
                 .position(|r| r.message_id != message)
                 .map_or(count, |p| start + p);
             let outcomes = self.attempt(&claimed[start..end]).await;
-            store.finish_attempts(&outcomes).await?;
+            queue.finish_attempts(&outcomes).await?;
             start = end;
         }
         Ok(count)
@@ -92,7 +92,12 @@ impl QueueWorker {
         let Some(first) = recipients.first() else {
             return Vec::new();
         };
-        let content = match self.core.store().queued_content(first.message_id).await {
+        let content = match self
+            .core
+            .outbound_queue()
+            .queued_content(first.message_id)
+            .await
+        {
             Ok(Some(c)) => c,
             Ok(None) => {
                 return recipients
@@ -178,7 +183,7 @@ impl QueueWorker {
             queued_at,
             self.core.clock().now(),
         );
-        let delivered = match self.core.store().address_by_email(sender).await {
+        let delivered = match self.core.hosted_address(sender).await {
             Ok(Some(address)) => self.core.deliver(&address, &report).await.map(|_| ()),
             Ok(None) => {
                 tracing::warn!(%sender, "the sender of a bounced message no longer exists");
@@ -192,7 +197,7 @@ impl QueueWorker {
     }
 
     async fn until_next_due(&self) -> Duration {
-        match self.core.store().next_due().await {
+        match self.core.outbound_queue().next_due().await {
             Ok(Some(at)) => {
                 let wait = at - self.core.clock().now();
                 Duration::try_from(wait)

@@ -136,7 +136,7 @@ pub async fn submit(
     }
     state
         .core
-        .store()
+        .web_sessions()
         .delete_sessions_of(viewer.account.id, Some(&viewer.token))
         .await?;
     viewer.confirm(&state).await?;

@@ -146,8 +146,8 @@ pub async fn mail_nav(
         });
     };
     let email = &address.address.email;
-    let store = state.core.store();
-    let mut mailboxes: Vec<Mailbox> = store
+    let mail = state.core.mailboxes();
+    let mut mailboxes: Vec<Mailbox> = mail
         .mailboxes(address.address.id)
         .await?
         .into_iter()
@@ -156,7 +156,7 @@ pub async fn mail_nav(
     mailboxes.sort_by_key(folder_rank);
     let mut folders = Vec::with_capacity(mailboxes.len());
     for m in mailboxes {
-        let unseen = store.mailbox_counts(m.id).await?.unseen;
+        let unseen = mail.mailbox_counts(m.id).await?.unseen;
         folders.push(FolderItem {
             label: folder_label(&m.name),
             url: folder_url(email, &m.name),

@@ -78,8 +78,8 @@ pub async fn folder_page(
         .core
         .reachable_mailbox(&viewer.account, email, folder)
         .await?;
-    let store = state.core.store();
-    let uids = store.uids(mailbox.id).await?;
+    let mail = state.core.mailboxes();
+    let uids = mail.uids(mailbox.id).await?;
     let pages = uids.len().div_ceil(PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let end = uids.len() - (page - 1) * PER_PAGE;
@@ -91,13 +91,13 @@ pub async fn folder_page(
     );
     let mut rows = Vec::with_capacity(shown.len());
     if let (Some(&first), Some(&last)) = (shown.first(), shown.last()) {
-        for meta in store
+        for meta in mail
             .messages_between(mailbox.id, first, last)
             .await?
             .into_iter()
             .rev()
         {
-            let Some(content) = store.message_content(mailbox.id, meta.uid).await? else {
+            let Some(content) = mail.message_content(mailbox.id, meta.uid).await? else {
                 continue;
             };
             let s = summary(&content);
@@ -199,7 +199,7 @@ pub async fn poll(
         .core
         .reachable_mailbox(&viewer.account, &email, &folder)
         .await?;
-    let counts = state.core.store().mailbox_counts(mailbox.id).await?;
+    let counts = state.core.mailboxes().mailbox_counts(mailbox.id).await?;
     Ok(Json(FolderState {
         modseq: mailbox.modseq,
         messages: counts.messages,

@@ -70,7 +70,7 @@ async fn find(
         .await?;
     let meta = state
         .core
-        .store()
+        .mailboxes()
         .messages_between(mailbox.id, uid, uid)
         .await?
         .into_iter()
@@ -80,7 +80,11 @@ async fn find(
 }
 
 async fn content(state: &AppState, mailbox: &Mailbox, uid: u32) -> WebResult<Vec<u8>> {
-    let found = state.core.store().message_content(mailbox.id, uid).await?;
+    let found = state
+        .core
+        .mailboxes()
+        .message_content(mailbox.id, uid)
+        .await?;
     found.ok_or_else(|| DomainError::NotFound("message").into())
 }
 
@@ -118,7 +122,7 @@ pub async fn show(
     if !meta.flags.has(Flags::SEEN) {
         state.core.set_seen(&mailbox, meta.uid, true).await?;
         // The page follows the folder from after its own change.
-        if let Some(now) = state.core.store().mailbox_by_id(mailbox.id).await? {
+        if let Some(now) = state.core.mailboxes().mailbox_by_id(mailbox.id).await? {
             mailbox = now;
         }
     }

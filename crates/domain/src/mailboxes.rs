@@ -1,0 +1,259 @@
+//! The one way to an address's mailboxes and messages. Every edge (IMAP, POP3, the webmail,
+//! import) reads and writes mail through `Core::mailboxes()`; a method that changes a mailbox
+//! also wakes the mailbox's followers (IMAP IDLE, open pages), so no caller can forget to.
+//!
+//! The methods are those of `MailRepo` with the same arguments; which mailbox a caller may
+//! reach is decided before (the signed-in address, `Core::reachable_mailbox`).
+
+use time::OffsetDateTime;
+
+use crate::core::Core;
+use crate::error::Result;
+use crate::ids::AddressId;
+use crate::mail::{
+    Appended, Copied, FlagOp, Flags, Mailbox, MailboxCounts, MailboxDelta, MailboxId, MessageMeta,
+};
+
+/// The mailbox service: reads pass through to the store, writes announce their change.
+#[derive(Clone, Copy)]
+pub struct Mailboxes<'a> {
+    core: &'a Core,
+}
+
+impl Core {
+    /// Mailboxes and messages: the only way to read or change mail.
+    pub fn mailboxes(&self) -> Mailboxes<'_> {
+        Mailboxes { core: self }
+    }
+}
+
+impl Mailboxes<'_> {
+    /// The address's mailboxes.
+    pub async fn mailboxes(&self, address: AddressId) -> Result<Vec<Mailbox>> {
+        self.core.store.mailboxes(address).await
+    }
+
+    /// A mailbox by its exact name (`INBOX` in any case).
+    pub async fn mailbox(&self, address: AddressId, name: &str) -> Result<Option<Mailbox>> {
+        self.core.store.mailbox(address, name).await
+    }
+
+    /// A mailbox by its id.
+    pub async fn mailbox_by_id(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+        self.core.store.mailbox_by_id(id).await
+    }
+
+    /// Every message of the mailbox in UID order.
+    pub async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>> {
+        self.core.store.messages(mailbox).await
+    }
+
+    /// The messages with UIDs in `first..=last`, in UID order.
+    pub async fn messages_between(
+        &self,
+        mailbox: MailboxId,
+        first: u32,
+        last: u32,
+    ) -> Result<Vec<MessageMeta>> {
+        self.core.store.messages_between(mailbox, first, last).await
+    }
+
+    /// The UIDs of the mailbox, ascending.
+    pub async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>> {
+        self.core.store.uids(mailbox).await
+    }
+
+    /// One message's content.
+    pub async fn message_content(&self, mailbox: MailboxId, uid: u32) -> Result<Option<Vec<u8>>> {
+        self.core.store.message_content(mailbox, uid).await
+    }
+
+    /// The contents of the messages with these UIDs (ascending), in UID order.
+    pub async fn message_contents(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+    ) -> Result<Vec<(u32, Vec<u8>)>> {
+        self.core.store.message_contents(mailbox, uids).await
+    }
+
+    /// What changed after `modseq`; `None` if the mailbox is gone.
+    pub async fn changes_since(
+        &self,
+        mailbox: MailboxId,
+        modseq: i64,
+    ) -> Result<Option<MailboxDelta>> {
+        self.core.store.changes_since(mailbox, modseq).await
+    }
+
+    /// Counters of the mailbox.
+    pub async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts> {
+        self.core.store.mailbox_counts(mailbox).await
+    }
+
+    /// The keywords set on any message of the mailbox, each once.
+    pub async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
+        self.core.store.mailbox_keywords(mailbox).await
+    }
+
+    /// Claims for one session the UIDs below `upto` that no session has seen yet (IMAP
+    /// `\Recent`); changes no modseq, so it announces nothing.
+    pub async fn claim_recent(&self, mailbox: MailboxId, upto: u32) -> Result<u32> {
+        self.core.store.claim_recent(mailbox, upto).await
+    }
+
+    /// Creates a mailbox and any missing parents. A new mailbox has no followers yet.
+    pub async fn create_mailbox(
+        &self,
+        address: AddressId,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<Mailbox> {
+        self.core.store.create_mailbox(address, name, at).await
+    }
+
+    /// Subscribes or unsubscribes a mailbox; its messages do not change.
+    pub async fn set_subscribed(
+        &self,
+        address: AddressId,
+        name: &str,
+        subscribed: bool,
+    ) -> Result<()> {
+        self.core
+            .store
+            .set_subscribed(address, name, subscribed)
+            .await
+    }
+
+    /// Stores a message durably, then announces it.
+    pub async fn append(
+        &self,
+        mailbox: MailboxId,
+        flags: &Flags,
+        internal_date: OffsetDateTime,
+        content: &[u8],
+    ) -> Result<Appended> {
+        let appended = self
+            .core
+            .store
+            .append(mailbox, flags, internal_date, content)
+            .await?;
+        self.core.mailbox_changes.notify(mailbox, appended.modseq);
+        Ok(appended)
+    }
+
+    /// Changes the flags of messages; returns those whose flags changed.
+    pub async fn store_flags(
+        &self,
+        mailbox: MailboxId,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &Flags,
+    ) -> Result<Vec<MessageMeta>> {
+        let changed = self
+            .core
+            .store
+            .store_flags(mailbox, uids, op, flags)
+            .await?;
+        if let Some(modseq) = changed.iter().map(|m| m.modseq).max() {
+            self.core.mailbox_changes.notify(mailbox, modseq);
+        }
+        Ok(changed)
+    }
+
+    /// Copies messages (sharing their content) into another mailbox.
+    pub async fn copy_messages(
+        &self,
+        from: MailboxId,
+        uids: &[u32],
+        to: MailboxId,
+    ) -> Result<Copied> {
+        let copied = self.core.store.copy_messages(from, uids, to).await?;
+        self.announce_copied(from, to, &copied);
+        Ok(copied)
+    }
+
+    /// Moves messages into another mailbox in one transaction.
+    pub async fn move_messages(
+        &self,
+        from: MailboxId,
+        uids: &[u32],
+        to: MailboxId,
+    ) -> Result<Copied> {
+        let moved = self.core.store.move_messages(from, uids, to).await?;
+        self.announce_copied(from, to, &moved);
+        Ok(moved)
+    }
+
+    /// Removes messages; returns the UIDs that were there.
+    pub async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
+        let gone = self.core.store.expunge(mailbox, uids).await?;
+        if !gone.is_empty() {
+            self.announce(mailbox).await;
+        }
+        Ok(gone)
+    }
+
+    /// Removes the messages flagged `\Deleted` (only among `uids` when given).
+    pub async fn expunge_deleted(
+        &self,
+        mailbox: MailboxId,
+        uids: Option<&[u32]>,
+    ) -> Result<Vec<u32>> {
+        let gone = self.core.store.expunge_deleted(mailbox, uids).await?;
+        if !gone.is_empty() {
+            self.announce(mailbox).await;
+        }
+        Ok(gone)
+    }
+
+    /// Deletes a mailbox and its messages; its followers learn it is gone.
+    pub async fn delete_mailbox(&self, address: AddressId, name: &str) -> Result<()> {
+        let found = self.core.store.mailbox(address, name).await?;
+        self.core.store.delete_mailbox(address, name).await?;
+        if let Some(found) = found {
+            self.announce(found.id).await;
+        }
+        Ok(())
+    }
+
+    /// Renames a mailbox with its children; the followers of the renamed mailbox look again.
+    pub async fn rename_mailbox(
+        &self,
+        address: AddressId,
+        from: &str,
+        to: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let source = self.core.store.mailbox(address, from).await?;
+        self.core
+            .store
+            .rename_mailbox(address, from, to, at)
+            .await?;
+        if let Some(source) = source {
+            self.announce(source.id).await;
+        }
+        Ok(())
+    }
+
+    fn announce_copied(&self, from: MailboxId, to: MailboxId, copied: &Copied) {
+        if copied.uids.is_empty() {
+            return;
+        }
+        self.core.mailbox_changes.notify(to, copied.modseq);
+        if copied.source_modseq > 0 {
+            self.core.mailbox_changes.notify(from, copied.source_modseq);
+        }
+    }
+
+    /// Wakes a mailbox's followers after a change whose new modseq the store did not return.
+    /// The change is made; failing to read it back only delays the followers' next look.
+    async fn announce(&self, id: MailboxId) {
+        match self.core.store.mailbox_by_id(id).await {
+            Ok(Some(mailbox)) => self.core.mailbox_changes.notify(id, mailbox.modseq),
+            // Gone: its followers must look (and find it gone).
+            Ok(None) => self.core.mailbox_changes.notify(id, i64::MAX),
+            Err(e) => tracing::warn!("reading a mailbox back failed: {e}"),
+        }
+    }
+}
