@@ -115,6 +115,8 @@ pub enum ActivityKind {
     DeviceDisconnected,
     AddressLinked,
     AddressUnlinked,
+    /// A web session of the owning account was ended from its list of signed-in browsers.
+    BrowserSignedOut,
 }
 
 impl ActivityKind {
@@ -126,6 +128,7 @@ impl ActivityKind {
             ActivityKind::DeviceDisconnected => "device_disconnected",
             ActivityKind::AddressLinked => "address_linked",
             ActivityKind::AddressUnlinked => "address_unlinked",
+            ActivityKind::BrowserSignedOut => "browser_signed_out",
         }
     }
 
@@ -137,6 +140,7 @@ impl ActivityKind {
             ActivityKind::DeviceDisconnected => "Device disconnected",
             ActivityKind::AddressLinked => "Address linked",
             ActivityKind::AddressUnlinked => "Address unlinked",
+            ActivityKind::BrowserSignedOut => "Browser signed out",
         }
     }
 
@@ -148,6 +152,7 @@ impl ActivityKind {
             ActivityKind::DeviceDisconnected,
             ActivityKind::AddressLinked,
             ActivityKind::AddressUnlinked,
+            ActivityKind::BrowserSignedOut,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -194,4 +199,8 @@ pub struct WebSession {
     pub last_seen_at: OffsetDateTime,
     /// When the account password was last confirmed in this session.
     pub confirmed_at: OffsetDateTime,
+    /// The client's IP address at sign-in, as text (empty when unknown).
+    pub ip: String,
+    /// The browser's `User-Agent` at sign-in (empty when it sent none).
+    pub user_agent: String,
 }

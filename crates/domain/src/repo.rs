@@ -121,6 +121,16 @@ pub trait WebSessionRepo: Send + Sync {
     async fn touch_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
     async fn confirm_session(&self, token_hash: &[u8; 32], at: OffsetDateTime) -> Result<()>;
     async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<()>;
+    /// Every session of an account with its token hash, most recently seen first.
+    async fn sessions_of(&self, account: AccountId) -> Result<Vec<([u8; 32], WebSession)>>;
+    /// Ends one session of `account` and writes `activity` in the same transaction. False
+    /// (and nothing written) when the account has no such session.
+    async fn end_session_of(
+        &self,
+        account: AccountId,
+        token_hash: &[u8; 32],
+        activity: &[ActivityEntry],
+    ) -> Result<bool>;
     /// Signs an account out everywhere except, optionally, one session.
     async fn delete_sessions_of(&self, account: AccountId, except: Option<&[u8; 32]>)
     -> Result<()>;

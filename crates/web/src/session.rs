@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use postern_domain::model::{Account, WebSession};
 use postern_domain::{AccountId, Actor, Core, DomainError};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::{WebError, WebResult};
@@ -15,7 +16,7 @@ use crate::options::WebOptions;
 use crate::state::AppState;
 
 /// The SHA-256 of a session token: what the store keys sessions by.
-pub type TokenHash = [u8; 32];
+pub use postern_domain::web_sessions::TokenHash;
 
 /// `last_seen_at` is written at most this often, so reading pages does not write every time.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
@@ -81,20 +82,29 @@ pub fn presented_token(headers: &HeaderMap, options: &WebOptions) -> Option<Toke
     read_cookie(headers, cookie_name(options)).and_then(hash_token)
 }
 
-/// Opens a session for `account`, ending the one the browser had (a new token at every
-/// sign-in). Returns the `Set-Cookie` value.
+/// The longest `User-Agent` kept with a session; the rest is cut off.
+const USER_AGENT_KEPT: usize = 512;
+
+/// Opens a session for `account` from a client at `ip`, ending the one the browser had (a
+/// new token at every sign-in). Returns the `Set-Cookie` value.
 pub async fn start(
     state: &AppState,
     account: AccountId,
-    previous: Option<TokenHash>,
+    headers: &HeaderMap,
+    ip: IpAddr,
 ) -> WebResult<HeaderValue> {
     let sessions = state.core.web_sessions();
-    if let Some(old) = previous {
+    if let Some(old) = presented_token(headers, &state.options) {
         sessions.delete_session(&old).await?;
-        state.revealed.forget_session(&old);
-        state.pending.forget_session(&old);
-        state.profiles.forget_session(&old);
+        forget(state, &old);
     }
+    let user_agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(USER_AGENT_KEPT)
+        .collect();
     let token = random_token::<32>()?;
     let hash = hash_token(&token).ok_or_else(|| {
         WebError::Domain(DomainError::Internal(
@@ -108,6 +118,8 @@ pub async fn start(
         last_seen_at: now,
         // Signing in is typing the account password: it counts as a confirmation.
         confirmed_at: now,
+        ip: ip.to_string(),
+        user_agent,
     };
     sessions.create_session(&hash, &session).await?;
     Ok(cookie_header(&state.options, &token, None))
@@ -117,11 +129,17 @@ pub async fn start(
 pub async fn end(state: &AppState, headers: &HeaderMap) -> WebResult<HeaderValue> {
     if let Some(hash) = presented_token(headers, &state.options) {
         state.core.web_sessions().delete_session(&hash).await?;
-        state.revealed.forget_session(&hash);
-        state.pending.forget_session(&hash);
-        state.profiles.forget_session(&hash);
+        forget(state, &hash);
     }
     Ok(clearing_cookie(&state.options))
+}
+
+/// Drops what this process keeps for a session that has ended: its one-time pages (a new
+/// password not yet shown, a pending generation, a profile link) die with it.
+pub fn forget(state: &AppState, token: &TokenHash) {
+    state.revealed.forget_session(token);
+    state.pending.forget_session(token);
+    state.profiles.forget_session(token);
 }
 
 /// Deletes every session past its idle or absolute timeout; returns how many.

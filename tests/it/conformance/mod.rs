@@ -358,6 +358,8 @@ pub async fn all(store: Arc<dyn Store>) {
         created_at: t,
         last_seen_at: t,
         confirmed_at: t,
+        ip: "192.0.2.7".into(),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into(),
     };
     store.create_session(&token, &session).await.unwrap();
     store.create_session(&[8u8; 32], &session).await.unwrap();
@@ -369,6 +371,41 @@ pub async fn all(store: Arc<dyn Store>) {
         (ann.id, later, later)
     );
     assert_eq!(account, ann);
+    assert_eq!((s.ip.as_str(), s.user_agent.len()), ("192.0.2.7", 45));
+    // The account's sessions, most recently seen first; ending one writes its activity.
+    store.create_session(&[9u8; 32], &session).await.unwrap();
+    let listed = store.sessions_of(ann.id).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0].0, token);
+    assert_eq!(listed[1].1.ip, "192.0.2.7");
+    let other = postern_domain::AccountId(ann.id.0 + 1000);
+    let mut signed_out = activity(address.id, ActivityKind::BrowserSignedOut, id, 12);
+    signed_out.device_id = None;
+    assert!(
+        !store
+            .end_session_of(other, &[9u8; 32], std::slice::from_ref(&signed_out))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .end_session_of(ann.id, &[9u8; 32], std::slice::from_ref(&signed_out))
+            .await
+            .unwrap()
+    );
+    assert!(store.session(&[9u8; 32]).await.unwrap().is_none());
+    let newest = store.activity_of(address.id, 1).await.unwrap();
+    assert_eq!(newest[0].kind, ActivityKind::BrowserSignedOut);
+    assert!(
+        store
+            .activity_of(address.id, 100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.kind == ActivityKind::BrowserSignedOut)
+            .count()
+            == 1
+    );
     store
         .delete_sessions_of(ann.id, Some(&token))
         .await

@@ -4,6 +4,7 @@
 mod api;
 mod automatic;
 mod browser;
+mod browsers;
 mod harness;
 mod hosts;
 mod router;

@@ -4,6 +4,7 @@ pub(crate) mod account;
 mod activity;
 mod add_address;
 pub(crate) mod address_settings;
+mod browsers;
 mod compose;
 pub(crate) mod confirm;
 mod device;
@@ -97,4 +98,10 @@ pub fn routes() -> Router<AppState> {
             "/account/password",
             get(account::show).post(account::submit),
         )
+        .route("/account/browsers", get(browsers::show))
+        .route(
+            "/account/browsers/sign-out-others",
+            post(browsers::sign_out_others),
+        )
+        .route("/account/browsers/{id}/sign-out", post(browsers::sign_out))
 }

@@ -73,8 +73,7 @@ pub async fn submit(
         .await
     {
         Ok(account) => {
-            let previous = session::presented_token(&headers, &state.options);
-            let cookie = session::start(&state, account.id, previous).await?;
+            let cookie = session::start(&state, account.id, &headers, ip).await?;
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         Err(e @ (DomainError::AuthFailed | DomainError::Throttled)) => {

@@ -5,6 +5,7 @@ mod devices;
 mod links;
 pub mod schema;
 mod session;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ use crate::state::AppState;
     ),
     modifiers(&SessionCookie),
     tags(
-        (name = "session", description = "Signing in and confirming the account password"),
+        (name = "session", description = "Signing in, confirming the account password, and the account's signed-in browsers"),
         (name = "addresses", description = "The account's addresses and their devices"),
         (name = "devices", description = "Resetting and disconnecting devices"),
         (name = "links", description = "Other accounts' addresses added to this account's Mail")
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::reauth))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::end))
         .routes(routes!(addresses::list))
         .routes(routes!(addresses::devices, addresses::create_device))
         .routes(routes!(devices::reset))

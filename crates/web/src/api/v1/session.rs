@@ -33,8 +33,7 @@ pub async fn login(
         .core
         .sign_in(&req.login, req.password.expose_secret(), ip, Via::Api)
         .await?;
-    let previous = session::presented_token(&headers, &state.options);
-    let cookie = session::start(&state, account.id, previous).await?;
+    let cookie = session::start(&state, account.id, &headers, ip).await?;
     let body = AccountJson {
         login: account.login.to_string(),
     };
