@@ -142,6 +142,18 @@ pub fn forget(state: &AppState, token: &TokenHash) {
     state.profiles.forget_session(token);
 }
 
+/// Signs out one of the viewer's sessions by its public id and drops its one-time pages.
+/// Returns the `Set-Cookie` value that clears the cookie when it was the viewer's own.
+pub async fn sign_out_one(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> WebResult<Option<HeaderValue>> {
+    let ended = state.core.sign_out_browser(&viewer.account, id).await?;
+    forget(state, &ended);
+    Ok((ended == viewer.token).then(|| clearing_cookie(&state.options)))
+}
+
 /// Deletes every session past its idle or absolute timeout; returns how many.
 pub async fn sweep_expired_sessions(
     core: &Core,

@@ -76,10 +76,7 @@ pub async fn sign_out(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> WebResult<Response> {
-    let ended = state.core.sign_out_browser(&viewer.account, &id).await?;
-    session::forget(&state, &ended);
-    if ended == viewer.token {
-        let cookie = session::clearing_cookie(&state.options);
+    if let Some(cookie) = session::sign_out_one(&state, &viewer, &id).await? {
         return Ok((
             [(axum::http::header::SET_COOKIE, cookie)],
             Redirect::to("/sign-in"),

@@ -83,10 +83,7 @@ pub async fn end(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> WebResult<Response> {
-    let ended = state.core.sign_out_browser(&viewer.account, &id).await?;
-    session::forget(&state, &ended);
-    if ended == viewer.token {
-        let cookie = session::clearing_cookie(&state.options);
+    if let Some(cookie) = session::sign_out_one(&state, &viewer, &id).await? {
         return Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
