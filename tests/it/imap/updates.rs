@@ -56,11 +56,14 @@ async fn idle_wakes_on_delivery_and_changes() {
     );
     b.ok("STORE 1 +FLAGS (\\Deleted)").await;
     b.ok("EXPUNGE").await;
-    assert_eq!(
-        a.line().await,
-        "* 1 FETCH (UID 1 FLAGS (\\Recent \\Deleted))\r\n"
-    );
-    assert_eq!(a.line().await, "* 1 EXPUNGE\r\n");
+    // The flag change is told if IDLE woke between the two commands; once the message is
+    // gone, only its expunge is.
+    let mut next = a.line().await;
+    if next.contains("FETCH") {
+        assert_eq!(next, "* 1 FETCH (UID 1 FLAGS (\\Recent \\Deleted))\r\n");
+        next = a.line().await;
+    }
+    assert_eq!(next, "* 1 EXPUNGE\r\n");
     a.send(b"DONE\r\n").await;
     assert_eq!(a.line().await, "i1 OK IDLE terminated\r\n");
     a.ok("NOOP").await;
