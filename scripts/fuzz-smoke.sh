@@ -26,10 +26,12 @@ cargo_fuzz=(cargo fuzz)
 if [ "$sanitizer" != none ]; then
     cargo_fuzz=(cargo +nightly fuzz)
 fi
+# `-O`: debug assertions come from fuzz/Cargo.toml's profile, per package, not for all.
+build_flags=(--fuzz-dir fuzz -O -s "$sanitizer")
 
 targets="${FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}"
 # One build for all targets, so that the timed runs below are fuzzing, not compiling.
-"${cargo_fuzz[@]}" build --fuzz-dir fuzz -s "$sanitizer"
+"${cargo_fuzz[@]}" build "${build_flags[@]}"
 
 for target in $targets; do
     corpus="fuzz/corpus/$target"
@@ -41,7 +43,7 @@ for target in $targets; do
     fi
     log="fuzz/corpus/$target.log"
     echo "== fuzzing $target for ${seconds}s"
-    if ! "${cargo_fuzz[@]}" run --fuzz-dir fuzz -s "$sanitizer" "$target" "${dirs[@]}" -- \
+    if ! "${cargo_fuzz[@]}" run "${build_flags[@]}" "$target" "${dirs[@]}" -- \
         -max_total_time="$seconds" -max_len=4096 -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$log" 2>&1; then
         tail -60 "$log"
