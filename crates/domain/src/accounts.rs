@@ -11,6 +11,16 @@ use crate::error::{DomainError, Result};
 use crate::ids::AccountId;
 use crate::model::{Account, Address};
 use crate::sign_in_log::{self, Reason, Via};
+use crate::two_step::TwoStep;
+
+/// What a right account password leads to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in.
+    Done(Account),
+    /// Right, and the account wants a code from its authenticator app next.
+    CodeRequired(Account),
+}
 
 /// The account made on the first start, with its password to print once.
 pub struct FirstAccount {
@@ -58,17 +68,18 @@ impl Core {
         }))
     }
 
-    /// Checks a web sign-in made `via` the form, the API, a re-authentication or a password
-    /// change. Unknown logins cost the same as wrong passwords, and every failure is the same
-    /// `AuthFailed`; a throttled source gets `Throttled`. Failures are logged, and so is a
-    /// success that opens a web session.
+    /// Checks the account password of a web sign-in made `via` the form, the API, a
+    /// re-authentication or a password change. Unknown logins cost the same as wrong
+    /// passwords, and every failure is the same `AuthFailed`; a throttled source gets
+    /// `Throttled`. Failures are logged, and so is a success that opens a web session. An
+    /// account with two-step verification wants a code next ([`Core::check_code`]).
     pub async fn sign_in(
         &self,
         login: &str,
         password: &str,
         ip: IpAddr,
         via: Via,
-    ) -> Result<Account> {
+    ) -> Result<SignIn> {
         let Some(attempt) = self.throttle.begin(ip, login) else {
             sign_in_log::failed(via, ip, login, Reason::Throttled);
             self.throttle.pause_after_refusal(login).await;
@@ -87,8 +98,12 @@ impl Core {
         match record {
             Some(r) if ok => {
                 attempt.success();
-                sign_in_log::succeeded(via, ip, login);
-                Ok(r.account)
+                if self.two_step(r.account.id).await? == TwoStep::Off {
+                    sign_in_log::succeeded(via, ip, login);
+                    Ok(SignIn::Done(r.account))
+                } else {
+                    Ok(SignIn::CodeRequired(r.account))
+                }
             }
             _ => {
                 sign_in_log::failed(via, ip, login, Reason::WrongPassword);
@@ -98,21 +113,40 @@ impl Core {
         }
     }
 
+    /// A sign-in in one request: the password, then the code when the account asks for one
+    /// (`CodeRequired` when it is missing).
+    pub async fn sign_in_with_code(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
+        ip: IpAddr,
+        via: Via,
+    ) -> Result<Account> {
+        match self.sign_in(login, password, ip, via).await? {
+            SignIn::Done(account) => Ok(account),
+            SignIn::CodeRequired(account) => {
+                let code = code
+                    .filter(|c| !c.trim().is_empty())
+                    .ok_or(DomainError::CodeRequired)?;
+                self.check_code(&account, code, ip, via).await?;
+                Ok(account)
+            }
+        }
+    }
+
     /// Confirms an account's password again (re-authentication, `via` the web app or the
-    /// API); `AuthFailed` if wrong.
+    /// API), with a code when two-step verification is on; `AuthFailed` if wrong.
     pub async fn confirm_password(
         &self,
         account: AccountId,
         password: &str,
+        code: Option<&str>,
         ip: IpAddr,
         via: Via,
     ) -> Result<()> {
-        let record = self
-            .store
-            .account(account)
-            .await?
-            .ok_or(DomainError::NotFound("account"))?;
-        self.sign_in(record.account.login.as_str(), password, ip, via)
+        let login = self.account(account).await?.login;
+        self.sign_in_with_code(login.as_str(), password, code, ip, via)
             .await
             .map(|_| ())
     }
@@ -126,13 +160,13 @@ impl Core {
         ip: IpAddr,
     ) -> Result<()> {
         let new = AccountPassword::parse_new(new)?;
-        self.confirm_password(account, current, ip, Via::PasswordChange)
+        // The session that asks already passed two-step verification: the password is enough.
+        let login = self.account(account).await?.login;
+        self.sign_in(login.as_str(), current, ip, Via::PasswordChange)
             .await?;
         let hash = account_password::hash(new).await?;
         self.store.set_account_password(account, &hash).await?;
-        if let Some(record) = self.store.account(account).await? {
-            sign_in_log::password_changed(ip, record.account.login.as_str());
-        }
+        sign_in_log::password_changed(ip, login.as_str());
         Ok(())
     }
 

@@ -86,11 +86,7 @@ impl DevicePassword {
 
     /// The keyed digest that is stored and looked up.
     pub fn digest(&self, pepper: &Pepper) -> PasswordDigest {
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(pepper.0.as_ref())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(DIGEST_CONTEXT);
-        mac.update(self.0.as_ref());
-        PasswordDigest(mac.finalize().into_bytes().into())
+        PasswordDigest(pepper.mac(DIGEST_CONTEXT, self.0.as_ref()))
     }
 
     /// The canonical symbols, for tests that look for leaks.
@@ -126,6 +122,15 @@ impl Pepper {
             return Err(DomainError::invalid("pepper", "is shorter than 128 bits"));
         }
         Ok(Pepper(Zeroizing::new(key)))
+    }
+
+    /// HMAC-SHA-256 under the pepper of `context` (which keeps each use apart) then `data`.
+    pub(crate) fn mac(&self, context: &[u8], data: &[u8]) -> [u8; 32] {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(context);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
     }
 
     /// The text kept in the pepper file.

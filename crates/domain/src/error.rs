@@ -20,6 +20,10 @@ pub enum DomainError {
     /// A wrong login or password, or a device that may not sign in. Deliberately vague.
     #[error("authentication failed")]
     AuthFailed,
+    /// The account password was right, and the account also asks for a code from its
+    /// authenticator app (or a recovery code).
+    #[error("a code from the authenticator app is required")]
+    CodeRequired,
     /// Too many failed sign-ins from this source; try again later.
     #[error("too many failed attempts; try again later")]
     Throttled,

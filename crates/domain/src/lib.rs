@@ -24,6 +24,7 @@ pub mod revocation;
 pub mod sign_in_log;
 pub mod submit;
 pub mod throttle;
+pub mod two_step;
 pub mod web_sessions;
 pub mod webmail;
 

@@ -117,6 +117,10 @@ pub enum ActivityKind {
     AddressUnlinked,
     /// A web session of the owning account was ended from its list of signed-in browsers.
     BrowserSignedOut,
+    /// Two-step verification of the owning account was turned on.
+    TwoStepOn,
+    /// Two-step verification of the owning account was turned off (or reset by the operator).
+    TwoStepOff,
 }
 
 impl ActivityKind {
@@ -129,6 +133,8 @@ impl ActivityKind {
             ActivityKind::AddressLinked => "address_linked",
             ActivityKind::AddressUnlinked => "address_unlinked",
             ActivityKind::BrowserSignedOut => "browser_signed_out",
+            ActivityKind::TwoStepOn => "two_step_on",
+            ActivityKind::TwoStepOff => "two_step_off",
         }
     }
 
@@ -141,6 +147,8 @@ impl ActivityKind {
             ActivityKind::AddressLinked => "Address linked",
             ActivityKind::AddressUnlinked => "Address unlinked",
             ActivityKind::BrowserSignedOut => "Browser signed out",
+            ActivityKind::TwoStepOn => "Two-step verification turned on",
+            ActivityKind::TwoStepOff => "Two-step verification turned off",
         }
     }
 
@@ -153,6 +161,8 @@ impl ActivityKind {
             ActivityKind::AddressLinked,
             ActivityKind::AddressUnlinked,
             ActivityKind::BrowserSignedOut,
+            ActivityKind::TwoStepOn,
+            ActivityKind::TwoStepOff,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

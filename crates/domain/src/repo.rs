@@ -15,6 +15,7 @@ use crate::model::{
     NewDevice, Revocation, WebSession,
 };
 use crate::queue::QueueRepo;
+use crate::two_step::{RecoveryCodeHash, TwoStepRecord};
 
 /// Accounts of the web app.
 #[async_trait]
@@ -142,6 +143,36 @@ pub trait WebSessionRepo: Send + Sync {
     ) -> Result<u64>;
 }
 
+/// Two-step verification of accounts. See [`crate::two_step`].
+#[async_trait]
+pub trait TwoStepRepo: Send + Sync {
+    async fn two_step(&self, account: AccountId) -> Result<Option<TwoStepRecord>>;
+    /// Keeps a new sealed secret waiting for its first code, replacing one that waited.
+    /// False (and nothing changed) when two-step verification is on.
+    async fn begin_two_step(&self, account: AccountId, sealed_secret: &[u8]) -> Result<bool>;
+    /// Turns the waiting secret on with the step of its first code, keeps the recovery
+    /// codes and writes `activity`, in one transaction. False when no secret waited.
+    async fn enable_two_step(
+        &self,
+        account: AccountId,
+        step: i64,
+        recovery_codes: &[RecoveryCodeHash],
+        at: OffsetDateTime,
+        activity: &[ActivityEntry],
+    ) -> Result<bool>;
+    /// Moves the last used step to `step` if it is later: false for a code used before.
+    async fn use_totp_step(&self, account: AccountId, step: i64) -> Result<bool>;
+    /// Deletes a recovery code: false when the account has no such code (left).
+    async fn use_recovery_code(&self, account: AccountId, code: &RecoveryCodeHash) -> Result<bool>;
+    /// Forgets the secret and the recovery codes, writing `activity` if it was on. False
+    /// when there was nothing to forget.
+    async fn disable_two_step(
+        &self,
+        account: AccountId,
+        activity: &[ActivityEntry],
+    ) -> Result<bool>;
+}
+
 /// Everything a backend provides.
 pub trait Store:
     AccountRepo
@@ -151,6 +182,7 @@ pub trait Store:
     + ActivityRepo
     + RevocationLog
     + WebSessionRepo
+    + TwoStepRepo
     + MailRepo
     + QueueRepo
     + Send
@@ -167,6 +199,7 @@ impl<T> Store for T where
         + ActivityRepo
         + RevocationLog
         + WebSessionRepo
+        + TwoStepRepo
         + MailRepo
         + QueueRepo
         + Send

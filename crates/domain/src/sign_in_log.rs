@@ -88,6 +88,8 @@ pub enum Reason {
     /// The password was checked and refused (an unknown login, a wrong or revoked password,
     /// a protocol the device may not use: all the same, as the client is told).
     WrongPassword,
+    /// The password was right, the code of two-step verification was not (or was used).
+    WrongCode,
     /// The source must wait: the password was not looked at.
     Throttled,
 }
@@ -96,6 +98,7 @@ impl Reason {
     fn as_str(self) -> &'static str {
         match self {
             Reason::WrongPassword => "wrong-password",
+            Reason::WrongCode => "wrong-code",
             Reason::Throttled => "throttled",
         }
     }

@@ -83,6 +83,10 @@ pub enum AccountCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Turn two-step verification off for an account whose owner lost both their
+    /// authenticator app and their recovery codes; their password alone signs in again.
+    #[command(name = "reset-2fa")]
+    ResetTwoStep { login: String },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +132,16 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
             login,
             password_stdin,
         }) => account_create(&core, &login, password_stdin).await,
+        Command::Account(AccountCommand::ResetTwoStep { login }) => {
+            let parsed = Login::parse(&login)?;
+            match core.reset_two_step(&parsed).await {
+                Ok(true) => println!("two-step verification of {parsed} is off"),
+                Ok(false) => println!("two-step verification of {parsed} was off already"),
+                Err(DomainError::NotFound(_)) => bail!("no account {parsed}"),
+                Err(e) => return Err(e.into()),
+            }
+            Ok(())
+        }
         Command::Address(AddressCommand::Create { email, owner }) => {
             let email = Email::parse(&email)?;
             let owner = Login::parse(&owner)?;

@@ -107,6 +107,12 @@ impl WebError {
                 "The login or the password is not right.".to_owned(),
                 None,
             ),
+            WebError::Domain(DomainError::CodeRequired) => (
+                StatusCode::UNAUTHORIZED,
+                "code_required",
+                "Enter the code from your authenticator app, or a recovery code.".to_owned(),
+                Some("code"),
+            ),
             WebError::Domain(DomainError::Throttled) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "throttled",

@@ -1,10 +1,12 @@
 //! Short-lived things kept in server memory only, each bound to the web session that made
 //! it and reached through a random one-time token: a new password waiting for the one page
-//! that shows it, and an action waiting for the account password.
+//! that shows it, an action waiting for the account password, and a sign-in waiting for its
+//! code.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use postern_domain::model::Account;
 use postern_domain::{Description, DeviceId, Email, ProtocolSet};
 use secrecy::SecretString;
 use time::{Duration, OffsetDateTime};
@@ -53,6 +55,20 @@ pub struct Pending {
     pub action: PendingAction,
     pub delivery: Delivery,
 }
+
+/// A sign-in whose password was right, waiting for the code of two-step verification. It
+/// has no session yet: the random token that reaches it is all the browser holds.
+#[derive(Clone)]
+pub struct AwaitingCode {
+    pub account: Account,
+    /// Where to go once signed in.
+    pub next: String,
+    /// Wrong codes so far; the sign-in starts over after a few.
+    pub wrong_codes: u8,
+}
+
+/// What [`AwaitingCode`] entries are bound to, in place of a session.
+pub const NO_SESSION: TokenHash = [0; 32];
 
 struct Entry<T> {
     session: TokenHash,

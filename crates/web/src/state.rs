@@ -7,7 +7,7 @@ use postern_domain::throttle::{Throttle, ThrottleConfig};
 use time::OffsetDateTime;
 
 use crate::hosts::Hosts;
-use crate::memory::{OneTime, Pending, Revealed};
+use crate::memory::{AwaitingCode, OneTime, Pending, Revealed};
 use crate::options::WebOptions;
 use crate::profiles::Profiles;
 
@@ -22,6 +22,8 @@ pub struct AppState {
     pub revealed: Arc<OneTime<Revealed>>,
     /// Actions waiting for the account password to be confirmed.
     pub pending: Arc<OneTime<Pending>>,
+    /// Right passwords of accounts with two-step verification, waiting for their code.
+    pub awaiting_code: Arc<OneTime<AwaitingCode>>,
     /// Apple profiles waiting for their one download.
     pub profiles: Arc<Profiles>,
     /// Sources that ask for profile links that do not work: guessing is slowed down.
@@ -35,6 +37,7 @@ impl AppState {
             core,
             revealed: Arc::new(OneTime::new(time::Duration::minutes(2))),
             pending: Arc::new(OneTime::new(time::Duration::minutes(15))),
+            awaiting_code: Arc::new(OneTime::new(time::Duration::minutes(5))),
             profiles: Arc::new(Profiles::new(options.profile_link_life)),
             hosts: Arc::new(Hosts::new(&options)),
             options: Arc::new(options),

@@ -10,6 +10,7 @@ mod hosts;
 mod router;
 mod router_security;
 mod serve;
+mod two_step;
 mod webmail;
 
 use time::OffsetDateTime;

@@ -18,6 +18,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("activity", "id"),
     ("revocations", "seq"),
     ("web_sessions", "token_hash"),
+    ("two_step", "account_id"),
+    ("recovery_codes", "account_id, code_hash"),
     ("mailboxes", "id"),
     ("message_contents", "id"),
     ("messages", "mailbox_id, uid"),

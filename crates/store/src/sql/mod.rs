@@ -28,6 +28,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod two_step;
 mod uidvalidity;
 mod wal_watch;
 
@@ -113,6 +114,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "session_details",
                 include_str!("../../migrations/sqlite/0007_session_details.sql"),
             ),
+            (
+                8,
+                "two_step",
+                include_str!("../../migrations/sqlite/0008_two_step.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -149,6 +155,11 @@ fn migrator(backend: Backend) -> Migrator {
                 7,
                 "session_details",
                 include_str!("../../migrations/postgres/0007_session_details.sql"),
+            ),
+            (
+                8,
+                "two_step",
+                include_str!("../../migrations/postgres/0008_two_step.sql"),
             ),
         ],
     };

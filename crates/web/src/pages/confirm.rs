@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use postern_domain::DomainError;
 use postern_domain::sign_in_log::Via;
+use postern_domain::two_step::TwoStep;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -28,6 +29,8 @@ struct ConfirmPage {
     pending: String,
     error: Option<String>,
     cancel_url: String,
+    /// Two-step verification is on: a code too.
+    ask_code: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -65,6 +68,7 @@ async fn page(
         pending: token.to_owned(),
         error,
         cancel_url,
+        ask_code: state.core.two_step(viewer.account.id).await? != TwoStep::Off,
     })
 }
 
@@ -101,6 +105,9 @@ pub struct ConfirmForm {
     #[serde(default)]
     pub(crate) pending: String,
     pub(crate) password: SecretString,
+    /// With two-step verification on.
+    #[serde(default)]
+    pub(crate) code: Option<SecretString>,
 }
 
 /// Checks the account password (throttled like a sign-in), then carries the action out.
@@ -122,17 +129,24 @@ pub async fn submit(
         .confirm_password(
             viewer.account.id,
             form.password.expose_secret(),
+            form.code.as_ref().map(|c| c.expose_secret()),
             ip,
             Via::WebReauth,
         )
         .await
     {
         Ok(()) => {}
-        Err(e @ (DomainError::AuthFailed | DomainError::Throttled)) => {
+        Err(e @ (DomainError::AuthFailed | DomainError::Throttled | DomainError::CodeRequired)) => {
             let error = WebError::from(e);
             let message = match error {
+                WebError::Domain(DomainError::AuthFailed) if form.code.is_some() => {
+                    "The password or the code is not right.".to_owned()
+                }
                 WebError::Domain(DomainError::AuthFailed) => {
                     "That is not your account password.".to_owned()
+                }
+                WebError::Domain(DomainError::CodeRequired) => {
+                    "Enter the code from your authenticator app too.".to_owned()
                 }
                 _ => error.message(),
             };

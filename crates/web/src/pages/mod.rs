@@ -19,6 +19,7 @@ mod profile;
 pub(crate) mod settings;
 pub(crate) mod setup;
 pub(crate) mod sign_in;
+mod two_step;
 pub mod view;
 
 use axum::Router;
@@ -99,6 +100,11 @@ pub fn routes() -> Router<AppState> {
             get(account::show).post(account::submit),
         )
         .route("/account/browsers", get(browsers::show))
+        .route("/account/two-step", get(two_step::show))
+        .route("/account/two-step/begin", post(two_step::begin))
+        .route("/account/two-step/confirm", post(two_step::confirm))
+        .route("/account/two-step/off", post(two_step::turn_off))
+        .route("/sign-in/code", post(sign_in::submit_code))
         .route(
             "/account/browsers/sign-out-others",
             post(browsers::sign_out_others),

@@ -21,7 +21,7 @@ pub struct SidebarAddress {
 /// The left sidebar of Settings.
 pub struct Sidebar {
     pub addresses: Vec<SidebarAddress>,
-    /// `devices`, `activity` or `account`.
+    /// `devices`, `activity`, `account`, `browsers` or `two-step`.
     pub section: &'static str,
     pub devices_url: String,
     pub activity_url: String,

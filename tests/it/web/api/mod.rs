@@ -3,6 +3,7 @@
 mod devices;
 mod links;
 mod session;
+mod two_step;
 
 use std::sync::Arc;
 

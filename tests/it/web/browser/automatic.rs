@@ -11,7 +11,7 @@ use crate::web::find_password;
 const ADMIN: &str = "admin@localhost";
 
 /// What a camera reads from the QR code on the screen.
-async fn scan(b: &Browser) -> String {
+pub(super) async fn scan(b: &Browser) -> String {
     let code = b
         .wait("//*[local-name()='svg' and contains(@class,'qr-code')]")
         .await;

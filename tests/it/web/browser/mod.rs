@@ -7,6 +7,7 @@ mod linked;
 mod reset;
 mod seed;
 mod seed_without_js;
+mod two_step;
 mod webmail;
 
 use std::ops::Deref;

@@ -6,6 +6,7 @@ mod links;
 pub mod schema;
 mod session;
 mod sessions;
+mod two_step;
 
 use std::sync::Arc;
 
@@ -27,12 +28,14 @@ use crate::state::AppState;
             Sign in with `POST /api/v1/login`; the session cookie it sets authenticates the \
             other calls. Creating or resetting a device needs the account password confirmed \
             within the last 5 minutes (`POST /api/v1/reauth`), else `403 reauth_required`. \
+            With two-step verification on, `login` and `reauth` also take a `code` (from the \
+            authenticator app, or a recovery code) and answer `401 code_required` without it. \
             Errors are `{\"error\":{\"code\",\"message\"}}`.",
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&SessionCookie),
     tags(
-        (name = "session", description = "Signing in, confirming the account password, and the account's signed-in browsers"),
+        (name = "session", description = "Signing in, confirming the account password, two-step verification, and the account's signed-in browsers"),
         (name = "addresses", description = "The account's addresses and their devices"),
         (name = "devices", description = "Resetting and disconnecting devices"),
         (name = "links", description = "Other accounts' addresses added to this account's Mail")
@@ -61,6 +64,12 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(session::reauth))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end))
+        .routes(routes!(
+            two_step::status,
+            two_step::begin,
+            two_step::turn_off
+        ))
+        .routes(routes!(two_step::confirm))
         .routes(routes!(addresses::list))
         .routes(routes!(addresses::devices, addresses::create_device))
         .routes(routes!(devices::reset))

@@ -13,6 +13,10 @@ pub struct LoginRequest {
     pub login: String,
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// With two-step verification on: the code from the authenticator app, or a recovery code.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub code: Option<SecretString>,
 }
 
 /// The signed-in account.
@@ -26,6 +30,54 @@ pub struct AccountJson {
 pub struct ReauthRequest {
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// With two-step verification on: the code from the authenticator app, or a recovery code.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub code: Option<SecretString>,
+}
+
+/// A new secret for an authenticator app; two-step verification is on once a code from it
+/// is confirmed.
+#[derive(Serialize, ToSchema)]
+pub struct TwoStepSetupJson {
+    /// The secret in base32, to type into the app.
+    pub secret: String,
+    /// The same as an `otpauth://` URI, for a QR code.
+    pub otpauth_uri: String,
+}
+
+/// A code from the authenticator app.
+#[derive(Deserialize, ToSchema)]
+pub struct TwoStepCodeRequest {
+    #[schema(value_type = String, format = Password)]
+    pub code: SecretString,
+}
+
+/// Two-step verification is on: the recovery codes, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryCodesJson {
+    pub recovery_codes: Vec<String>,
+}
+
+/// The account password and a code, to turn two-step verification off.
+#[derive(Deserialize, ToSchema)]
+pub struct TwoStepOffRequest {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+    #[schema(value_type = String, format = Password)]
+    pub code: SecretString,
+}
+
+/// Whether the account asks for a code after its password.
+#[derive(Serialize, ToSchema)]
+pub struct TwoStepJson {
+    pub enabled: bool,
+    /// RFC 3339; only when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Unused recovery codes; only when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes_left: Option<usize>,
 }
 
 /// Until when creating and resetting devices needs no new confirmation.

@@ -20,7 +20,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountJson),
         (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
-        (status = 401, description = "`auth_failed`", body = ErrorJson),
+        (status = 401, description = "`auth_failed`, or `code_required`: the password is right and two-step verification wants a `code`", body = ErrorJson),
         (status = 429, description = "`throttled`", body = ErrorJson),
     ))]
 pub async fn login(
@@ -31,7 +31,13 @@ pub async fn login(
 ) -> WebResult<Response> {
     let account = state
         .core
-        .sign_in(&req.login, req.password.expose_secret(), ip, Via::Api)
+        .sign_in_with_code(
+            &req.login,
+            req.password.expose_secret(),
+            req.code.as_ref().map(|c| c.expose_secret()),
+            ip,
+            Via::Api,
+        )
         .await?;
     let cookie = session::start(&state, account.id, &headers, ip).await?;
     let body = AccountJson {
@@ -55,7 +61,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> WebRes
     responses(
         (status = 200, description = "Confirmed", body = ReauthJson),
         (status = 400, description = "`bad_request`: the body is not JSON of this shape (or not sent as `application/json`)", body = ErrorJson),
-        (status = 401, description = "`unauthenticated` or `auth_failed`", body = ErrorJson),
+        (status = 401, description = "`unauthenticated`, `auth_failed`, or `code_required` (two-step verification wants a `code`)", body = ErrorJson),
         (status = 429, description = "`throttled`", body = ErrorJson),
     ))]
 pub async fn reauth(
@@ -69,6 +75,7 @@ pub async fn reauth(
         .confirm_password(
             viewer.account.id,
             req.password.expose_secret(),
+            req.code.as_ref().map(|c| c.expose_secret()),
             ip,
             Via::ApiReauth,
         )
