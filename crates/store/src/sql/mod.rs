@@ -108,6 +108,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "uidvalidity",
                 include_str!("../../migrations/sqlite/0006_uidvalidity.sql"),
             ),
+            (
+                7,
+                "device_expiry",
+                include_str!("../../migrations/sqlite/0007_device_expiry.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -139,6 +144,11 @@ fn migrator(backend: Backend) -> Migrator {
                 6,
                 "uidvalidity",
                 include_str!("../../migrations/postgres/0006_uidvalidity.sql"),
+            ),
+            (
+                7,
+                "device_expiry",
+                include_str!("../../migrations/postgres/0007_device_expiry.sql"),
             ),
         ],
     };
