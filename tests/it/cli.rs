@@ -248,6 +248,62 @@ fn accounts_addresses_and_devices() {
 }
 
 #[test]
+fn devices_with_an_expiry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert_eq!(run(dir, &["account", "create", "ann@example.com"]).code, 0);
+    let owner = [
+        "address",
+        "create",
+        "ann@example.com",
+        "--owner",
+        "ann@example.com",
+    ];
+    assert_eq!(run(dir, &owner).code, 0);
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "device",
+            "create",
+            "ann@example.com",
+            "--description",
+            "Temp",
+        ];
+        args.extend_from_slice(extra);
+        run(dir, &args)
+    };
+    for (extra, expected) in [
+        (
+            &["--expires", "0d"][..],
+            "--expires: the number of days must be between 1 and 3650",
+        ),
+        (&["--expires", "3651d"][..], "between 1 and 3650"),
+        (&["--expires", "2001-01-01"][..], "--expires"),
+        (&["--expires", "soon"][..], "--expires"),
+        (&["--expires-unused", "0d"][..], "--expires-unused"),
+        (&["--expires-unused", "3651"][..], "between 1 and 3650"),
+    ] {
+        one_line_error(&create(extra), expected);
+    }
+    let r = run(dir, &["device", "list", "ann@example.com", "--json"]);
+    assert_eq!(r.stdout.trim(), "[]", "nothing was created");
+
+    let r = create(&["--expires", "2099-01-31", "--expires-unused", "90d"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = create(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(dir, &["device", "list", "ann@example.com", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(list[1]["expires_at"], "2099-01-31T00:00:00Z");
+    assert_eq!(list[1]["expires_after_unused_days"], 90);
+    assert_eq!(list[1]["state"], "active");
+    assert_eq!(list[0]["expires_at"], serde_json::Value::Null);
+    assert_eq!(
+        list[0]["expires_after_unused_days"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     for args in [

@@ -10,6 +10,7 @@ use crate::description::Description;
 use crate::device_password::DevicePassword;
 use crate::email::Email;
 use crate::error::{DomainError, Result};
+use crate::expiry::Expiry;
 use crate::ids::{AddressId, DeviceId};
 use crate::model::{ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse, NewDevice};
 use crate::protocol::{Protocol, ProtocolSet};
@@ -54,13 +55,15 @@ impl Core {
         Ok(address)
     }
 
-    /// An active device, if the actor may manage its address.
+    /// A device not disconnected (active or expired), if the actor may manage its address.
     pub async fn device(&self, actor: &Actor, id: DeviceId) -> Result<Device> {
+        let now = self.clock.now();
         let device = self
             .store
             .device(id)
             .await?
-            .filter(|d| d.state == DeviceState::Active)
+            .filter(|d| d.state != DeviceState::Disconnected)
+            .map(|d| d.as_of(now))
             .ok_or(DomainError::NotFound("device"))?;
         let address = self
             .store
@@ -73,7 +76,8 @@ impl Core {
         Ok(device)
     }
 
-    /// The address's devices, newest first; disconnected ones only if asked for.
+    /// The address's devices, newest first, expired ones marked so; disconnected ones only if
+    /// asked for.
     pub async fn devices(
         &self,
         actor: &Actor,
@@ -87,12 +91,13 @@ impl Core {
             .ok_or(DomainError::NotFound("address"))?;
         actor.check_owns(&address)?;
         if !with_disconnected {
-            devices.retain(|d| d.state == DeviceState::Active);
+            devices.retain(|d| d.state != DeviceState::Disconnected);
         }
-        Ok(devices)
+        let now = self.clock.now();
+        Ok(devices.into_iter().map(|d| d.as_of(now)).collect())
     }
 
-    /// Creates a device with a new password.
+    /// Creates a device with a new password that never expires.
     pub async fn create_device(
         &self,
         actor: &Actor,
@@ -100,9 +105,25 @@ impl Core {
         description: Description,
         protocols: ProtocolSet,
     ) -> Result<IssuedPassword> {
+        self.create_device_expiring(actor, email, description, protocols, Expiry::NEVER)
+            .await
+    }
+
+    /// Creates a device with a new password, expiring as `expiry` says.
+    pub async fn create_device_expiring(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        description: Description,
+        protocols: ProtocolSet,
+        expiry: Expiry,
+    ) -> Result<IssuedPassword> {
+        let now = self.clock.now();
+        if let Some(at) = expiry.at {
+            Expiry::check_at(at, now)?;
+        }
         let address = self.owned_address(actor, email).await?;
         let password = DevicePassword::generate()?;
-        let now = self.clock.now();
         let new = NewDevice {
             id: DeviceId::new(),
             address_id: address.id,
@@ -111,6 +132,7 @@ impl Core {
             digest: password.digest(&self.pepper),
             created_at: now,
             created_by: actor.name(),
+            expiry,
         };
         let activity = self.activity(
             &address,
@@ -120,6 +142,7 @@ impl Core {
             actor,
         );
         let device = self.store.create_device(&new, &activity).await?;
+        let device = device.as_of(now);
         tracing::info!(device = %device.id, address = %address.email, "device created");
         Ok(IssuedPassword {
             device,
@@ -127,8 +150,24 @@ impl Core {
         })
     }
 
-    /// Gives a device a new password; the old one dies at once, with its sessions and links.
+    /// Gives a device a new password that never expires; the old one dies at once, with its
+    /// sessions and links.
     pub async fn reset_device(&self, actor: &Actor, id: DeviceId) -> Result<IssuedPassword> {
+        self.reset_device_expiring(actor, id, Expiry::NEVER).await
+    }
+
+    /// Gives a device a new password, expiring as `expiry` says (an expired device works
+    /// again); the old one dies at once, with its sessions and links.
+    pub async fn reset_device_expiring(
+        &self,
+        actor: &Actor,
+        id: DeviceId,
+        expiry: Expiry,
+    ) -> Result<IssuedPassword> {
+        let now = self.clock.now();
+        if let Some(at) = expiry.at {
+            Expiry::check_at(at, now)?;
+        }
         let device = self.device(actor, id).await?;
         let address = self.address_of(&device).await?;
         let password = DevicePassword::generate()?;
@@ -141,8 +180,9 @@ impl Core {
         );
         let (device, revocation) = self
             .store
-            .reset_device(id, &password.digest(&self.pepper), &activity)
+            .reset_device(id, &password.digest(&self.pepper), expiry, &activity)
             .await?;
+        let device = device.as_of(now);
         self.revocations
             .publish(revocation.device_id, revocation.through_generation);
         tracing::info!(device = %id, "device password reset");
@@ -231,17 +271,28 @@ impl Core {
             .device_by_digest(&digest)
             .await?
             .ok_or(DomainError::AuthFailed)?;
+        let now = self.clock.now();
         let device = found.device;
         let ok = found.digest.ct_eq(&digest)
             & (device.email == email)
             & (device.state == DeviceState::Active)
+            & !device.is_expired(now)
             & device.protocols.contains(protocol);
         if !ok {
             return Err(DomainError::AuthFailed);
         }
+        // This sign-in is a use: an "unused for N days" rule counts from now on. The session
+        // then lives until the earlier of the rules' ends, on this node's own timer.
+        let expires = device.expiry.end(device.password_set_at, Some(now));
+        let left = expires.map(|end| {
+            std::time::Duration::try_from(end - now).unwrap_or(std::time::Duration::ZERO)
+        });
         // Subscribe before anything else can interleave: a revocation committed since the
         // look-up is remembered by the bus and fires this watch at once.
-        let revocation = self.revocations.watch(device.id, device.generation);
+        let revocation = self
+            .revocations
+            .watch(device.id, device.generation)
+            .expiring_after(left);
         if revocation.is_revoked() {
             return Err(DomainError::AuthFailed);
         }

@@ -8,6 +8,7 @@ use crate::account_password::AccountPasswordHash;
 use crate::description::Description;
 use crate::device_password::PasswordDigest;
 use crate::email::{Email, Login};
+use crate::expiry::Expiry;
 use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::protocol::{Protocol, ProtocolSet};
 
@@ -40,6 +41,9 @@ pub struct Address {
 pub enum DeviceState {
     Active,
     Disconnected,
+    /// Active in the store, but past its expiry: refused like a wrong password. Never
+    /// stored; worked out from the clock when a device is read.
+    Expired,
 }
 
 impl DeviceState {
@@ -48,6 +52,7 @@ impl DeviceState {
         match self {
             DeviceState::Active => "active",
             DeviceState::Disconnected => "disconnected",
+            DeviceState::Expired => "expired",
         }
     }
 
@@ -86,6 +91,31 @@ pub struct Device {
     pub client: Option<String>,
     /// Incremented by every reset, so a revocation can name the passwords it kills.
     pub generation: i64,
+    /// When it stops working on its own.
+    pub expiry: Expiry,
+    /// When its current password was issued (created or reset).
+    pub password_set_at: OffsetDateTime,
+}
+
+impl Device {
+    /// The instant its current password stops working on its own, if any.
+    pub fn expires(&self) -> Option<OffsetDateTime> {
+        self.expiry
+            .end(self.password_set_at, self.last_use.as_ref().map(|u| u.at))
+    }
+
+    /// Whether, though active in the store, it has expired by `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.state != DeviceState::Disconnected && self.expires().is_some_and(|end| end <= now)
+    }
+
+    /// The device with its state as of `now` (`Expired` once past its expiry).
+    pub fn as_of(mut self, now: OffsetDateTime) -> Device {
+        if self.is_expired(now) {
+            self.state = DeviceState::Expired;
+        }
+        self
+    }
 }
 
 /// A device found by its password digest at sign-in.
@@ -105,6 +135,7 @@ pub struct NewDevice {
     pub digest: PasswordDigest,
     pub created_at: OffsetDateTime,
     pub created_by: String,
+    pub expiry: Expiry,
 }
 
 /// The kinds of entries in an address's activity log.

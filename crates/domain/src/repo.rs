@@ -8,6 +8,7 @@ use crate::account_password::AccountPasswordHash;
 use crate::device_password::PasswordDigest;
 use crate::email::{Email, Login};
 use crate::error::Result;
+use crate::expiry::Expiry;
 use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::mail::MailRepo;
 use crate::model::{
@@ -55,12 +56,14 @@ pub trait AddressRepo: Send + Sync {
 #[async_trait]
 pub trait DeviceRepo: Send + Sync {
     async fn create_device(&self, device: &NewDevice, activity: &ActivityEntry) -> Result<Device>;
-    /// Replaces the digest, bumps the generation, drops links made through the device, and
+    /// Replaces the digest and the expiry rules (the new password counts as issued at the
+    /// activity's time), bumps the generation, drops links made through the device, and
     /// records a revocation of every earlier generation. `NotFound` unless active.
     async fn reset_device(
         &self,
         id: DeviceId,
         digest: &PasswordDigest,
+        expiry: Expiry,
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)>;
     /// Marks the device disconnected, forgets its digest, drops its links and records the

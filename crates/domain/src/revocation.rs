@@ -1,5 +1,7 @@
 //! The revocation bus: a disconnect or a reset publishes "device X is revoked through
 //! generation G", and every live session of that device (generation ≤ G) hears it at once.
+//! A session of a device that expires also carries the instant it expires, so every node
+//! closes it then without being told.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -42,6 +44,7 @@ impl RevocationBus {
         RevocationWatch {
             rx: entry.tx.subscribe(),
             generation,
+            deadline: None,
         }
     }
 
@@ -89,26 +92,53 @@ impl RevocationBus {
 pub struct RevocationWatch {
     rx: watch::Receiver<i64>,
     generation: i64,
+    /// When the password expires on its own, if it does.
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl RevocationWatch {
+    /// The same watch, also firing once `after` has passed (the password's expiry).
+    pub fn expiring_after(mut self, after: Option<std::time::Duration>) -> Self {
+        self.deadline = after.map(|d| tokio::time::Instant::now() + d);
+        self
+    }
+
     /// Whether this session's password is dead.
     pub fn is_revoked(&self) -> bool {
         *self.rx.borrow() >= self.generation
+            || self
+                .deadline
+                .is_some_and(|d| d <= tokio::time::Instant::now())
     }
 
     /// Resolves when this session's password dies. Cancel-safe, for `select!`.
     pub async fn revoked(&mut self) {
         let generation = self.generation;
-        if self
-            .rx
-            .wait_for(|through| *through >= generation)
-            .await
-            .is_err()
-        {
-            // The bus is gone, so the server is shutting down: never fire.
-            std::future::pending::<()>().await;
+        let expired = until(self.deadline);
+        // `is_ok` drops the borrow at once, so the future stays `Send`.
+        let heard = async {
+            self.rx
+                .wait_for(|through| *through >= generation)
+                .await
+                .is_ok()
+        };
+        tokio::select! {
+            heard = heard => {
+                if !heard {
+                    // The bus is gone, so the server is shutting down: never fire.
+                    std::future::pending::<()>().await;
+                }
+            }
+            () = expired => {}
         }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending::<()>().await,
     }
 }
 

@@ -9,8 +9,10 @@ use anyhow::{Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::{SystemClock, rfc3339};
-use postern_domain::model::Device;
-use postern_domain::{Actor, Core, Description, DeviceId, DomainError, Email, Login, ProtocolSet};
+use postern_domain::model::{Device, DeviceState};
+use postern_domain::{
+    Actor, Core, Description, DeviceId, DomainError, Email, Expiry, Login, ProtocolSet,
+};
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
@@ -109,6 +111,13 @@ pub enum DeviceCommand {
         /// Comma-separated: imap,smtp,pop3,webmail (default: all).
         #[arg(long)]
         protocols: Option<String>,
+        /// When the password stops working: Nd (N days from now), a date YYYY-MM-DD (from
+        /// the start of that day, UTC) or an RFC 3339 instant (default: never).
+        #[arg(long, value_name = "DATE|Nd")]
+        expires: Option<String>,
+        /// Stop working after N days without use (1 to 3650).
+        #[arg(long, value_name = "Nd")]
+        expires_unused: Option<String>,
     },
     /// List the devices of an address.
     List {
@@ -157,6 +166,8 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
             email,
             description,
             protocols,
+            expires,
+            expires_unused,
         }) => {
             let email = Email::parse(&email)?;
             let description = Description::parse(&description)?;
@@ -164,8 +175,19 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
                 Some(p) => ProtocolSet::parse(&p)?,
                 None => ProtocolSet::ALL,
             };
+            let now = core.clock().now();
+            let expiry = Expiry {
+                at: expires
+                    .map(|e| Expiry::parse_end(&e, now))
+                    .transpose()
+                    .map_err(|e| flag_error("--expires", e))?,
+                after_unused_days: expires_unused
+                    .map(|e| Expiry::parse_unused_days(&e))
+                    .transpose()
+                    .map_err(|e| flag_error("--expires-unused", e))?,
+            };
             let issued = core
-                .create_device(&Actor::CommandLine, &email, description, protocols)
+                .create_device_expiring(&Actor::CommandLine, &email, description, protocols, expiry)
                 .await
                 .map_err(|e| no_address(e, &email))?;
             println!("{}", issued.password.expose_secret());
@@ -273,6 +295,14 @@ fn no_address(e: DomainError, email: &Email) -> anyhow::Error {
     }
 }
 
+/// A bad flag value, named as the command line spells it.
+fn flag_error(flag: &str, e: DomainError) -> anyhow::Error {
+    match e {
+        DomainError::Invalid { message, .. } => anyhow!("{flag}: {message}"),
+        other => other.into(),
+    }
+}
+
 fn device_json(d: &Device) -> serde_json::Value {
     serde_json::json!({
         "id": d.id.to_string(),
@@ -280,6 +310,9 @@ fn device_json(d: &Device) -> serde_json::Value {
         "description": d.description.as_str(),
         "protocols": d.protocols.to_names(),
         "state": d.state.as_str(),
+        "expires_at": d.expiry.at.map(rfc3339),
+        "expires_after_unused_days": d.expiry.after_unused_days,
+        "expires": d.expires().map(rfc3339),
         "created_at": rfc3339(d.created_at),
         "created_by": d.created_by,
         "last_used_at": d.last_use.as_ref().map(|u| rfc3339(u.at)),
@@ -301,7 +334,11 @@ fn print_table(devices: &[Device]) {
                 d.id.to_string(),
                 d.description.to_string(),
                 d.protocols.to_names().join(","),
-                d.state.as_str().to_owned(),
+                match (d.state, d.expires()) {
+                    (DeviceState::Expired, Some(at)) => format!("expired {}", short(at)),
+                    (DeviceState::Active, Some(at)) => format!("active until {}", short(at)),
+                    (state, _) => state.as_str().to_owned(),
+                },
                 short(d.created_at),
                 d.last_use
                     .as_ref()

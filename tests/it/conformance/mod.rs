@@ -12,7 +12,8 @@ use postern_domain::model::{
 };
 use postern_domain::repo::Store;
 use postern_domain::{
-    Description, DeviceId, DevicePassword, DomainError, Email, Login, Pepper, Protocol, ProtocolSet,
+    Description, DeviceId, DevicePassword, DomainError, Email, Expiry, Login, Pepper, Protocol,
+    ProtocolSet,
 };
 
 fn activity(
@@ -115,6 +116,10 @@ pub async fn all(store: Arc<dyn Store>) {
         digest: password.digest(&pepper),
         created_at: t,
         created_by: "ann@example.com".into(),
+        expiry: Expiry {
+            at: Some(from_millis(1_800_000_000_000)),
+            after_unused_days: Some(90),
+        },
     };
     let device = store
         .create_device(
@@ -125,6 +130,8 @@ pub async fn all(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(device.generation, 1);
     assert_eq!(device.email, email);
+    assert_eq!(device.expiry, new.expiry);
+    assert_eq!(device.password_set_at, t);
     let cred = store
         .device_by_digest(&password.digest(&pepper))
         .await
@@ -211,11 +218,13 @@ pub async fn all(store: Arc<dyn Store>) {
         .reset_device(
             id,
             &other.digest(&pepper),
+            Expiry::NEVER,
             &activity(address.id, ActivityKind::DeviceReset, id, 4),
         )
         .await
         .unwrap();
     assert_eq!(device.generation, 2);
+    assert_eq!(device.expiry, Expiry::NEVER);
     assert_eq!(revocation.through_generation, 1);
     assert!(
         store

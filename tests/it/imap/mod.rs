@@ -8,6 +8,7 @@ mod client;
 mod compliance;
 mod conformance;
 mod curl;
+mod expiry;
 mod fetch;
 mod imaplib;
 mod imaptest;

@@ -6,7 +6,7 @@ use postern_domain::model::{
     ActivityEntry, Address, Device, DeviceCredential, LastUse, NewDevice, Revocation,
 };
 use postern_domain::repo::DeviceRepo;
-use postern_domain::{DeviceId, DomainError, Email, PasswordDigest, Result};
+use postern_domain::{DeviceId, DomainError, Email, Expiry, PasswordDigest, Result};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::Any};
 
 use super::rows::{self, DEVICE_COLUMNS};
@@ -81,7 +81,8 @@ impl DeviceRepo for SqlStore {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO devices (id, address_id, description, protocols, state, password_digest, \
-             created_at, created_by) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7)",
+             created_at, created_by, expires_at, expires_after_unused_days, password_set_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $6)",
         )
         .bind(d.id.to_string())
         .bind(d.address_id.0)
@@ -90,6 +91,8 @@ impl DeviceRepo for SqlStore {
         .bind(&d.digest.0[..])
         .bind(to_millis(d.created_at))
         .bind(&d.created_by)
+        .bind(d.expiry.at.map(to_millis))
+        .bind(d.expiry.after_unused_days.map(i64::from))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -105,6 +108,7 @@ impl DeviceRepo for SqlStore {
         &self,
         id: DeviceId,
         digest: &PasswordDigest,
+        expiry: Expiry,
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)> {
         let mut tx = self.begin_write().await?;
@@ -112,11 +116,15 @@ impl DeviceRepo for SqlStore {
         // concurrent reset or disconnect of the same device and then sees its result, so two
         // resets revoke each other's generation and a reset never revives a disconnected device.
         let generation: i64 = sqlx::query(
-            "UPDATE devices SET password_digest = $1, generation = generation + 1 \
+            "UPDATE devices SET password_digest = $1, generation = generation + 1, \
+             expires_at = $3, expires_after_unused_days = $4, password_set_at = $5 \
              WHERE id = $2 AND state = 'active' RETURNING generation",
         )
         .bind(&digest.0[..])
         .bind(id.to_string())
+        .bind(expiry.at.map(to_millis))
+        .bind(expiry.after_unused_days.map(i64::from))
+        .bind(to_millis(activity.at))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?

@@ -119,6 +119,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "two_step",
                 include_str!("../../migrations/sqlite/0008_two_step.sql"),
             ),
+            (
+                9,
+                "device_expiry",
+                include_str!("../../migrations/sqlite/0009_device_expiry.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -160,6 +165,11 @@ fn migrator(backend: Backend) -> Migrator {
                 8,
                 "two_step",
                 include_str!("../../migrations/postgres/0008_two_step.sql"),
+            ),
+            (
+                9,
+                "device_expiry",
+                include_str!("../../migrations/postgres/0009_device_expiry.sql"),
             ),
         ],
     };

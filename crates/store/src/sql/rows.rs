@@ -6,7 +6,8 @@ use postern_domain::model::{
     Account, AccountRecord, ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse,
 };
 use postern_domain::{
-    AccountId, AddressId, Description, DeviceId, Email, Login, Protocol, ProtocolSet, Result,
+    AccountId, AddressId, Description, DeviceId, Email, Expiry, Login, Protocol, ProtocolSet,
+    Result,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -16,7 +17,7 @@ use crate::error::{corrupt, db};
 /// The columns [`device`] reads, for `SELECT {DEVICE_COLUMNS} FROM devices d JOIN addresses a`.
 pub(crate) const DEVICE_COLUMNS: &str = "d.id, d.address_id, a.email, d.description, d.protocols, \
      d.state, d.created_at, d.created_by, d.last_used_at, d.last_used_ip, d.last_used_protocol, \
-     d.client, d.generation";
+     d.client, d.generation, d.expires_at, d.expires_after_unused_days, d.password_set_at";
 
 /// The values of [`DEVICE_COLUMNS`], in that order: what a device row holds before it is
 /// checked into a [`Device`]. A list of devices arrives as one JSON array of these.
@@ -35,6 +36,9 @@ pub(crate) struct DeviceValues(
     Option<String>,
     Option<String>,
     i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
 );
 
 pub(crate) fn device(row: &AnyRow) -> Result<Device> {
@@ -54,6 +58,9 @@ pub(crate) fn device(row: &AnyRow) -> Result<Device> {
         row.try_get(10).map_err(db)?,
         row.try_get(11).map_err(db)?,
         get(12)?,
+        row.try_get(13).map_err(db)?,
+        row.try_get(14).map_err(db)?,
+        row.try_get(15).map_err(db)?,
     )
     .into_device()
 }
@@ -74,6 +81,9 @@ impl DeviceValues {
             last_used_protocol,
             client,
             generation,
+            expires_at,
+            expires_after_unused_days,
+            password_set_at,
         ) = self;
         let last_use = match (last_used_at, last_used_ip, last_used_protocol) {
             (Some(at), Some(ip), Some(p)) => Some(LastUse {
@@ -99,6 +109,13 @@ impl DeviceValues {
             last_use,
             client,
             generation,
+            expiry: Expiry {
+                at: expires_at.map(from_millis),
+                after_unused_days: expires_after_unused_days
+                    .map(|d| u16::try_from(d).map_err(|_| corrupt("device expiry")))
+                    .transpose()?,
+            },
+            password_set_at: from_millis(password_set_at.unwrap_or(created_at)),
         })
     }
 }

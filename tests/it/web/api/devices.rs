@@ -189,3 +189,92 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
 }
+
+#[tokio::test]
+async fn expiry_is_checked_and_shown() {
+    let mut api = Api::start().await;
+    api.login_admin().await;
+    let list = "/api/v1/addresses/admin@localhost/devices";
+    // The server's clock stands at 2026-03-02T09:30:00Z.
+    for (extra, field) in [
+        (json!({"expires_at": "2026-03-02T09:29:59Z"}), "expires_at"),
+        (json!({"expires_at": "2026-03-02T09:30:00Z"}), "expires_at"),
+        (json!({"expires_at": "next week"}), "expires_at"),
+        (
+            json!({"expires_after_unused_days": 0}),
+            "expires_after_unused_days",
+        ),
+        (
+            json!({"expires_after_unused_days": 3651}),
+            "expires_after_unused_days",
+        ),
+    ] {
+        let mut body = json!({"description": "Temp"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let a = api.call(Method::POST, list, Some(body.clone())).await;
+        assert_eq!(
+            (a.status, a.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            "{body}"
+        );
+        assert_eq!(a.body["error"]["field"], field, "{body}");
+    }
+    let a = api.call(Method::GET, list, None).await;
+    assert_eq!(a.body, json!([]), "nothing was created");
+
+    let a = api
+        .call(
+            Method::POST,
+            list,
+            Some(json!({
+                "description": "Temp",
+                "expires_at": "2026-04-01T12:00:00+02:00",
+                "expires_after_unused_days": 90,
+            })),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["expires_at"], "2026-04-01T10:00:00Z");
+    assert_eq!(a.body["expires_after_unused_days"], 90);
+    assert_eq!(a.body["expires"], "2026-04-01T10:00:00Z");
+    assert_eq!(a.body["state"], "active");
+    let id = a.body["id"].as_str().unwrap().to_owned();
+
+    // A reset takes new rules (none: never), and checks them the same way.
+    let reset = format!("/api/v1/devices/{id}/reset");
+    let a = api
+        .call(
+            Method::POST,
+            &reset,
+            Some(json!({"expires_after_unused_days": -1})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["field"], "expires_after_unused_days");
+    let a = api
+        .call(
+            Method::POST,
+            &reset,
+            Some(json!({"expires_after_unused_days": 30})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["expires_at"], Value::Null);
+    assert_eq!(a.body["expires_after_unused_days"], 30);
+    assert_eq!(a.body["expires"], "2026-04-01T09:30:00Z");
+    let a = api.call(Method::POST, &reset, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["expires"], Value::Null);
+
+    // The OpenAPI document describes the new fields.
+    let doc = api.call(Method::GET, "/api/v1/openapi.json", None).await;
+    let text = doc.body.to_string();
+    for name in ["expires_at", "expires_after_unused_days", "ExpiryRequest"] {
+        assert!(
+            text.contains(name),
+            "{name} missing from the OpenAPI document"
+        );
+    }
+}

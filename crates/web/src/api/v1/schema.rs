@@ -2,9 +2,10 @@
 
 use postern_domain::clock::rfc3339;
 use postern_domain::model::Device;
-use postern_domain::{Access, Description, MailAddress, Protocol, ProtocolSet};
+use postern_domain::{Access, Description, Expiry, MailAddress, Protocol, ProtocolSet};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 /// A sign-in.
@@ -123,8 +124,14 @@ pub struct DeviceJson {
     /// Some of `imap`, `smtp`, `pop3`, `webmail`.
     #[schema(example = json!(["imap", "smtp", "pop3", "webmail"]))]
     pub protocols: Vec<&'static str>,
-    /// `active` or `disconnected`.
+    /// `active`, `expired` (refused like a wrong password until reset) or `disconnected`.
     pub state: &'static str,
+    /// The end date it was given (RFC 3339), or null.
+    pub expires_at: Option<String>,
+    /// It stops working after this many days without use (1 to 3650), or null.
+    pub expires_after_unused_days: Option<u16>,
+    /// When it stops (or stopped) working by either rule, or null if it never does.
+    pub expires: Option<String>,
     pub created_at: String,
     pub created_by: String,
     pub last_used_at: Option<String>,
@@ -141,6 +148,9 @@ impl From<&Device> for DeviceJson {
             description: d.description.to_string(),
             protocols: d.protocols.to_names(),
             state: d.state.as_str(),
+            expires_at: d.expiry.at.map(rfc3339),
+            expires_after_unused_days: d.expiry.after_unused_days,
+            expires: d.expires().map(rfc3339),
             created_at: rfc3339(d.created_at),
             created_by: d.created_by.clone(),
             last_used_at: d.last_use.as_ref().map(|u| rfc3339(u.at)),
@@ -159,6 +169,36 @@ pub struct NewDeviceRequest {
     /// Some of `imap`, `smtp`, `pop3`, `webmail`; all four when absent.
     #[schema(example = json!(["imap", "smtp"]))]
     pub protocols: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub expiry: ExpiryRequest,
+}
+
+/// When a new password stops working on its own; both absent or null: never.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ExpiryRequest {
+    /// A future RFC 3339 instant.
+    #[schema(example = "2030-01-31T00:00:00Z")]
+    pub expires_at: Option<String>,
+    /// Stop working after this many days without use: 1 to 3650.
+    #[schema(example = 90)]
+    pub expires_after_unused_days: Option<i64>,
+}
+
+impl ExpiryRequest {
+    /// The rules, checked against `now`.
+    pub fn parse(&self, now: OffsetDateTime) -> postern_domain::Result<Expiry> {
+        Ok(Expiry {
+            at: self
+                .expires_at
+                .as_deref()
+                .map(|t| Expiry::parse_at(t, now))
+                .transpose()?,
+            after_unused_days: self
+                .expires_after_unused_days
+                .map(Expiry::check_unused_days)
+                .transpose()?,
+        })
+    }
 }
 
 impl NewDeviceRequest {
