@@ -248,6 +248,7 @@ mod tests {
                 email: email.clone(),
                 description: Description::parse("Phone").unwrap(),
                 protocols: postern_domain::ProtocolSet::ALL,
+                expiry: postern_domain::Expiry::NEVER,
             },
         };
         (email, t)

@@ -70,7 +70,10 @@ async fn an_expired_device_is_closed_refused_and_listed_expired() {
     assert_eq!(device.state, DeviceState::Expired);
     // Kept to the millisecond.
     let kept = device.expires().unwrap();
-    assert!((kept - (now + lifetime)).abs() < time::Duration::milliseconds(1), "{kept}");
+    assert!(
+        (kept - (now + lifetime)).abs() < time::Duration::milliseconds(1),
+        "{kept}"
+    );
 
     // A reset gives it a working password again, with new rules.
     let reset = core

@@ -54,7 +54,9 @@ async fn page(
             format!("You are adding the device “{description}” to {email}."),
             setup_url(email, None),
         ),
-        PendingAction::ResetDevice { email, device_id } => {
+        PendingAction::ResetDevice {
+            email, device_id, ..
+        } => {
             let device = state.core.device(&viewer.actor(), *device_id).await?;
             (
                 format!("You are giving “{}” a new password.", device.description),

@@ -32,15 +32,23 @@ pub async fn issue(
             email,
             description,
             protocols,
+            expiry,
         } => {
             let issued = state
                 .core
-                .create_device(&actor, &email, description, protocols)
+                .create_device_expiring(&actor, &email, description, protocols, expiry)
                 .await?;
             (issued, email, false)
         }
-        PendingAction::ResetDevice { email, device_id } => (
-            state.core.reset_device(&actor, device_id).await?,
+        PendingAction::ResetDevice {
+            email,
+            device_id,
+            expiry,
+        } => (
+            state
+                .core
+                .reset_device_expiring(&actor, device_id, expiry)
+                .await?,
             email,
             true,
         ),

@@ -37,7 +37,9 @@ pub async fn prepare(
         PendingAction::CreateDevice {
             email, description, ..
         } => (email.clone(), description.to_string()),
-        PendingAction::ResetDevice { email, device_id } => (
+        PendingAction::ResetDevice {
+            email, device_id, ..
+        } => (
             email.clone(),
             state
                 .core
@@ -212,14 +214,20 @@ async fn make(
             email,
             description,
             protocols,
+            expiry,
         } => {
             state
                 .core
-                .create_device(&actor, &email, description, protocols)
+                .create_device_expiring(&actor, &email, description, protocols, expiry)
                 .await?
         }
-        PendingAction::ResetDevice { device_id, .. } => {
-            state.core.reset_device(&actor, device_id).await?
+        PendingAction::ResetDevice {
+            device_id, expiry, ..
+        } => {
+            state
+                .core
+                .reset_device_expiring(&actor, device_id, expiry)
+                .await?
         }
     };
     let bytes = apple_profile::mobileconfig(servers, &issued.device, &issued.password)?;

@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use postern_domain::model::Device;
-use postern_domain::{Access, Description, DeviceId, DomainError, Email, Protocol, ProtocolSet};
+use postern_domain::{
+    Access, Description, DeviceId, DomainError, Email, Expiry, Protocol, ProtocolSet,
+};
 use serde::Deserialize;
 
 use crate::apple_profile;
@@ -42,14 +44,30 @@ struct ProtocolChoice {
 struct Errors {
     description: Option<String>,
     protocols: Option<String>,
+    expiry: Option<String>,
     profile: Option<String>,
 }
 
 impl Errors {
     fn any(&self) -> bool {
-        self.description.is_some() || self.protocols.is_some() || self.profile.is_some()
+        self.description.is_some()
+            || self.protocols.is_some()
+            || self.expiry.is_some()
+            || self.profile.is_some()
     }
 }
+
+/// The choices of `Expires`.
+const EXPIRES: [(&str, &str); 5] = [
+    ("never", "Never"),
+    ("30d", "30 days"),
+    ("90d", "90 days"),
+    ("365d", "1 year"),
+    ("date", "On a date"),
+];
+
+/// Days without use after which `Stop working after 90 days without use` ends a device.
+const UNUSED_DAYS: u16 = 90;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "setup.html")]
@@ -60,6 +78,10 @@ struct SetupPage {
     new_selected: bool,
     description: String,
     protocols: Vec<ProtocolChoice>,
+    expires: Vec<Choice>,
+    expires_on: String,
+    expires_unused: bool,
+    unused_days: u16,
     errors: Errors,
     manual: bool,
     servers: Vec<ServerRow>,
@@ -91,6 +113,14 @@ pub struct SetupForm {
     pop3: Option<String>,
     #[serde(default)]
     webmail: Option<String>,
+    /// One of [`EXPIRES`]; `never` when missing.
+    #[serde(default)]
+    expires: String,
+    /// The end date (`YYYY-MM-DD`) when `expires` is `date`.
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    expires_unused: Option<String>,
 }
 
 impl SetupForm {
@@ -122,6 +152,30 @@ impl SetupForm {
 
     fn is_new_device(&self) -> bool {
         self.device.is_empty() || self.device == "new"
+    }
+
+    /// The expiry chosen; the message for the `Expires` field when it is not one.
+    fn expiry(&self, now: time::OffsetDateTime) -> Result<Expiry, String> {
+        let end = match self.expires.as_str() {
+            "" | "never" => None,
+            "date" if self.expires_on.trim().is_empty() => {
+                return Err("Choose the date the password stops working.".into());
+            }
+            "date" => Some(self.expires_on.as_str()),
+            choice if EXPIRES.iter().any(|(v, _)| *v == choice) => Some(choice),
+            _ => return Err("Choose when the password stops working.".into()),
+        };
+        let at = end
+            .map(|text| Expiry::parse_end(text, now))
+            .transpose()
+            .map_err(|e| match e {
+                DomainError::Invalid { message, .. } => message,
+                other => other.to_string(),
+            })?;
+        Ok(Expiry {
+            at,
+            after_unused_days: self.expires_unused.is_some().then_some(UNUSED_DAYS),
+        })
     }
 }
 
@@ -190,6 +244,17 @@ async fn page(
                 checked: form.ticked(p),
             })
             .collect(),
+        expires: EXPIRES
+            .iter()
+            .map(|(value, label)| Choice {
+                value: (*value).to_owned(),
+                label: (*label).to_owned(),
+                selected: *value == form.expires || (form.expires.is_empty() && *value == "never"),
+            })
+            .collect(),
+        expires_on: form.expires_on.clone(),
+        expires_unused: form.expires_unused.is_some(),
+        unused_days: UNUSED_DAYS,
         errors,
         manual: form.manual(),
         servers: server_rows(&state.options.mail_servers),
@@ -242,6 +307,13 @@ async fn decide(
         delivery == Delivery::Shown || apple_profile::servers_for(servers, protocols).is_some()
     };
     let mut errors = Errors::default();
+    let expiry = match form.expiry(state.now()) {
+        Ok(expiry) => expiry,
+        Err(message) => {
+            errors.expiry = Some(message);
+            Expiry::NEVER
+        }
+    };
     let action = if form.is_new_device() {
         // Ownership first, so another account's address is not found whatever the input.
         state.core.owned_address(&viewer.actor(), &email).await?;
@@ -265,6 +337,7 @@ async fn decide(
                 email,
                 description,
                 protocols,
+                expiry,
             })
     } else {
         let id = DeviceId::parse(&form.device).map_err(|_| WebError::NoRoute)?;
@@ -281,6 +354,7 @@ async fn decide(
         Some(PendingAction::ResetDevice {
             email,
             device_id: id,
+            expiry,
         })
     };
     if !apple_profile::available(servers) && delivery == Delivery::Profile {

@@ -1,7 +1,7 @@
 //! What templates show: the page frame, and records turned into text and links.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use postern_domain::model::{ActivityEntry, Device};
+use postern_domain::model::{ActivityEntry, Device, DeviceState};
 use postern_domain::{DeviceId, Email};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -106,6 +106,9 @@ pub struct DeviceView {
     pub url: String,
     pub reset_url: String,
     pub disconnect_url: String,
+    /// `Expired` and when, or the rules by which it will stop working; `None` when never.
+    pub expiry: Option<String>,
+    pub expired: bool,
 }
 
 /// When, from where and how a device was last used.
@@ -137,8 +140,28 @@ impl DeviceView {
             reset_url: setup_url(&device.email, Some(&device.id)),
             disconnect_url: format!("{url}/disconnect"),
             url,
+            expiry: expiry_text(device),
+            expired: device.state == DeviceState::Expired,
         }
     }
+}
+
+/// How a device stops working on its own, for a person.
+fn expiry_text(device: &Device) -> Option<String> {
+    if device.state == DeviceState::Expired {
+        return Some(match device.expires() {
+            Some(end) => format!("Expired {}", when(end)),
+            None => "Expired".to_owned(),
+        });
+    }
+    let mut rules = Vec::new();
+    if let Some(at) = device.expiry.at {
+        rules.push(format!("Until {}", when(at)));
+    }
+    if let Some(days) = device.expiry.after_unused_days {
+        rules.push(format!("Stops working after {days} days without use"));
+    }
+    (!rules.is_empty()).then(|| rules.join("; "))
 }
 
 /// One line of the activity log.

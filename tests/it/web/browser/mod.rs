@@ -4,6 +4,7 @@
 mod automatic;
 mod hostile;
 mod linked;
+mod policy;
 mod reset;
 mod seed;
 mod seed_without_js;

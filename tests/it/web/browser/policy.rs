@@ -1,0 +1,98 @@
+//! Device policy in Chromium: a device made with an expiry in the setup assistant; its page
+//! shows it; once past it, the device is listed `Expired` and refused over IMAP.
+
+use postern_domain::{Actor, DomainError, Email, Protocol};
+
+use super::{Browser, Setup, lit, within_limit};
+use crate::web::find_password;
+
+const ADMIN: &str = "admin@localhost";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
+    within_limit(async {
+        let b = Browser::start(Setup::Desktop).await;
+        b.sign_in_admin().await;
+        b.advance_minutes(6);
+        b.click_named(&format!("Actions for {ADMIN}")).await;
+        b.follow("Address settings").await;
+        b.click("Manage the password").await;
+        b.follow("Add a device").await;
+        b.heading("Add a device").await;
+        b.choose("Device", "New device").await;
+        b.fill("Description", "Borrowed laptop").await;
+        b.choose("Expires", "On a date").await;
+        b.tab("Manual configuration").await;
+        // A date in the past is refused next to the field, and nothing is made.
+        b.fill("End date", "03/01/2026").await;
+        b.follow("Generate a password").await;
+        b.heading("Add a device").await;
+        let error = b
+            .wait("//*[@id='expires-error']")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(error, "the end date must be in the future");
+        let made = b
+            .server
+            .core()
+            .devices(&Actor::CommandLine, &Email::parse(ADMIN).unwrap(), true)
+            .await
+            .unwrap();
+        assert!(made.is_empty(), "{made:?}");
+
+        b.choose("Expires", "30 days").await;
+        b.field("Stop working after 90 days without use")
+            .await
+            .click()
+            .await
+            .unwrap();
+        b.follow("Generate a password").await;
+        b.heading("Enter your account password").await;
+        let (_, account_password) = b.server.admin();
+        b.fill("Password", &account_password).await;
+        b.follow("Confirm").await;
+        b.heading("Your new password").await;
+        let password = find_password(&b.text().await).expect("the password is shown");
+        let core = b.server.core();
+        let ip = [127, 0, 0, 1].into();
+        core.verify(ADMIN, &password, Protocol::Imap, ip)
+            .await
+            .expect("it works until it expires");
+
+        // Its page tells when it stops working, by both rules.
+        b.follow("Settings").await;
+        b.heading("Devices").await;
+        b.follow("Borrowed laptop").await;
+        b.heading("Borrowed laptop").await;
+        let text = b.text().await;
+        assert!(
+            text.contains("Until 2026-04-01 09:36 UTC; Stops working after 90 days without use"),
+            "{text}"
+        );
+
+        // Thirty days on: listed as expired, refused like a wrong password.
+        b.advance_minutes(30 * 24 * 60);
+        b.sign_in_admin().await;
+        b.follow("Settings").await;
+        b.heading("Devices").await;
+        let row = b
+            .wait(&format!(
+                "//table[contains(@class,'devices')]//tr[.//a[normalize-space(.)={}]]",
+                lit("Borrowed laptop")
+            ))
+            .await;
+        let row_text = row.text().await.unwrap();
+        assert!(
+            row_text.contains("Expired 2026-04-01 09:36 UTC"),
+            "{row_text}"
+        );
+        assert!(matches!(
+            core.verify(ADMIN, &password, Protocol::Imap, ip).await,
+            Err(DomainError::AuthFailed)
+        ));
+        b.close().await;
+    })
+    .await;
+}
