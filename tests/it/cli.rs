@@ -281,13 +281,26 @@ fn devices_with_an_expiry() {
         (&["--expires", "soon"][..], "--expires"),
         (&["--expires-unused", "0d"][..], "--expires-unused"),
         (&["--expires-unused", "3651"][..], "between 1 and 3650"),
+        (
+            &["--networks", "10.0.0.1/8"][..],
+            "--networks: “10.0.0.1/8” has host bits set",
+        ),
+        (&["--networks", "10.0.0.0/8,,"][..], "--networks: an entry"),
+        (&["--networks", "localhost"][..], "--networks"),
     ] {
         one_line_error(&create(extra), expected);
     }
     let r = run(dir, &["device", "list", "ann@example.com", "--json"]);
     assert_eq!(r.stdout.trim(), "[]", "nothing was created");
 
-    let r = create(&["--expires", "2099-01-31", "--expires-unused", "90d"]);
+    let r = create(&[
+        "--expires",
+        "2099-01-31",
+        "--expires-unused",
+        "90d",
+        "--networks",
+        "192.0.2.0/24,2001:db8::/48",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = create(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -296,6 +309,11 @@ fn devices_with_an_expiry() {
     assert_eq!(list[1]["expires_at"], "2099-01-31T00:00:00Z");
     assert_eq!(list[1]["expires_after_unused_days"], 90);
     assert_eq!(list[1]["state"], "active");
+    assert_eq!(
+        list[1]["networks"],
+        serde_json::json!(["192.0.2.0/24", "2001:db8::/48"])
+    );
+    assert_eq!(list[0]["networks"], serde_json::json!([]));
     assert_eq!(list[0]["expires_at"], serde_json::Value::Null);
     assert_eq!(
         list[0]["expires_after_unused_days"],

@@ -12,7 +12,9 @@ use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::expiry::Expiry;
 use crate::ids::{AddressId, DeviceId};
-use crate::model::{ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse, NewDevice};
+use crate::model::{
+    ActivityEntry, ActivityKind, Address, Device, DeviceRules, DeviceState, LastUse, NewDevice,
+};
 use crate::protocol::{Protocol, ProtocolSet};
 use crate::revocation::RevocationWatch;
 use crate::sign_in_log::{self, Reason};
@@ -97,7 +99,7 @@ impl Core {
         Ok(devices.into_iter().map(|d| d.as_of(now)).collect())
     }
 
-    /// Creates a device with a new password that never expires.
+    /// Creates a device with a new password that never expires and works from anywhere.
     pub async fn create_device(
         &self,
         actor: &Actor,
@@ -105,21 +107,21 @@ impl Core {
         description: Description,
         protocols: ProtocolSet,
     ) -> Result<IssuedPassword> {
-        self.create_device_expiring(actor, email, description, protocols, Expiry::NEVER)
+        self.create_device_with(actor, email, description, protocols, DeviceRules::default())
             .await
     }
 
-    /// Creates a device with a new password, expiring as `expiry` says.
-    pub async fn create_device_expiring(
+    /// Creates a device with a new password, bound by `rules`.
+    pub async fn create_device_with(
         &self,
         actor: &Actor,
         email: &Email,
         description: Description,
         protocols: ProtocolSet,
-        expiry: Expiry,
+        rules: DeviceRules,
     ) -> Result<IssuedPassword> {
         let now = self.clock.now();
-        if let Some(at) = expiry.at {
+        if let Some(at) = rules.expiry.at {
             Expiry::check_at(at, now)?;
         }
         let address = self.owned_address(actor, email).await?;
@@ -132,7 +134,7 @@ impl Core {
             digest: password.digest(&self.pepper),
             created_at: now,
             created_by: actor.name(),
-            expiry,
+            rules,
         };
         let activity = self.activity(
             &address,
@@ -150,22 +152,23 @@ impl Core {
         })
     }
 
-    /// Gives a device a new password that never expires; the old one dies at once, with its
-    /// sessions and links.
+    /// Gives a device a new password that never expires and works from anywhere; the old
+    /// one dies at once, with its sessions and links.
     pub async fn reset_device(&self, actor: &Actor, id: DeviceId) -> Result<IssuedPassword> {
-        self.reset_device_expiring(actor, id, Expiry::NEVER).await
+        self.reset_device_with(actor, id, DeviceRules::default())
+            .await
     }
 
-    /// Gives a device a new password, expiring as `expiry` says (an expired device works
-    /// again); the old one dies at once, with its sessions and links.
-    pub async fn reset_device_expiring(
+    /// Gives a device a new password bound by `rules` (an expired device works again); the
+    /// old one dies at once, with its sessions and links.
+    pub async fn reset_device_with(
         &self,
         actor: &Actor,
         id: DeviceId,
-        expiry: Expiry,
+        rules: DeviceRules,
     ) -> Result<IssuedPassword> {
         let now = self.clock.now();
-        if let Some(at) = expiry.at {
+        if let Some(at) = rules.expiry.at {
             Expiry::check_at(at, now)?;
         }
         let device = self.device(actor, id).await?;
@@ -180,7 +183,7 @@ impl Core {
         );
         let (device, revocation) = self
             .store
-            .reset_device(id, &password.digest(&self.pepper), expiry, &activity)
+            .reset_device(id, &password.digest(&self.pepper), &rules, &activity)
             .await?;
         let device = device.as_of(now);
         self.revocations
@@ -277,6 +280,7 @@ impl Core {
             & (device.email == email)
             & (device.state == DeviceState::Active)
             & !device.is_expired(now)
+            & device.networks.allows(ip)
             & device.protocols.contains(protocol);
         if !ok {
             return Err(DomainError::AuthFailed);

@@ -10,6 +10,7 @@ use crate::device_password::PasswordDigest;
 use crate::email::{Email, Login};
 use crate::expiry::Expiry;
 use crate::ids::{AccountId, AddressId, DeviceId};
+use crate::networks::Networks;
 use crate::protocol::{Protocol, ProtocolSet};
 
 /// A person who signs in to the web app.
@@ -95,6 +96,16 @@ pub struct Device {
     pub expiry: Expiry,
     /// When its current password was issued (created or reset).
     pub password_set_at: OffsetDateTime,
+    /// Where it may sign in from.
+    pub networks: Networks,
+}
+
+/// What a device may do beyond its protocols, set at creation and at every reset: when it
+/// stops working on its own, and where it may sign in from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceRules {
+    pub expiry: Expiry,
+    pub networks: Networks,
 }
 
 impl Device {
@@ -135,7 +146,7 @@ pub struct NewDevice {
     pub digest: PasswordDigest,
     pub created_at: OffsetDateTime,
     pub created_by: String,
-    pub expiry: Expiry,
+    pub rules: DeviceRules,
 }
 
 /// The kinds of entries in an address's activity log.

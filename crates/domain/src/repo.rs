@@ -8,12 +8,11 @@ use crate::account_password::AccountPasswordHash;
 use crate::device_password::PasswordDigest;
 use crate::email::{Email, Login};
 use crate::error::Result;
-use crate::expiry::Expiry;
 use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::mail::MailRepo;
 use crate::model::{
-    Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, LastUse, Link,
-    NewDevice, Revocation, WebSession,
+    Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, DeviceRules, LastUse,
+    Link, NewDevice, Revocation, WebSession,
 };
 use crate::queue::QueueRepo;
 use crate::two_step::{RecoveryCodeHash, TwoStepRecord};
@@ -63,7 +62,7 @@ pub trait DeviceRepo: Send + Sync {
         &self,
         id: DeviceId,
         digest: &PasswordDigest,
-        expiry: Expiry,
+        rules: &DeviceRules,
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)>;
     /// Marks the device disconnected, forgets its digest, drops its links and records the

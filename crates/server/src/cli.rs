@@ -11,7 +11,8 @@ use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::{SystemClock, rfc3339};
 use postern_domain::model::{Device, DeviceState};
 use postern_domain::{
-    Actor, Core, Description, DeviceId, DomainError, Email, Expiry, Login, ProtocolSet,
+    Actor, Core, Description, DeviceId, DeviceRules, DomainError, Email, Expiry, Login, Networks,
+    ProtocolSet,
 };
 use secrecy::ExposeSecret;
 
@@ -118,6 +119,9 @@ pub enum DeviceCommand {
         /// Stop working after N days without use (1 to 3650).
         #[arg(long, value_name = "Nd")]
         expires_unused: Option<String>,
+        /// The only networks it may sign in from, comma-separated CIDR (default: anywhere).
+        #[arg(long, value_name = "CIDR,CIDR")]
+        networks: Option<String>,
     },
     /// List the devices of an address.
     List {
@@ -168,6 +172,7 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
             protocols,
             expires,
             expires_unused,
+            networks,
         }) => {
             let email = Email::parse(&email)?;
             let description = Description::parse(&description)?;
@@ -186,8 +191,11 @@ pub async fn run(config: Config, command: Command) -> Result<()> {
                     .transpose()
                     .map_err(|e| flag_error("--expires-unused", e))?,
             };
+            let networks = Networks::parse(networks.as_deref().unwrap_or(""))
+                .map_err(|e| flag_error("--networks", e))?;
+            let rules = DeviceRules { expiry, networks };
             let issued = core
-                .create_device_expiring(&Actor::CommandLine, &email, description, protocols, expiry)
+                .create_device_with(&Actor::CommandLine, &email, description, protocols, rules)
                 .await
                 .map_err(|e| no_address(e, &email))?;
             println!("{}", issued.password.expose_secret());
@@ -313,6 +321,7 @@ fn device_json(d: &Device) -> serde_json::Value {
         "expires_at": d.expiry.at.map(rfc3339),
         "expires_after_unused_days": d.expiry.after_unused_days,
         "expires": d.expires().map(rfc3339),
+        "networks": d.networks.to_strings(),
         "created_at": rfc3339(d.created_at),
         "created_by": d.created_by,
         "last_used_at": d.last_use.as_ref().map(|u| rfc3339(u.at)),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use postern_domain::model::Account;
-use postern_domain::{Description, DeviceId, Email, Expiry, ProtocolSet};
+use postern_domain::{Description, DeviceId, DeviceRules, Email, ProtocolSet};
 use secrecy::SecretString;
 use time::{Duration, OffsetDateTime};
 
@@ -33,12 +33,12 @@ pub enum PendingAction {
         email: Email,
         description: Description,
         protocols: ProtocolSet,
-        expiry: Expiry,
+        rules: DeviceRules,
     },
     ResetDevice {
         email: Email,
         device_id: DeviceId,
-        expiry: Expiry,
+        rules: DeviceRules,
     },
 }
 

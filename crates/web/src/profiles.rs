@@ -248,7 +248,7 @@ mod tests {
                 email: email.clone(),
                 description: Description::parse("Phone").unwrap(),
                 protocols: postern_domain::ProtocolSet::ALL,
-                expiry: postern_domain::Expiry::NEVER,
+                rules: postern_domain::DeviceRules::default(),
             },
         };
         (email, t)

@@ -12,8 +12,8 @@ use postern_domain::model::{
 };
 use postern_domain::repo::Store;
 use postern_domain::{
-    Description, DeviceId, DevicePassword, DomainError, Email, Expiry, Login, Pepper, Protocol,
-    ProtocolSet,
+    Description, DeviceId, DevicePassword, DeviceRules, DomainError, Email, Expiry, Login,
+    Networks, Pepper, Protocol, ProtocolSet,
 };
 
 fn activity(
@@ -116,9 +116,12 @@ pub async fn all(store: Arc<dyn Store>) {
         digest: password.digest(&pepper),
         created_at: t,
         created_by: "ann@example.com".into(),
-        expiry: Expiry {
-            at: Some(from_millis(1_800_000_000_000)),
-            after_unused_days: Some(90),
+        rules: DeviceRules {
+            expiry: Expiry {
+                at: Some(from_millis(1_800_000_000_000)),
+                after_unused_days: Some(90),
+            },
+            networks: Networks::parse("192.0.2.0/24,2001:db8::/48").unwrap(),
         },
     };
     let device = store
@@ -130,7 +133,8 @@ pub async fn all(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(device.generation, 1);
     assert_eq!(device.email, email);
-    assert_eq!(device.expiry, new.expiry);
+    assert_eq!(device.expiry, new.rules.expiry);
+    assert_eq!(device.networks, new.rules.networks);
     assert_eq!(device.password_set_at, t);
     let cred = store
         .device_by_digest(&password.digest(&pepper))
@@ -218,7 +222,7 @@ pub async fn all(store: Arc<dyn Store>) {
         .reset_device(
             id,
             &other.digest(&pepper),
-            Expiry::NEVER,
+            &DeviceRules::default(),
             &activity(address.id, ActivityKind::DeviceReset, id, 4),
         )
         .await

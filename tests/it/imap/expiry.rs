@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use postern_domain::model::DeviceState;
-use postern_domain::{Actor, Description, Email, Expiry, ProtocolSet};
+use postern_domain::{Actor, Description, DeviceRules, Email, Expiry, Networks, ProtocolSet};
 use secrecy::ExposeSecret;
 
 use super::{EMAIL, Env};
@@ -20,14 +20,17 @@ async fn an_expired_device_is_closed_refused_and_listed_expired() {
     let lifetime = Duration::from_millis(1500);
     let now = core.clock().now();
     let issued = core
-        .create_device_expiring(
+        .create_device_with(
             &Actor::CommandLine,
             &email,
             Description::parse("Borrowed laptop").unwrap(),
             ProtocolSet::parse("imap").unwrap(),
-            Expiry {
-                at: Some(now + lifetime),
-                after_unused_days: None,
+            DeviceRules {
+                expiry: Expiry {
+                    at: Some(now + lifetime),
+                    after_unused_days: None,
+                },
+                networks: Networks::ANYWHERE,
             },
         )
         .await
@@ -77,7 +80,7 @@ async fn an_expired_device_is_closed_refused_and_listed_expired() {
 
     // A reset gives it a working password again, with new rules.
     let reset = core
-        .reset_device_expiring(&Actor::CommandLine, device.id, Expiry::NEVER)
+        .reset_device_with(&Actor::CommandLine, device.id, DeviceRules::default())
         .await
         .unwrap();
     assert_eq!(reset.device.state, DeviceState::Active);
@@ -91,14 +94,17 @@ async fn end_dates_in_the_past_are_refused() {
     let core = env.server.core();
     let now = core.clock().now();
     let e = core
-        .create_device_expiring(
+        .create_device_with(
             &Actor::CommandLine,
             &Email::parse(EMAIL).unwrap(),
             Description::parse("Late").unwrap(),
             ProtocolSet::ALL,
-            Expiry {
-                at: Some(now - time::Duration::seconds(1)),
-                after_unused_days: None,
+            DeviceRules {
+                expiry: Expiry {
+                    at: Some(now - time::Duration::seconds(1)),
+                    after_unused_days: None,
+                },
+                networks: Networks::ANYWHERE,
             },
         )
         .await;

@@ -17,6 +17,7 @@ mod limits;
 mod livetest;
 mod mailboxes;
 mod mbsync;
+mod networks;
 mod preauth_memory;
 mod revocation;
 mod search_attached;

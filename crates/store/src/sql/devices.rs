@@ -6,7 +6,7 @@ use postern_domain::model::{
     ActivityEntry, Address, Device, DeviceCredential, LastUse, NewDevice, Revocation,
 };
 use postern_domain::repo::DeviceRepo;
-use postern_domain::{DeviceId, DomainError, Email, Expiry, PasswordDigest, Result};
+use postern_domain::{DeviceId, DeviceRules, DomainError, Email, PasswordDigest, Result};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::Any};
 
 use super::rows::{self, DEVICE_COLUMNS};
@@ -81,8 +81,8 @@ impl DeviceRepo for SqlStore {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO devices (id, address_id, description, protocols, state, password_digest, \
-             created_at, created_by, expires_at, expires_after_unused_days, password_set_at) \
-             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $6)",
+             created_at, created_by, expires_at, expires_after_unused_days, password_set_at, \
+             networks) VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $6, $10)",
         )
         .bind(d.id.to_string())
         .bind(d.address_id.0)
@@ -91,8 +91,9 @@ impl DeviceRepo for SqlStore {
         .bind(&d.digest.0[..])
         .bind(to_millis(d.created_at))
         .bind(&d.created_by)
-        .bind(d.expiry.at.map(to_millis))
-        .bind(d.expiry.after_unused_days.map(i64::from))
+        .bind(d.rules.expiry.at.map(to_millis))
+        .bind(d.rules.expiry.after_unused_days.map(i64::from))
+        .bind(d.rules.networks.to_string())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -108,7 +109,7 @@ impl DeviceRepo for SqlStore {
         &self,
         id: DeviceId,
         digest: &PasswordDigest,
-        expiry: Expiry,
+        rules: &DeviceRules,
         activity: &ActivityEntry,
     ) -> Result<(Device, Revocation)> {
         let mut tx = self.begin_write().await?;
@@ -117,14 +118,15 @@ impl DeviceRepo for SqlStore {
         // resets revoke each other's generation and a reset never revives a disconnected device.
         let generation: i64 = sqlx::query(
             "UPDATE devices SET password_digest = $1, generation = generation + 1, \
-             expires_at = $3, expires_after_unused_days = $4, password_set_at = $5 \
+             expires_at = $3, expires_after_unused_days = $4, password_set_at = $5, networks = $6 \
              WHERE id = $2 AND state = 'active' RETURNING generation",
         )
         .bind(&digest.0[..])
         .bind(id.to_string())
-        .bind(expiry.at.map(to_millis))
-        .bind(expiry.after_unused_days.map(i64::from))
+        .bind(rules.expiry.at.map(to_millis))
+        .bind(rules.expiry.after_unused_days.map(i64::from))
         .bind(to_millis(activity.at))
+        .bind(rules.networks.to_string())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?

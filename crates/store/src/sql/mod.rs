@@ -124,6 +124,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "device_expiry",
                 include_str!("../../migrations/sqlite/0009_device_expiry.sql"),
             ),
+            (
+                10,
+                "device_policy",
+                include_str!("../../migrations/sqlite/0010_device_policy.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -170,6 +175,11 @@ fn migrator(backend: Backend) -> Migrator {
                 9,
                 "device_expiry",
                 include_str!("../../migrations/postgres/0009_device_expiry.sql"),
+            ),
+            (
+                10,
+                "device_policy",
+                include_str!("../../migrations/postgres/0010_device_policy.sql"),
             ),
         ],
     };

@@ -6,8 +6,8 @@ use postern_domain::model::{
     Account, AccountRecord, ActivityEntry, ActivityKind, Address, Device, DeviceState, LastUse,
 };
 use postern_domain::{
-    AccountId, AddressId, Description, DeviceId, Email, Expiry, Login, Protocol, ProtocolSet,
-    Result,
+    AccountId, AddressId, Description, DeviceId, Email, Expiry, Login, Networks, Protocol,
+    ProtocolSet, Result,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -17,7 +17,8 @@ use crate::error::{corrupt, db};
 /// The columns [`device`] reads, for `SELECT {DEVICE_COLUMNS} FROM devices d JOIN addresses a`.
 pub(crate) const DEVICE_COLUMNS: &str = "d.id, d.address_id, a.email, d.description, d.protocols, \
      d.state, d.created_at, d.created_by, d.last_used_at, d.last_used_ip, d.last_used_protocol, \
-     d.client, d.generation, d.expires_at, d.expires_after_unused_days, d.password_set_at";
+     d.client, d.generation, d.expires_at, d.expires_after_unused_days, d.password_set_at, \
+     d.networks";
 
 /// The values of [`DEVICE_COLUMNS`], in that order: what a device row holds before it is
 /// checked into a [`Device`]. A list of devices arrives as one JSON array of these.
@@ -39,6 +40,7 @@ pub(crate) struct DeviceValues(
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    String,
 );
 
 pub(crate) fn device(row: &AnyRow) -> Result<Device> {
@@ -61,6 +63,7 @@ pub(crate) fn device(row: &AnyRow) -> Result<Device> {
         row.try_get(13).map_err(db)?,
         row.try_get(14).map_err(db)?,
         row.try_get(15).map_err(db)?,
+        text(16)?,
     )
     .into_device()
 }
@@ -84,6 +87,7 @@ impl DeviceValues {
             expires_at,
             expires_after_unused_days,
             password_set_at,
+            networks,
         ) = self;
         let last_use = match (last_used_at, last_used_ip, last_used_protocol) {
             (Some(at), Some(ip), Some(p)) => Some(LastUse {
@@ -116,6 +120,7 @@ impl DeviceValues {
                     .transpose()?,
             },
             password_set_at: from_millis(password_set_at.unwrap_or(created_at)),
+            networks: Networks::parse(&networks).map_err(|_| corrupt("device networks"))?,
         })
     }
 }

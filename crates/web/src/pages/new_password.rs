@@ -32,22 +32,22 @@ pub async fn issue(
             email,
             description,
             protocols,
-            expiry,
+            rules,
         } => {
             let issued = state
                 .core
-                .create_device_expiring(&actor, &email, description, protocols, expiry)
+                .create_device_with(&actor, &email, description, protocols, rules)
                 .await?;
             (issued, email, false)
         }
         PendingAction::ResetDevice {
             email,
             device_id,
-            expiry,
+            rules,
         } => (
             state
                 .core
-                .reset_device_expiring(&actor, device_id, expiry)
+                .reset_device_with(&actor, device_id, rules)
                 .await?,
             email,
             true,

@@ -214,19 +214,19 @@ async fn make(
             email,
             description,
             protocols,
-            expiry,
+            rules,
         } => {
             state
                 .core
-                .create_device_expiring(&actor, &email, description, protocols, expiry)
+                .create_device_with(&actor, &email, description, protocols, rules)
                 .await?
         }
         PendingAction::ResetDevice {
-            device_id, expiry, ..
+            device_id, rules, ..
         } => {
             state
                 .core
-                .reset_device_expiring(&actor, device_id, expiry)
+                .reset_device_with(&actor, device_id, rules)
                 .await?
         }
     };

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use postern_domain::model::Device;
 use postern_domain::{
-    Access, Description, DeviceId, DomainError, Email, Expiry, Protocol, ProtocolSet,
+    Access, Description, DeviceId, DeviceRules, DomainError, Email, Expiry, Networks, Protocol,
+    ProtocolSet,
 };
 use serde::Deserialize;
 
@@ -45,6 +46,7 @@ struct Errors {
     description: Option<String>,
     protocols: Option<String>,
     expiry: Option<String>,
+    networks: Option<String>,
     profile: Option<String>,
 }
 
@@ -53,6 +55,7 @@ impl Errors {
         self.description.is_some()
             || self.protocols.is_some()
             || self.expiry.is_some()
+            || self.networks.is_some()
             || self.profile.is_some()
     }
 }
@@ -65,6 +68,15 @@ const EXPIRES: [(&str, &str); 5] = [
     ("365d", "1 year"),
     ("date", "On a date"),
 ];
+
+/// A message as a sentence of its own.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 /// Days without use after which `Stop working after 90 days without use` ends a device.
 const UNUSED_DAYS: u16 = 90;
@@ -82,6 +94,7 @@ struct SetupPage {
     expires_on: String,
     expires_unused: bool,
     unused_days: u16,
+    networks: String,
     errors: Errors,
     manual: bool,
     servers: Vec<ServerRow>,
@@ -121,6 +134,9 @@ pub struct SetupForm {
     expires_on: String,
     #[serde(default)]
     expires_unused: Option<String>,
+    /// `Allowed networks`, comma-separated; absent until the form carried the field.
+    #[serde(default)]
+    networks: Option<String>,
 }
 
 impl SetupForm {
@@ -169,7 +185,7 @@ impl SetupForm {
             .map(|text| Expiry::parse_end(text, now))
             .transpose()
             .map_err(|e| match e {
-                DomainError::Invalid { message, .. } => message,
+                DomainError::Invalid { message, .. } => capitalised(&message),
                 other => other.to_string(),
             })?;
         Ok(Expiry {
@@ -255,6 +271,15 @@ async fn page(
         expires_on: form.expires_on.clone(),
         expires_unused: form.expires_unused.is_some(),
         unused_days: UNUSED_DAYS,
+        // Resetting a device starts from the networks it has.
+        networks: match &form.networks {
+            Some(text) => text.clone(),
+            None => devices
+                .iter()
+                .find(|d| Some(d.id) == chosen_device)
+                .map(|d| d.networks.to_strings().join(", "))
+                .unwrap_or_default(),
+        },
         errors,
         manual: form.manual(),
         servers: server_rows(&state.options.mail_servers),
@@ -314,6 +339,17 @@ async fn decide(
             Expiry::NEVER
         }
     };
+    let networks = match Networks::parse(form.networks.as_deref().unwrap_or("")) {
+        Ok(networks) => networks,
+        Err(e) => {
+            errors.networks = Some(match e {
+                DomainError::Invalid { message, .. } => capitalised(&message),
+                other => other.to_string(),
+            });
+            Networks::ANYWHERE
+        }
+    };
+    let rules = DeviceRules { expiry, networks };
     let action = if form.is_new_device() {
         // Ownership first, so another account's address is not found whatever the input.
         state.core.owned_address(&viewer.actor(), &email).await?;
@@ -337,7 +373,7 @@ async fn decide(
                 email,
                 description,
                 protocols,
-                expiry,
+                rules,
             })
     } else {
         let id = DeviceId::parse(&form.device).map_err(|_| WebError::NoRoute)?;
@@ -354,7 +390,7 @@ async fn decide(
         Some(PendingAction::ResetDevice {
             email,
             device_id: id,
-            expiry,
+            rules,
         })
     };
     if !apple_profile::available(servers) && delivery == Delivery::Profile {

@@ -109,6 +109,8 @@ pub struct DeviceView {
     /// `Expired` and when, or the rules by which it will stop working; `None` when never.
     pub expiry: Option<String>,
     pub expired: bool,
+    /// `Allowed networks`, comma-separated; empty: anywhere.
+    pub networks: String,
 }
 
 /// When, from where and how a device was last used.
@@ -142,6 +144,7 @@ impl DeviceView {
             url,
             expiry: expiry_text(device),
             expired: device.state == DeviceState::Expired,
+            networks: device.networks.to_strings().join(", "),
         }
     }
 }

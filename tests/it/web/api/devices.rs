@@ -208,6 +208,9 @@ async fn expiry_is_checked_and_shown() {
             json!({"expires_after_unused_days": 3651}),
             "expires_after_unused_days",
         ),
+        (json!({"networks": ["10.0.0.1/8"]}), "networks"),
+        (json!({"networks": ["192.0.2.0/24", ""]}), "networks"),
+        (json!({"networks": ["192.0.2.0/33"]}), "networks"),
     ] {
         let mut body = json!({"description": "Temp"});
         body.as_object_mut()
@@ -232,10 +235,12 @@ async fn expiry_is_checked_and_shown() {
                 "description": "Temp",
                 "expires_at": "2026-04-01T12:00:00+02:00",
                 "expires_after_unused_days": 90,
+                "networks": ["2001:db8::/48", "192.0.2.0/24"],
             })),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["networks"], json!(["2001:db8::/48", "192.0.2.0/24"]));
     assert_eq!(a.body["expires_at"], "2026-04-01T10:00:00Z");
     assert_eq!(a.body["expires_after_unused_days"], 90);
     assert_eq!(a.body["expires"], "2026-04-01T10:00:00Z");
@@ -264,6 +269,11 @@ async fn expiry_is_checked_and_shown() {
     assert_eq!(a.body["expires_at"], Value::Null);
     assert_eq!(a.body["expires_after_unused_days"], 30);
     assert_eq!(a.body["expires"], "2026-04-01T09:30:00Z");
+    assert_eq!(
+        a.body["networks"],
+        json!([]),
+        "a reset sets the networks anew"
+    );
     let a = api.call(Method::POST, &reset, None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["expires"], Value::Null);
@@ -271,7 +281,12 @@ async fn expiry_is_checked_and_shown() {
     // The OpenAPI document describes the new fields.
     let doc = api.call(Method::GET, "/api/v1/openapi.json", None).await;
     let text = doc.body.to_string();
-    for name in ["expires_at", "expires_after_unused_days", "ExpiryRequest"] {
+    for name in [
+        "expires_at",
+        "expires_after_unused_days",
+        "networks",
+        "RulesRequest",
+    ] {
         assert!(
             text.contains(name),
             "{name} missing from the OpenAPI document"

@@ -1,5 +1,5 @@
-//! Device policy in Chromium: a device made with an expiry in the setup assistant; its page
-//! shows it; once past it, the device is listed `Expired` and refused over IMAP.
+//! Device policy in Chromium: a device made with an expiry and a list of networks in the setup
+//! assistant; its page shows both; once past its expiry, it is listed `Expired` and refused.
 
 use postern_domain::{Actor, DomainError, Email, Protocol};
 
@@ -23,17 +23,28 @@ async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
         b.fill("Description", "Borrowed laptop").await;
         b.choose("Expires", "On a date").await;
         b.tab("Manual configuration").await;
-        // A date in the past is refused next to the field, and nothing is made.
+        // A date in the past and a network with host bits are refused next to their fields,
+        // and nothing is made.
         b.fill("End date", "03/01/2026").await;
+        b.fill("Allowed networks", "10.0.0.1/8").await;
         b.follow("Generate a password").await;
         b.heading("Add a device").await;
-        let error = b
-            .wait("//*[@id='expires-error']")
-            .await
-            .text()
-            .await
-            .unwrap();
-        assert_eq!(error, "the end date must be in the future");
+        let page = &b;
+        let error = |id: &'static str| async move {
+            page.wait(&format!("//*[@id='{id}']"))
+                .await
+                .text()
+                .await
+                .unwrap()
+        };
+        assert_eq!(
+            error("expires-error").await,
+            "The end date must be in the future"
+        );
+        assert_eq!(
+            error("networks-error").await,
+            "“10.0.0.1/8” has host bits set: the network is 10.0.0.0/8"
+        );
         let made = b
             .server
             .core()
@@ -48,6 +59,8 @@ async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
             .click()
             .await
             .unwrap();
+        b.fill("Allowed networks", "127.0.0.0/8, 2001:db8::/48")
+            .await;
         b.follow("Generate a password").await;
         b.heading("Enter your account password").await;
         let (_, account_password) = b.server.admin();
@@ -59,9 +72,14 @@ async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
         let ip = [127, 0, 0, 1].into();
         core.verify(ADMIN, &password, Protocol::Imap, ip)
             .await
-            .expect("it works until it expires");
+            .expect("it works from its networks until it expires");
+        assert!(matches!(
+            core.verify(ADMIN, &password, Protocol::Imap, [192, 0, 2, 1].into())
+                .await,
+            Err(DomainError::AuthFailed)
+        ));
 
-        // Its page tells when it stops working, by both rules.
+        // Its page tells where it works from and when it stops working, by both rules.
         b.follow("Settings").await;
         b.heading("Devices").await;
         b.follow("Borrowed laptop").await;
@@ -71,6 +89,7 @@ async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
             text.contains("Until 2026-04-01 09:36 UTC; Stops working after 90 days without use"),
             "{text}"
         );
+        assert!(text.contains("127.0.0.0/8, 2001:db8::/48"), "{text}");
 
         // Thirty days on: listed as expired, refused like a wrong password.
         b.advance_minutes(30 * 24 * 60);

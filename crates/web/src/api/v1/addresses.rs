@@ -62,7 +62,7 @@ pub async fn devices(
         (status = 401, description = "`unauthenticated`", body = ErrorJson),
         (status = 403, description = "`reauth_required`", body = ErrorJson),
         (status = 404, description = "`not_found`", body = ErrorJson),
-        (status = 422, description = "`invalid` description, protocols, `expires_at` (not a future RFC 3339 instant) or `expires_after_unused_days` (not 1 to 3650); `field` names which", body = ErrorJson),
+        (status = 422, description = "`invalid` description, protocols, `expires_at` (not a future RFC 3339 instant), `expires_after_unused_days` (not 1 to 3650) or `networks` (an empty, malformed or host-bits-set entry); `field` names which", body = ErrorJson),
     ))]
 pub async fn create_device(
     State(state): State<AppState>,
@@ -74,11 +74,11 @@ pub async fn create_device(
     let actor = viewer.actor();
     state.core.owned_address(&actor, &email).await?;
     let (description, protocols) = req.parse()?;
-    let expiry = req.expiry.parse(state.now())?;
+    let rules = req.rules.parse(state.now())?;
     viewer.require_confirmed(&state)?;
     let issued = state
         .core
-        .create_device_expiring(&actor, &email, description, protocols, expiry)
+        .create_device_with(&actor, &email, description, protocols, rules)
         .await?;
     let body = IssuedJson {
         device: DeviceJson::from(&issued.device),

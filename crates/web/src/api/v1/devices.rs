@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use postern_domain::DeviceId;
 use secrecy::ExposeSecret;
 
-use crate::api::v1::schema::{DeviceJson, ErrorJson, ExpiryRequest, IssuedJson};
+use crate::api::v1::schema::{DeviceJson, ErrorJson, IssuedJson, RulesRequest};
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
 use crate::session::Viewer;
@@ -21,12 +21,12 @@ fn id_param(text: &str) -> WebResult<DeviceId> {
 /// Gives the device a new password; the old one dies at once, with its sessions and links.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/reset", operation_id = "reset_device", tag = "devices",
     params(("id" = String, Path, description = "The device's id")),
-    request_body(content = ExpiryRequest, description = "Optional: when the new password stops working on its own (absent: never)"),
+    request_body(content = RulesRequest, description = "Optional: when the new password stops working on its own (absent: never) and the networks it works from (absent: anywhere)"),
     security(("session" = [])),
     responses(
         (status = 200, description = "The device and its new password, shown this once", body = IssuedJson),
         (status = 400, description = "`bad_request`: a body that is not JSON of this shape", body = ErrorJson),
-        (status = 422, description = "`invalid` `expires_at` or `expires_after_unused_days`; `field` names which", body = ErrorJson),
+        (status = 422, description = "`invalid` `expires_at`, `expires_after_unused_days` or `networks`; `field` names which", body = ErrorJson),
         (status = 401, description = "`unauthenticated`", body = ErrorJson),
         (status = 403, description = "`reauth_required`", body = ErrorJson),
         (status = 404, description = "`not_found`: no such active device, or not the account's", body = ErrorJson),
@@ -42,14 +42,14 @@ pub async fn reset(
     // Someone else's device is not found, confirmed or not.
     state.core.device(&actor, id).await?;
     // The body is optional, so that a plain `POST` still resets.
-    let req: ExpiryRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ExpiryRequest::default()
+    let req: RulesRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RulesRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| WebError::BadRequest(e.to_string()))?
     };
-    let expiry = req.parse(state.now())?;
+    let rules = req.parse(state.now())?;
     viewer.require_confirmed(&state)?;
-    let issued = state.core.reset_device_expiring(&actor, id, expiry).await?;
+    let issued = state.core.reset_device_with(&actor, id, rules).await?;
     let body = IssuedJson {
         device: DeviceJson::from(&issued.device),
         password: issued.password.expose_secret().to_owned(),

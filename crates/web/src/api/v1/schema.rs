@@ -2,7 +2,9 @@
 
 use postern_domain::clock::rfc3339;
 use postern_domain::model::Device;
-use postern_domain::{Access, Description, Expiry, MailAddress, Protocol, ProtocolSet};
+use postern_domain::{
+    Access, Description, DeviceRules, Expiry, MailAddress, Networks, Protocol, ProtocolSet,
+};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -132,6 +134,9 @@ pub struct DeviceJson {
     pub expires_after_unused_days: Option<u16>,
     /// When it stops (or stopped) working by either rule, or null if it never does.
     pub expires: Option<String>,
+    /// The networks it may sign in from (CIDR); empty: anywhere.
+    #[schema(example = json!(["192.0.2.0/24", "2001:db8::/48"]))]
+    pub networks: Vec<String>,
     pub created_at: String,
     pub created_by: String,
     pub last_used_at: Option<String>,
@@ -151,6 +156,7 @@ impl From<&Device> for DeviceJson {
             expires_at: d.expiry.at.map(rfc3339),
             expires_after_unused_days: d.expiry.after_unused_days,
             expires: d.expires().map(rfc3339),
+            networks: d.networks.to_strings(),
             created_at: rfc3339(d.created_at),
             created_by: d.created_by.clone(),
             last_used_at: d.last_use.as_ref().map(|u| rfc3339(u.at)),
@@ -170,24 +176,28 @@ pub struct NewDeviceRequest {
     #[schema(example = json!(["imap", "smtp"]))]
     pub protocols: Option<Vec<String>>,
     #[serde(flatten)]
-    pub expiry: ExpiryRequest,
+    pub rules: RulesRequest,
 }
 
-/// When a new password stops working on its own; both absent or null: never.
+/// When a new password stops working on its own (both absent or null: never) and where it
+/// works from (absent, null or empty: anywhere).
 #[derive(Deserialize, ToSchema, Default)]
-pub struct ExpiryRequest {
+pub struct RulesRequest {
     /// A future RFC 3339 instant.
     #[schema(example = "2030-01-31T00:00:00Z")]
     pub expires_at: Option<String>,
     /// Stop working after this many days without use: 1 to 3650.
     #[schema(example = 90)]
     pub expires_after_unused_days: Option<i64>,
+    /// Networks in CIDR notation, no host bits set; at most 32.
+    #[schema(example = json!(["192.0.2.0/24", "2001:db8::/48"]))]
+    pub networks: Option<Vec<String>>,
 }
 
-impl ExpiryRequest {
+impl RulesRequest {
     /// The rules, checked against `now`.
-    pub fn parse(&self, now: OffsetDateTime) -> postern_domain::Result<Expiry> {
-        Ok(Expiry {
+    pub fn parse(&self, now: OffsetDateTime) -> postern_domain::Result<DeviceRules> {
+        let expiry = Expiry {
             at: self
                 .expires_at
                 .as_deref()
@@ -197,7 +207,12 @@ impl ExpiryRequest {
                 .expires_after_unused_days
                 .map(Expiry::check_unused_days)
                 .transpose()?,
-        })
+        };
+        let networks = match &self.networks {
+            Some(list) => Networks::parse_list(list.iter().map(String::as_str))?,
+            None => Networks::ANYWHERE,
+        };
+        Ok(DeviceRules { expiry, networks })
     }
 }
 
