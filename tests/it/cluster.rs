@@ -187,3 +187,51 @@ async fn a_server_that_lost_its_notifications_catches_up() {
         committed.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_device_is_cut_off_on_every_server_when_it_expires() {
+    use postern_domain::{Actor, Description, DeviceRules, Email, Expiry, ProtocolSet};
+    use secrecy::ExposeSecret;
+
+    let (first, second, _shared) = two_servers().await;
+    let lifetime = Duration::from_millis(1500);
+    let core = first.core();
+    let issued = core
+        .create_device_with(
+            &Actor::CommandLine,
+            &Email::parse("admin@localhost").unwrap(),
+            Description::parse("Borrowed laptop").unwrap(),
+            ProtocolSet::parse("imap").unwrap(),
+            DeviceRules {
+                expiry: Expiry {
+                    at: Some(core.clock().now() + lifetime),
+                    after_unused_days: None,
+                },
+                ..DeviceRules::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ends = Instant::now() + lifetime;
+    let password = issued.password.expose_secret().to_owned();
+    // Signed in on both; nobody tells either server anything afterwards.
+    let mut on_first = signed_in(&first, &password).await;
+    let mut on_second = signed_in(&second, &password).await;
+    for c in [&mut on_first, &mut on_second] {
+        let text = c.closed().await;
+        let late = Instant::now().saturating_duration_since(ends);
+        assert!(
+            text.ends_with("* BYE This device was disconnected\r\n"),
+            "{text:?}"
+        );
+        assert!(
+            late < Duration::from_secs(1),
+            "closed {late:?} after expiry"
+        );
+    }
+    let mut c = Client::connect(second.addr("imap.listen")).await;
+    assert_eq!(
+        c.run(&format!("LOGIN admin@localhost {password}")).await,
+        "t1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n"
+    );
+}

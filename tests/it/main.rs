@@ -10,6 +10,7 @@ mod conformance;
 mod devices;
 mod imap;
 mod layers;
+mod policy;
 mod pop3;
 mod serve;
 mod smtp;

@@ -43,12 +43,37 @@ impl Actor {
     }
 }
 
+/// What the operator decides for devices and the records kept of them.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Devices one address may have (disconnected ones aside).
+    pub devices_per_address: usize,
+    /// Days sign-in history and activity are kept.
+    pub retention_days: u32,
+    /// The web app's public address, for the links in sign-in alerts.
+    pub web_url: String,
+    /// Sign-in alerts for addresses that did not turn them off; false: for none.
+    pub sign_in_alerts: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            devices_per_address: 100,
+            retention_days: 365,
+            web_url: "http://127.0.0.1:8080".into(),
+            sign_in_alerts: true,
+        }
+    }
+}
+
 /// The shared services.
 pub struct Core {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) pepper: Pepper,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) throttle: Throttle,
+    pub(crate) policy: Policy,
     /// Revocations, for live sessions to subscribe to.
     pub revocations: Arc<RevocationBus>,
     /// Mailbox changes, for IDLE and the webmail.
@@ -70,10 +95,17 @@ impl Core {
             pepper,
             clock,
             throttle: Throttle::new(throttle),
+            policy: Policy::default(),
             revocations: Arc::new(RevocationBus::new()),
             mailbox_changes: MailboxChanges::default(),
             queue_wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// The same services under `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The whole store, for tests that set up or inspect state directly. Edges reach it only

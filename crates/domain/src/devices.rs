@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use secrecy::SecretString;
 use time::Duration;
 
+use crate::alerts::{Novelty, SignInNews};
 use crate::core::{Actor, Core};
 use crate::description::Description;
 use crate::device_password::DevicePassword;
@@ -13,8 +14,10 @@ use crate::error::{DomainError, Result};
 use crate::expiry::Expiry;
 use crate::ids::{AddressId, DeviceId};
 use crate::model::{
-    ActivityEntry, ActivityKind, Address, Device, DeviceRules, DeviceState, LastUse, NewDevice,
+    Account, ActivityEntry, ActivityKind, Address, Device, DeviceRules, DeviceState, LastUse,
+    NewDevice,
 };
+use crate::networks::sign_in_network;
 use crate::protocol::{Protocol, ProtocolSet};
 use crate::revocation::RevocationWatch;
 use crate::sign_in_log::{self, Reason};
@@ -125,6 +128,7 @@ impl Core {
             Expiry::check_at(at, now)?;
         }
         let address = self.owned_address(actor, email).await?;
+        self.check_device_limit(email).await?;
         let password = DevicePassword::generate()?;
         let new = NewDevice {
             id: DeviceId::new(),
@@ -150,6 +154,25 @@ impl Core {
             device,
             password: password.display(),
         })
+    }
+
+    /// `Conflict` when the address already has as many devices as the policy allows
+    /// (disconnected ones do not count).
+    async fn check_device_limit(&self, email: &Email) -> Result<()> {
+        let max = self.policy.devices_per_address;
+        let count = match self.store.devices_at(email).await? {
+            Some((_, devices)) => devices
+                .iter()
+                .filter(|d| d.state != DeviceState::Disconnected)
+                .count(),
+            None => 0,
+        };
+        if count >= max {
+            return Err(DomainError::Conflict(format!(
+                "{email} has {count} devices, the most it may have: disconnect one first"
+            )));
+        }
+        Ok(())
     }
 
     /// Gives a device a new password that never expires and works from anywhere; the old
@@ -224,6 +247,17 @@ impl Core {
                 Err(DomainError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
+        }
+        Ok(n)
+    }
+
+    /// Disconnects every active device of every address the account owns (after a
+    /// password change, when asked); returns how many.
+    pub async fn disconnect_devices_of(&self, account: &Account) -> Result<usize> {
+        let actor = Actor::Account(account.clone());
+        let mut n = 0;
+        for address in self.owned_addresses(account).await? {
+            n += self.disconnect_all_devices(&actor, &address.email).await?;
         }
         Ok(n)
     }
@@ -330,9 +364,32 @@ impl Core {
             ip,
             protocol,
         };
-        if let Err(e) = self.store.record_use(device.id, &last_use).await {
+        let network = sign_in_network(ip);
+        let novelty = match &device.last_use {
+            None => Some(Novelty::FirstSignIn),
+            Some(last) if sign_in_network(last.ip) == network => None,
+            // A device that signed in before its history was kept has none: its last use
+            // still counts.
+            Some(_) => match self.store.signed_in_from(device.id, &network).await {
+                Ok(seen) => (!seen).then_some(Novelty::NewNetwork),
+                Err(e) => {
+                    tracing::warn!(device = %device.id, "reading the sign-in history failed: {e}");
+                    None
+                }
+            },
+        };
+        if let Err(e) = self.store.record_use(device.id, &last_use, &network).await {
             // A sign-in must not fail because its bookkeeping did.
             tracing::warn!(device = %device.id, "recording the last use failed: {e}");
+        }
+        if let Some(novelty) = novelty {
+            self.alert(SignInNews {
+                device,
+                novelty,
+                sign_in: &last_use,
+                client: device.client.as_deref(),
+            })
+            .await;
         }
     }
 
@@ -347,10 +404,28 @@ impl Core {
         if name.is_empty() || signed_in.client.as_deref() == Some(name) {
             return;
         }
+        let known = signed_in.client.is_none()
+            || self
+                .store
+                .signed_in_with(signed_in.device_id, name)
+                .await
+                .unwrap_or(true);
         match self.store.record_client(signed_in.device_id, name).await {
             Ok(()) => signed_in.client = Some(name.to_owned()),
             Err(e) => {
                 tracing::warn!(device = %signed_in.device_id, "recording the client failed: {e}")
+            }
+        }
+        // A device's first name is no news: its first sign-in was.
+        if !known && let Ok(Some(device)) = self.store.device(signed_in.device_id).await {
+            if let Some(last_use) = &device.last_use {
+                self.alert(SignInNews {
+                    device: &device,
+                    novelty: Novelty::NewClient,
+                    sign_in: last_use,
+                    client: Some(name),
+                })
+                .await;
             }
         }
     }

@@ -4,6 +4,7 @@
 pub mod account_password;
 pub mod accounts;
 pub mod addresses;
+pub mod alerts;
 pub mod author;
 pub mod clock;
 pub mod core;
@@ -31,7 +32,7 @@ pub mod web_sessions;
 pub mod webmail;
 
 pub use crate::addresses::{Access, MailAddress};
-pub use crate::core::{Actor, Core};
+pub use crate::core::{Actor, Core, Policy};
 pub use crate::description::Description;
 pub use crate::device_password::{DevicePassword, PasswordDigest, Pepper};
 pub use crate::devices::{IssuedPassword, SignedIn};

@@ -100,6 +100,16 @@ pub struct Device {
     pub networks: Networks,
 }
 
+/// One sign-in of a device, as its history keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInEntry {
+    pub at: OffsetDateTime,
+    pub ip: IpAddr,
+    pub protocol: Protocol,
+    /// The client name it gave (IMAP ID, EHLO), when it gave one.
+    pub client: Option<String>,
+}
+
 /// What a device may do beyond its protocols, set at creation and at every reset: when it
 /// stops working on its own, and where it may sign in from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::ids::{AccountId, AddressId, DeviceId};
 use crate::mail::MailRepo;
 use crate::model::{
     Account, AccountRecord, ActivityEntry, Address, Device, DeviceCredential, DeviceRules, LastUse,
-    Link, NewDevice, Revocation, WebSession,
+    Link, NewDevice, Revocation, SignInEntry, WebSession,
 };
 use crate::queue::QueueRepo;
 use crate::two_step::{RecoveryCodeHash, TwoStepRecord};
@@ -74,7 +74,10 @@ pub trait DeviceRepo: Send + Sync {
     async fn devices_at(&self, email: &Email) -> Result<Option<(Address, Vec<Device>)>>;
     /// The one indexed look-up of a sign-in.
     async fn device_by_digest(&self, digest: &PasswordDigest) -> Result<Option<DeviceCredential>>;
-    async fn record_use(&self, id: DeviceId, last_use: &LastUse) -> Result<()>;
+    /// Notes a sign-in: the device's last use, and a line of its sign-in history with the
+    /// network alerts compare (`192.0.2.0/24`), in one transaction.
+    async fn record_use(&self, id: DeviceId, last_use: &LastUse, network: &str) -> Result<()>;
+    /// The device's client name, and that of its latest sign-in.
     async fn record_client(&self, id: DeviceId, client: &str) -> Result<()>;
 }
 
@@ -175,6 +178,30 @@ pub trait TwoStepRepo: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// What devices did and whom to tell: sign-in history, alerts, retention.
+#[async_trait]
+pub trait SignInRepo: Send + Sync {
+    /// The device's latest sign-ins, newest first.
+    async fn sign_ins(&self, device: DeviceId, limit: u32) -> Result<Vec<SignInEntry>>;
+    /// Whether the device's history has a sign-in from `network`.
+    async fn signed_in_from(&self, device: DeviceId, network: &str) -> Result<bool>;
+    /// Whether the device's history has a sign-in with this client name.
+    async fn signed_in_with(&self, device: DeviceId, client: &str) -> Result<bool>;
+    /// Takes the device's turn to alert at `now` if its last alert was at or before
+    /// `last_before`: false when another alert went out since (on any node).
+    async fn claim_alert(
+        &self,
+        device: DeviceId,
+        now: OffsetDateTime,
+        last_before: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Whether the address gets sign-in alerts (on unless turned off).
+    async fn sign_in_alerts(&self, address: AddressId) -> Result<bool>;
+    async fn set_sign_in_alerts(&self, address: AddressId, on: bool) -> Result<()>;
+    /// Deletes sign-in history and activity from before `before`; returns how many lines.
+    async fn prune_history(&self, before: OffsetDateTime) -> Result<u64>;
+}
+
 /// Everything a backend provides.
 pub trait Store:
     AccountRepo
@@ -185,6 +212,7 @@ pub trait Store:
     + RevocationLog
     + WebSessionRepo
     + TwoStepRepo
+    + SignInRepo
     + MailRepo
     + QueueRepo
     + Send
@@ -202,6 +230,7 @@ impl<T> Store for T where
         + RevocationLog
         + WebSessionRepo
         + TwoStepRepo
+        + SignInRepo
         + MailRepo
         + QueueRepo
         + Send

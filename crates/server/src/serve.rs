@@ -96,6 +96,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
             }
         });
     }
+    {
+        let core = Arc::clone(&core);
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            tokio::select! {
+                () = prune_daily(&core) => {}
+                () = shutdown.cancelled() => {}
+            }
+        });
+    }
     let ctx = ServiceContext {
         core: Arc::clone(&core),
         config: Arc::new(config),
@@ -110,6 +120,17 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
         shutdown,
         tasks,
     })
+}
+
+/// Deletes sign-in history and activity past the retention, at start and then daily.
+async fn prune_daily(core: &postern_domain::Core) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        every.tick().await;
+        if let Err(e) = core.prune_history().await {
+            tracing::warn!("deleting old sign-in history failed: {e}");
+        }
+    }
 }
 
 /// `postern serve`: starts, prints where to go, and runs until Ctrl-C or SIGTERM.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use postern_domain::clock::Clock;
 use postern_domain::throttle::ThrottleConfig;
-use postern_domain::{Core, Pepper};
+use postern_domain::{Core, Pepper, Policy};
 use postern_net::TlsAcceptor;
 
 use crate::config::Config;
@@ -143,7 +143,14 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Core> {
         Ok(s) => s,
         Err(e) => bail!("cannot open the store {url}: {e}"),
     };
-    Ok(Core::new(store, pepper, clock, throttle_config(config)))
+    let policy = Policy {
+        devices_per_address: usize::try_from(config.limits.devices_per_address)
+            .unwrap_or(usize::MAX),
+        retention_days: u32::try_from(config.retention.days).unwrap_or(u32::MAX),
+        web_url: config.web.public_url.clone(),
+        sign_in_alerts: config.alerts.sign_in,
+    };
+    Ok(Core::new(store, pepper, clock, throttle_config(config)).with_policy(policy))
 }
 
 #[cfg(test)]

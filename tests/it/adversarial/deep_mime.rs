@@ -43,6 +43,8 @@ impl Server {
         let mut cmd = postern(data);
         cmd.arg("serve")
             .env("POSTERN_STORE", &store)
+            // The test counts the messages in INBOX: no sign-in alert among them.
+            .env("POSTERN_ALERTS__SIGN_IN", "false")
             .env("POSTERN_WEB__LISTEN", "127.0.0.1:0")
             .env("POSTERN_WEB__PUBLIC_URL", "http://localhost:8080")
             .env("POSTERN_IMAP__LISTEN", "127.0.0.1:0")

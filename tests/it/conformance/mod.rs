@@ -156,11 +156,36 @@ pub async fn all(store: Arc<dyn Store>) {
         ip: "192.0.2.7".parse().unwrap(),
         protocol: Protocol::Imap,
     };
-    store.record_use(id, &last).await.unwrap();
+    store.record_use(id, &last, "192.0.2.0/24").await.unwrap();
     store.record_client(id, "Thunderbird 128").await.unwrap();
     let device = store.device(id).await.unwrap().unwrap();
-    assert_eq!(device.last_use, Some(last));
+    assert_eq!(device.last_use, Some(last.clone()));
     assert_eq!(device.client.as_deref(), Some("Thunderbird 128"));
+    // The sign-in is in the device's history, with the name its client gave after it.
+    let history = store.sign_ins(id, 50).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].at, history[0].ip, history[0].protocol),
+        (last.at, last.ip, last.protocol)
+    );
+    assert_eq!(history[0].client.as_deref(), Some("Thunderbird 128"));
+    assert!(store.signed_in_from(id, "192.0.2.0/24").await.unwrap());
+    assert!(!store.signed_in_from(id, "198.51.100.0/24").await.unwrap());
+    assert!(store.signed_in_with(id, "Thunderbird 128").await.unwrap());
+    assert!(!store.signed_in_with(id, "Mail").await.unwrap());
+    // One alert an hour: the second claim within the hour fails.
+    let t0 = from_millis(1_700_000_200_000);
+    let hour = time::Duration::hours(1);
+    assert!(store.claim_alert(id, t0, t0 - hour).await.unwrap());
+    let t1 = t0 + time::Duration::minutes(10);
+    assert!(!store.claim_alert(id, t1, t1 - hour).await.unwrap());
+    let t2 = t0 + hour;
+    assert!(store.claim_alert(id, t2, t2 - hour).await.unwrap());
+    // Alerts are on until turned off.
+    assert!(store.sign_in_alerts(address.id).await.unwrap());
+    store.set_sign_in_alerts(address.id, false).await.unwrap();
+    assert!(!store.sign_in_alerts(address.id).await.unwrap());
+    store.set_sign_in_alerts(address.id, true).await.unwrap();
 
     // The list of an address (read in one piece) holds the same devices, newest first; quotes
     // and non-ASCII in a description survive it.

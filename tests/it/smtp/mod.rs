@@ -1,6 +1,7 @@
 //! SMTP submission, LMTP, the outbound queue and the clients that use them.
 
 mod binary;
+mod expiry;
 mod forgery;
 mod hostile_input;
 mod limits;

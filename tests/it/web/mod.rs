@@ -1,7 +1,7 @@
 //! The web app and JSON API: router tests in memory, API tests over a real socket, and
 //! browser tests that follow the help-centre article in Chromium.
 
-mod api;
+pub(crate) mod api;
 mod automatic;
 mod browser;
 mod browsers;

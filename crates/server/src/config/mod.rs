@@ -42,6 +42,38 @@ pub struct Config {
     pub lmtp: LmtpConfig,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
+    pub retention: RetentionConfig,
+    pub alerts: AlertsConfig,
+}
+
+/// Messages the server sends an address about its devices.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Sign-in alerts for every address that has not turned them off; false: for none.
+    #[serde(deserialize_with = "lenient::boolean")]
+    pub sign_in: bool,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig { sign_in: true }
+    }
+}
+
+/// How long records of what devices did are kept.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days sign-in history and the activity log are kept (deleted daily after that).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub days: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { days: 365 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -171,6 +203,9 @@ pub struct LimitsConfig {
     /// Source addresses and logins the sign-in throttle remembers at most.
     #[serde(deserialize_with = "lenient::u64")]
     pub auth_throttle_entries: u64,
+    /// Devices one address may have (disconnected ones aside).
+    #[serde(deserialize_with = "lenient::u64")]
+    pub devices_per_address: u64,
 }
 
 impl Default for Config {
@@ -189,6 +224,8 @@ impl Default for Config {
             lmtp: LmtpConfig::default(),
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
+            retention: RetentionConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -266,6 +303,7 @@ impl Default for LimitsConfig {
             login_timeout_secs: 60,
             imap_autologout_secs: 30 * 60,
             auth_throttle_entries: 100_000,
+            devices_per_address: 100,
         }
     }
 }

@@ -213,7 +213,8 @@ impl DeviceRepo for SqlStore {
         }))
     }
 
-    async fn record_use(&self, id: DeviceId, u: &LastUse) -> Result<()> {
+    async fn record_use(&self, id: DeviceId, u: &LastUse, network: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE devices SET last_used_at = $1, last_used_ip = $2, last_used_protocol = $3 WHERE id = $4",
         )
@@ -221,19 +222,43 @@ impl DeviceRepo for SqlStore {
         .bind(u.ip.to_string())
         .bind(u.protocol.as_str())
         .bind(id.to_string())
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO device_sign_ins (device_id, at, ip, protocol, network, client) \
+             SELECT id, $1, $2, $3, $4, client FROM devices WHERE id = $5",
+        )
+        .bind(to_millis(u.at))
+        .bind(u.ip.to_string())
+        .bind(u.protocol.as_str())
+        .bind(network)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn record_client(&self, id: DeviceId, client: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE devices SET client = $1 WHERE id = $2")
             .bind(client)
             .bind(id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
+        sqlx::query(
+            "UPDATE device_sign_ins SET client = $1 WHERE id = \
+             (SELECT MAX(id) FROM device_sign_ins WHERE device_id = $2)",
+        )
+        .bind(client)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 }

@@ -28,6 +28,7 @@ mod notify;
 mod queue;
 mod rows;
 mod sessions;
+mod sign_ins;
 mod two_step;
 mod uidvalidity;
 mod wal_watch;

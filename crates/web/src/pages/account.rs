@@ -75,6 +75,9 @@ pub struct ChangeForm {
     pub(crate) current: SecretString,
     pub(crate) new: SecretString,
     pub(crate) repeat: SecretString,
+    /// `Also disconnect every device of my addresses`, when ticked.
+    #[serde(default)]
+    pub(crate) disconnect_devices: Option<String>,
 }
 
 /// Changes the password after checking the current one, then signs out every other session.
@@ -140,10 +143,18 @@ pub async fn submit(
         .delete_sessions_of(viewer.account.id, Some(&viewer.token))
         .await?;
     viewer.confirm(&state).await?;
-    let notice =
-        "Your password was changed. Everywhere else you were signed in, you are now signed out.";
+    let mut notice =
+        "Your password was changed. Everywhere else you were signed in, you are now signed out."
+            .to_owned();
+    if form.disconnect_devices.is_some() {
+        let n = state.core.disconnect_devices_of(&viewer.account).await?;
+        notice.push_str(&format!(
+            " {n} device{} disconnected.",
+            if n == 1 { " was" } else { "s were" }
+        ));
+    }
     Ok((
-        [flash::set(&state.options, notice)],
+        [flash::set(&state.options, &notice)],
         Redirect::to("/account/password"),
     )
         .into_response())

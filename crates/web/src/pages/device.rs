@@ -12,7 +12,7 @@ use crate::extract::Path;
 use crate::flash::{self, Flash};
 use crate::pages::email_param;
 use crate::pages::settings::{Sidebar, sidebar};
-use crate::pages::view::{Chrome, DeviceView, device_url, devices_url};
+use crate::pages::view::{Chrome, DeviceView, device_url, devices_url, machine_time, when};
 use crate::session::Viewer;
 use crate::state::AppState;
 
@@ -23,6 +23,16 @@ struct DevicePage {
     sidebar: Sidebar,
     email: String,
     device: DeviceView,
+    sign_ins: Vec<SignInView>,
+}
+
+/// One line of a device's sign-in history.
+struct SignInView {
+    at: String,
+    at_iso: String,
+    ip: String,
+    protocol: &'static str,
+    client: String,
 }
 
 /// The confirmation of a disconnection, for one device or all of them.
@@ -60,11 +70,25 @@ pub async fn show(
     Path((email, id)): Path<(String, String)>,
 ) -> WebResult<impl IntoResponse> {
     let (email, device) = find(&state, &viewer, &email, &id).await?;
+    let sign_ins = state
+        .core
+        .sign_ins(&viewer.actor(), device.id)
+        .await?
+        .into_iter()
+        .map(|s| SignInView {
+            at: when(s.at),
+            at_iso: machine_time(s.at),
+            ip: s.ip.to_string(),
+            protocol: s.protocol.label(),
+            client: s.client.unwrap_or_default(),
+        })
+        .collect();
     Ok(DevicePage {
         chrome: Chrome::new(&viewer, flash, "settings"),
         sidebar: sidebar(&state, &viewer, Some(&email), "devices").await?,
         email: email.to_string(),
         device: DeviceView::of(&device),
+        sign_ins,
     })
 }
 

@@ -95,6 +95,7 @@ pub fn routes() -> Router<AppState> {
             get(disconnect_all::confirm).post(disconnect_all::disconnect),
         )
         .route("/settings/{email}/activity", get(activity::show))
+        .route("/settings/{email}/alerts", post(devices::set_alerts))
         .route(
             "/account/password",
             get(account::show).post(account::submit),

@@ -1,4 +1,4 @@
-//! Resetting and disconnecting a device.
+//! Resetting and disconnecting a device, and its sign-in history.
 
 use axum::Json as JsonBody;
 use axum::body::Bytes;
@@ -6,7 +6,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use postern_domain::DeviceId;
+use postern_domain::clock::rfc3339;
 use secrecy::ExposeSecret;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::api::v1::schema::{DeviceJson, ErrorJson, IssuedJson, RulesRequest};
 use crate::error::{WebError, WebResult};
@@ -21,7 +24,7 @@ fn id_param(text: &str) -> WebResult<DeviceId> {
 /// Gives the device a new password; the old one dies at once, with its sessions and links.
 #[utoipa::path(post, path = "/api/v1/devices/{id}/reset", operation_id = "reset_device", tag = "devices",
     params(("id" = String, Path, description = "The device's id")),
-    request_body(content = RulesRequest, description = "Optional: when the new password stops working on its own (absent: never) and the networks it works from (absent: anywhere)"),
+    request_body(content = Option<RulesRequest>, description = "Optional: when the new password stops working on its own (absent: never) and the networks it works from (absent: anywhere)"),
     security(("session" = [])),
     responses(
         (status = 200, description = "The device and its new password, shown this once", body = IssuedJson),
@@ -74,4 +77,45 @@ pub async fn disconnect(
     let id = id_param(&id)?;
     state.core.disconnect_device(&viewer.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One sign-in of a device.
+#[derive(Serialize, ToSchema)]
+pub struct SignInJson {
+    /// RFC 3339.
+    pub at: String,
+    pub ip: String,
+    /// `imap`, `smtp`, `pop3` or `webmail`.
+    pub protocol: &'static str,
+    /// The name its mail program gave (IMAP ID, EHLO), or null.
+    pub client: Option<String>,
+}
+
+/// The device's last 50 sign-ins, newest first (several within a minute from one place and
+/// protocol count as one).
+#[utoipa::path(get, path = "/api/v1/devices/{id}/sign-ins", operation_id = "device_sign_ins", tag = "devices",
+    params(("id" = String, Path, description = "The device's id")),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Newest first", body = [SignInJson]),
+        (status = 401, description = "`unauthenticated`", body = ErrorJson),
+        (status = 404, description = "`not_found`", body = ErrorJson),
+    ))]
+pub async fn sign_ins(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<JsonBody<Vec<SignInJson>>> {
+    let id = id_param(&id)?;
+    let list = state.core.sign_ins(&viewer.actor(), id).await?;
+    Ok(JsonBody(
+        list.into_iter()
+            .map(|s| SignInJson {
+                at: rfc3339(s.at),
+                ip: s.ip.to_string(),
+                protocol: s.protocol.as_str(),
+                client: s.client,
+            })
+            .collect(),
+    ))
 }

@@ -1,5 +1,6 @@
 //! JSON API v1 and its OpenAPI document, built from the same handler annotations.
 
+mod account;
 mod addresses;
 mod devices;
 mod links;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::reauth))
+        .routes(routes!(account::change_password))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end))
         .routes(routes!(
@@ -74,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(addresses::devices, addresses::create_device))
         .routes(routes!(devices::reset))
         .routes(routes!(devices::disconnect))
+        .routes(routes!(devices::sign_ins))
         .routes(routes!(links::create))
         .routes(routes!(links::delete))
         .split_for_parts();
