@@ -417,16 +417,17 @@ impl Core {
             }
         }
         // A device's first name is no news: its first sign-in was.
-        if !known && let Ok(Some(device)) = self.store.device(signed_in.device_id).await {
-            if let Some(last_use) = &device.last_use {
-                self.alert(SignInNews {
-                    device: &device,
-                    novelty: Novelty::NewClient,
-                    sign_in: last_use,
-                    client: Some(name),
-                })
-                .await;
-            }
+        if !known
+            && let Ok(Some(device)) = self.store.device(signed_in.device_id).await
+            && let Some(last_use) = &device.last_use
+        {
+            self.alert(SignInNews {
+                device: &device,
+                novelty: Novelty::NewClient,
+                sign_in: last_use,
+                client: Some(name),
+            })
+            .await;
         }
     }
 
