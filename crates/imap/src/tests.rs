@@ -40,7 +40,12 @@ pub(crate) async fn world() -> World {
         Pepper::generate().unwrap(),
         Arc::new(SystemClock),
         throttle,
-    );
+    )
+    // The tests count the messages in INBOX: no sign-in alert among them.
+    .with_policy(postern_domain::Policy {
+        sign_in_alerts: false,
+        ..Default::default()
+    });
     let login = Login::parse("owner@example.org").unwrap();
     let email = Email::parse("me@example.org").unwrap();
     core.create_account(

@@ -7,6 +7,7 @@ mod browser;
 mod browsers;
 mod harness;
 mod hosts;
+mod policy_pages;
 mod router;
 mod router_security;
 mod serve;

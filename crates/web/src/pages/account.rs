@@ -80,6 +80,28 @@ pub struct ChangeForm {
     pub(crate) disconnect_devices: Option<String>,
 }
 
+/// What follows a password change, in the web app and the API alike: every other session of
+/// the account is signed out, this one counts as confirmed, and, when asked, every device of
+/// the account's addresses is disconnected (how many, then).
+pub(crate) async fn after_password_change(
+    state: &AppState,
+    viewer: &mut Viewer,
+    disconnect_devices: bool,
+) -> WebResult<Option<usize>> {
+    state
+        .core
+        .web_sessions()
+        .delete_sessions_of(viewer.account.id, Some(&viewer.token))
+        .await?;
+    viewer.confirm(state).await?;
+    if !disconnect_devices {
+        return Ok(None);
+    }
+    Ok(Some(
+        state.core.disconnect_devices_of(&viewer.account).await?,
+    ))
+}
+
 /// Changes the password after checking the current one, then signs out every other session.
 pub async fn submit(
     State(state): State<AppState>,
@@ -137,17 +159,12 @@ pub async fn submit(
         }
         Err(e) => return Err(e.into()),
     }
-    state
-        .core
-        .web_sessions()
-        .delete_sessions_of(viewer.account.id, Some(&viewer.token))
-        .await?;
-    viewer.confirm(&state).await?;
+    let disconnected =
+        after_password_change(&state, &mut viewer, form.disconnect_devices.is_some()).await?;
     let mut notice =
         "Your password was changed. Everywhere else you were signed in, you are now signed out."
             .to_owned();
-    if form.disconnect_devices.is_some() {
-        let n = state.core.disconnect_devices_of(&viewer.account).await?;
+    if let Some(n) = disconnected {
         notice.push_str(&format!(
             " {n} device{} disconnected.",
             if n == 1 { " was" } else { "s were" }

@@ -90,6 +90,17 @@ async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
             "{text}"
         );
         assert!(text.contains("127.0.0.0/8, 2001:db8::/48"), "{text}");
+        // Its sign-in, in its history.
+        let history = b
+            .wait("//table[@aria-labelledby='sign-ins-title']")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            history.contains("127.0.0.1") && history.contains("IMAP"),
+            "{history}"
+        );
 
         // Thirty days on: listed as expired, refused like a wrong password.
         b.advance_minutes(30 * 24 * 60);

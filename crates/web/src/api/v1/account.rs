@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::api::v1::schema::ErrorJson;
 use crate::error::WebResult;
 use crate::extract::{ClientIp, Json};
+use crate::pages::account::after_password_change;
 use crate::session::Viewer;
 use crate::state::AppState;
 use axum::Json as JsonBody;
@@ -64,17 +65,9 @@ pub async fn change_password(
             DomainError::Invalid { message, .. } => DomainError::invalid("new", message),
             other => other,
         })?;
-    state
-        .core
-        .web_sessions()
-        .delete_sessions_of(viewer.account.id, Some(&viewer.token))
-        .await?;
-    viewer.confirm(&state).await?;
-    let devices_disconnected = if req.disconnect_devices {
-        state.core.disconnect_devices_of(&viewer.account).await?
-    } else {
-        0
-    };
+    let devices_disconnected = after_password_change(&state, &mut viewer, req.disconnect_devices)
+        .await?
+        .unwrap_or(0);
     Ok((
         StatusCode::OK,
         JsonBody(PasswordChangedJson {
