@@ -1,5 +1,6 @@
 //! A throwaway PostgreSQL cluster for the tests of this process: made with Debian's `initdb`
-//! in a temporary directory, listening on a free loopback port, stopped when the process ends.
+//! in a temporary directory, listening on a free loopback port, stopped and deleted when the
+//! process ends.
 //! Each test gets a database of its own.
 
 use std::io::Write;
@@ -89,9 +90,13 @@ fn start() -> Cluster {
         .expect("a free port")
         .port();
     let postgres = bin.join("postgres");
-    let script = "\"$@\" & pid=$!; read _; kill -TERM \"$pid\"; wait \"$pid\"";
+    // The cluster lives in a static, which is never dropped: the guard also deletes its
+    // directory once the server has stopped, or every test run would leave gigabytes behind.
+    let script = "dir=$1; shift; \"$@\" & pid=$!; read _; kill -TERM \"$pid\"; \
+                  wait \"$pid\"; rm -rf \"$dir\"";
     let mut guard = as_postgres(Path::new("/bin/sh"))
         .args(["-c", script, "sh"])
+        .arg(dir.path())
         .arg(&postgres)
         .arg("-D")
         .arg(&data)
