@@ -190,30 +190,12 @@ async fn a_server_that_lost_its_notifications_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiring_device_is_cut_off_on_every_server_when_it_expires() {
-    use postern_domain::{Actor, Description, DeviceRules, Email, Expiry, ProtocolSet};
-    use secrecy::ExposeSecret;
-
     let (first, second, _shared) = two_servers().await;
     let lifetime = Duration::from_millis(1500);
-    let core = first.core();
-    let issued = core
-        .create_device_with(
-            &Actor::CommandLine,
-            &Email::parse("admin@localhost").unwrap(),
-            Description::parse("Borrowed laptop").unwrap(),
-            ProtocolSet::parse("imap").unwrap(),
-            DeviceRules {
-                expiry: Expiry {
-                    at: Some(core.clock().now() + lifetime),
-                    after_unused_days: None,
-                },
-                ..DeviceRules::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (_, password) = first
+        .expiring_device("admin@localhost", "Borrowed laptop", "imap", lifetime)
+        .await;
     let ends = Instant::now() + lifetime;
-    let password = issued.password.expose_secret().to_owned();
     // Signed in on both; nobody tells either server anything afterwards.
     let mut on_first = signed_in(&first, &password).await;
     let mut on_second = signed_in(&second, &password).await;

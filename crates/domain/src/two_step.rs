@@ -374,7 +374,7 @@ impl Core {
     }
 
     /// One entry of `kind` for each address the account owns.
-    async fn account_activity(
+    pub(crate) async fn account_activity(
         &self,
         account: &Account,
         kind: ActivityKind,

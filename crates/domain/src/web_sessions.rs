@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::Core;
 use crate::error::{DomainError, Result};
-use crate::model::{Account, ActivityEntry, ActivityKind, WebSession};
+use crate::model::{Account, ActivityKind, WebSession};
 
 /// The hash of a session token, as the store keys sessions.
 pub type TokenHash = [u8; 32];
@@ -128,26 +128,17 @@ impl Core {
 
     /// Ends one session, noting it in the activity log of each address the account owns.
     async fn end_browser(&self, account: &Account, browser: &SignedInBrowser) -> Result<bool> {
-        let at = self.clock.now();
         let what = if browser.session.ip.is_empty() {
             browser.browser()
         } else {
             format!("{}, {}", browser.browser(), browser.session.ip)
         };
-        let activity: Vec<ActivityEntry> = self
-            .store
-            .addresses_of(account.id)
-            .await?
-            .into_iter()
-            .map(|a| ActivityEntry {
-                address_id: a.id,
-                at,
-                kind: ActivityKind::BrowserSignedOut,
-                device_id: None,
-                device_description: Some(what.clone()),
-                actor: account.login.to_string(),
-            })
-            .collect();
+        let mut activity = self
+            .account_activity(account, ActivityKind::BrowserSignedOut)
+            .await?;
+        for entry in &mut activity {
+            entry.device_description = Some(what.clone());
+        }
         let ended = self
             .store
             .end_session_of(account.id, &browser.token_hash, &activity)

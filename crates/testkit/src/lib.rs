@@ -13,7 +13,9 @@ pub mod postgres;
 use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::{Clock, SystemClock};
 use postern_domain::model::Account;
-use postern_domain::{Actor, Core, Description, DeviceId, Email, Login, ProtocolSet};
+use postern_domain::{
+    Actor, Core, Description, DeviceId, DeviceRules, Email, Expiry, Login, ProtocolSet,
+};
 use postern_server::config::Config;
 use postern_server::serve::{self, Running};
 use secrecy::ExposeSecret;
@@ -150,6 +152,35 @@ impl TestServer {
                 &Email::parse(email).expect("an email"),
                 Description::parse(description).expect("a description"),
                 ProtocolSet::parse(protocols).expect("protocols"),
+            )
+            .await
+            .expect("device created");
+        (issued.device.id, issued.password.expose_secret().to_owned())
+    }
+
+    /// Creates a device whose password expires `lifetime` from now (by the server's clock);
+    /// returns its id and password.
+    pub async fn expiring_device(
+        &self,
+        email: &str,
+        description: &str,
+        protocols: &str,
+        lifetime: std::time::Duration,
+    ) -> (DeviceId, String) {
+        let core = self.core();
+        let issued = core
+            .create_device_with(
+                &Actor::CommandLine,
+                &Email::parse(email).expect("an email"),
+                Description::parse(description).expect("a description"),
+                ProtocolSet::parse(protocols).expect("protocols"),
+                DeviceRules {
+                    expiry: Expiry {
+                        at: Some(core.clock().now() + lifetime),
+                        after_unused_days: None,
+                    },
+                    ..DeviceRules::default()
+                },
             )
             .await
             .expect("device created");

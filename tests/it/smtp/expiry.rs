@@ -3,9 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use postern_domain::{Actor, Description, DeviceRules, Email, Expiry, ProtocolSet};
-use secrecy::ExposeSecret;
-
 use super::{plain, server_with};
 use crate::wire::Wire;
 
@@ -15,26 +12,11 @@ const PROMISE: Duration = Duration::from_secs(1);
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expiring_device_loses_its_smtp_and_pop3_sessions_when_it_expires() {
     let server = server_with(|_| {}).await;
-    let core = server.core();
     let lifetime = Duration::from_millis(1500);
-    let issued = core
-        .create_device_with(
-            &Actor::CommandLine,
-            &Email::parse("alice@example.org").unwrap(),
-            Description::parse("Borrowed phone").unwrap(),
-            ProtocolSet::parse("smtp,pop3").unwrap(),
-            DeviceRules {
-                expiry: Expiry {
-                    at: Some(core.clock().now() + lifetime),
-                    after_unused_days: None,
-                },
-                ..DeviceRules::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (_, password) = server
+        .expiring_device("alice@example.org", "Borrowed phone", "smtp,pop3", lifetime)
+        .await;
     let ends = Instant::now() + lifetime;
-    let password = issued.password.expose_secret().to_owned();
 
     let (mut smtp, _) = Wire::connect(server.addr("smtp.listen")).await;
     smtp.cmd("EHLO expiry.test").await;
