@@ -24,6 +24,7 @@ pub mod protocol;
 pub mod queue;
 pub mod repo;
 pub mod revocation;
+pub mod search;
 pub mod sign_in_log;
 pub mod submit;
 pub mod throttle;

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::error::Result;
 use crate::ids::AddressId;
+use crate::search::{MessageIndex, Query};
 
 /// A mailbox's row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,6 +153,9 @@ pub struct MailboxDelta {
     pub changed: Vec<MessageMeta>,
     /// UIDs removed, ascending.
     pub expunged: Vec<u32>,
+    /// Tombstones from before `since` were pruned: `expunged` may miss UIDs, and whoever
+    /// asked compares the UIDs it knows with the mailbox's.
+    pub expunged_pruned: bool,
 }
 
 /// Where copied or moved messages landed.
@@ -165,6 +169,28 @@ pub struct Copied {
     pub modseq: i64,
     /// The source's new modseq after a move (0 otherwise).
     pub source_modseq: i64,
+}
+
+/// A stored content (shared by the copies of a message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContentId(pub i64);
+
+/// What a store found for a search.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// UIDs, ascending.
+    pub uids: Vec<u32>,
+    /// Whether these are exactly the matches; else a superset that each message's content
+    /// decides (a header the store does not keep).
+    pub exact: bool,
+}
+
+/// A content stored without a search index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unindexed {
+    pub id: ContentId,
+    pub content: Vec<u8>,
+    pub internal_date: OffsetDateTime,
 }
 
 /// Counters of a mailbox, for IMAP STATUS and the webmail.
@@ -193,6 +219,7 @@ pub trait MailRepo: Send + Sync {
         flags: &Flags,
         internal_date: OffsetDateTime,
         content: &[u8],
+        index: &MessageIndex,
     ) -> Result<Appended>;
     /// Every message of the mailbox in UID order.
     async fn messages(&self, mailbox: MailboxId) -> Result<Vec<MessageMeta>>;
@@ -263,6 +290,13 @@ pub trait MailRepo: Send + Sync {
     async fn changes_since(&self, mailbox: MailboxId, modseq: i64) -> Result<Option<MailboxDelta>>;
     /// Counters of the mailbox.
     async fn mailbox_counts(&self, mailbox: MailboxId) -> Result<MailboxCounts>;
+    /// The messages matching `query`, or a superset of them to be checked.
+    async fn search(&self, mailbox: MailboxId, query: &Query) -> Result<Found>;
+    /// Up to `limit` stored contents that have no search index yet (stored before there was
+    /// one), with the arrival date of a message holding each.
+    async fn unindexed(&self, limit: u32) -> Result<Vec<Unindexed>>;
+    /// Keeps the search index of a content stored without one.
+    async fn save_index(&self, content: ContentId, index: &MessageIndex) -> Result<()>;
     /// The keywords set on any message of the mailbox, each once (case-insensitively), for
     /// IMAP's FLAGS.
     async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>>;

@@ -8,11 +8,13 @@
 use time::OffsetDateTime;
 
 use crate::core::Core;
-use crate::error::Result;
+use crate::error::{DomainError, Result};
 use crate::ids::AddressId;
 use crate::mail::{
     Appended, Copied, FlagOp, Flags, Mailbox, MailboxCounts, MailboxDelta, MailboxId, MessageMeta,
 };
+use crate::mime;
+use crate::search::{MessageIndex, Query};
 
 /// The mailbox service: reads pass through to the store, writes announce their change.
 #[derive(Clone, Copy)]
@@ -91,6 +93,56 @@ impl Mailboxes<'_> {
         self.core.store.mailbox_counts(mailbox).await
     }
 
+    /// The UIDs of the messages matching `query`, ascending. The store answers from its
+    /// indexes; where it can only narrow (a header it does not keep), the contents of the
+    /// messages it could not rule out decide.
+    pub async fn search(&self, mailbox: MailboxId, query: &Query) -> Result<Vec<u32>> {
+        let found = self.core.store.search(mailbox, query).await?;
+        if found.exact {
+            return Ok(found.uids);
+        }
+        let mut matching = Vec::new();
+        for batch in found.uids.chunks(SEARCH_BATCH) {
+            let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+                continue;
+            };
+            let metas = self.messages_between(mailbox, *first, *last).await?;
+            let contents = self.message_contents(mailbox, batch).await?;
+            for (uid, content) in contents {
+                let Some(meta) = metas.iter().find(|m| m.uid == uid) else {
+                    continue;
+                };
+                let parsed = mime::parse(&content);
+                let index = match &parsed {
+                    Some(m) => MessageIndex::of_parsed(m, meta.internal_date),
+                    None => MessageIndex::of(&content, meta.internal_date),
+                };
+                if query.matches(meta, &index, parsed.as_ref()) {
+                    matching.push(uid);
+                }
+            }
+        }
+        Ok(matching)
+    }
+
+    /// Indexes for searching every content stored before there was a search index; returns
+    /// how many. `progress` hears the count after each batch.
+    pub async fn index_stored_mail(&self, mut progress: impl FnMut(u64)) -> Result<u64> {
+        let mut done = 0u64;
+        loop {
+            let batch = self.core.store.unindexed(SEARCH_BATCH as u32).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            for item in batch {
+                let index = index_of(&item.content, item.internal_date).await?;
+                self.core.store.save_index(item.id, &index).await?;
+                done += 1;
+            }
+            progress(done);
+        }
+    }
+
     /// The keywords set on any message of the mailbox, each once.
     pub async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
         self.core.store.mailbox_keywords(mailbox).await
@@ -133,10 +185,11 @@ impl Mailboxes<'_> {
         internal_date: OffsetDateTime,
         content: &[u8],
     ) -> Result<Appended> {
+        let index = index_of(content, internal_date).await?;
         let appended = self
             .core
             .store
-            .append(mailbox, flags, internal_date, content)
+            .append(mailbox, flags, internal_date, content, &index)
             .await?;
         self.core.mailbox_changes.notify(mailbox, appended.modseq);
         Ok(appended)
@@ -256,4 +309,22 @@ impl Mailboxes<'_> {
             Err(e) => tracing::warn!("reading a mailbox back failed: {e}"),
         }
     }
+}
+
+/// How many messages a content check or an indexing pass reads at once.
+const SEARCH_BATCH: usize = 256;
+
+/// Messages up to this size are indexed on the task that stores them; larger ones on a
+/// blocking thread, so that parsing them holds up no other session.
+const INLINE_INDEX_BYTES: usize = 256 * 1024;
+
+/// The search index of a message about to be stored.
+async fn index_of(content: &[u8], internal_date: OffsetDateTime) -> Result<MessageIndex> {
+    if content.len() <= INLINE_INDEX_BYTES {
+        return Ok(MessageIndex::of(content, internal_date));
+    }
+    let owned = content.to_vec();
+    tokio::task::spawn_blocking(move || MessageIndex::of(&owned, internal_date))
+        .await
+        .map_err(|e| DomainError::Store(format!("indexing a message failed: {e}")))
 }

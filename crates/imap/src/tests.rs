@@ -328,6 +328,7 @@ async fn idle_hears_of_changes_made_by_another_process() {
             &Default::default(),
             time::OffsetDateTime::now_utc(),
             b"Subject: x\r\n\r\ny\r\n",
+            &Default::default(),
         )
         .await
         .unwrap();

@@ -270,6 +270,7 @@ async fn store_copy(from: &str, to: &str) -> Result<()> {
     for (table, rows) in report {
         println!("{table}: {rows}");
     }
+    println!("The search index is rebuilt when Postern first starts on the copy.");
     source.close().await;
     target.close().await;
     Ok(())

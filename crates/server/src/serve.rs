@@ -80,6 +80,7 @@ pub async fn bind(key: &'static str, addr: &str) -> Result<Option<TcpListener>> 
 /// Starts the server described by `config`.
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
     let core = Arc::new(setup::open_core(&config, clock).await?);
+    index_stored_mail(&core).await?;
     let tls = setup::load_or_create_tls(&config)?;
     tokio::task::spawn_blocking(postern_domain::account_password::warm_up);
     let first_account = core.bootstrap(&config.domain).await?;
@@ -120,6 +121,25 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
         shutdown,
         tasks,
     })
+}
+
+/// Indexes for searching the messages stored before Postern kept a search index (or copied
+/// from another store), before any session can search them.
+async fn index_stored_mail(core: &postern_domain::Core) -> Result<()> {
+    let mut next_report = 10_000;
+    let indexed = core
+        .mailboxes()
+        .index_stored_mail(|n| {
+            if n >= next_report {
+                tracing::info!("indexing stored mail for search: {n} messages so far");
+                next_report += 10_000;
+            }
+        })
+        .await?;
+    if indexed > 0 {
+        tracing::info!("indexed {indexed} stored messages for search");
+    }
+    Ok(())
 }
 
 /// Deletes sign-in history and activity past the retention, at start and then daily.

@@ -9,7 +9,7 @@ use postern_domain::repo::Store;
 mod error;
 pub mod sql;
 
-pub use sql::{Backend, PoolOptions, SqlStore, TABLES};
+pub use sql::{Backend, PoolOptions, REBUILT, SqlStore, TABLES};
 
 /// Opens (creating and migrating if needed) the store named by a `store` URL:
 /// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.

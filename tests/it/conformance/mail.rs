@@ -3,6 +3,7 @@
 
 use postern_domain::mail::{FlagOp, Flags, MailRepo, MailboxId};
 use postern_domain::repo::{AccountRepo, AddressRepo};
+use postern_domain::search::MessageIndex;
 use postern_domain::{AddressId, DomainError, Email, Login};
 use time::OffsetDateTime;
 
@@ -46,6 +47,7 @@ async fn add(store: &SqlStore, mailbox: MailboxId, text: &str) -> u32 {
             &Flags::default(),
             OffsetDateTime::now_utc(),
             text.as_bytes(),
+            &MessageIndex::of(text.as_bytes(), OffsetDateTime::now_utc()),
         )
         .await
         .unwrap()

@@ -1,5 +1,6 @@
 //! One conformance suite for the store traits, run on every backend.
 
+mod kept;
 mod mail;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use postern_domain::model::{
     ActivityEntry, ActivityKind, DeviceState, LastUse, Link, NewDevice, WebSession,
 };
 use postern_domain::repo::Store;
+use postern_domain::search::MessageIndex;
 use postern_domain::{
     Description, DeviceId, DevicePassword, DeviceRules, DomainError, Email, Expiry, Login,
     Networks, Pepper, Protocol, ProtocolSet,
@@ -476,6 +478,7 @@ pub async fn all(store: Arc<dyn Store>) {
             &Flags::default(),
             t,
             b"Subject: one\r\n\r\nbody\r\n",
+            &MessageIndex::of(b"Subject: one\r\n\r\nbody\r\n", t),
         )
         .await
         .unwrap();
@@ -484,7 +487,13 @@ pub async fn all(store: Arc<dyn Store>) {
         keywords: vec!["$Label1".into()],
     };
     let second = store
-        .append(inbox.id, &flags, t, b"Subject: two\r\n\r\nbody\r\n")
+        .append(
+            inbox.id,
+            &flags,
+            t,
+            b"Subject: two\r\n\r\nbody\r\n",
+            &MessageIndex::of(b"Subject: two\r\n\r\nbody\r\n", t),
+        )
         .await
         .unwrap();
     assert!(second.uid > first.uid && second.modseq > first.modseq);
@@ -534,7 +543,13 @@ pub async fn all(store: Arc<dyn Store>) {
             .is_none()
     );
     let third = store
-        .append(inbox.id, &Flags::default(), t, b"x")
+        .append(
+            inbox.id,
+            &Flags::default(),
+            t,
+            b"x",
+            &MessageIndex::of(b"x", t),
+        )
         .await
         .unwrap();
     assert!(third.uid > second.uid, "UIDs are never reused");

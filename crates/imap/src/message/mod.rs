@@ -8,12 +8,10 @@ use postern_domain::mime;
 
 mod envelope;
 mod structure;
-mod text;
 mod walk;
 
 pub(crate) use envelope::envelope;
 pub(crate) use structure::body_structure;
-pub(crate) use text::{body_text, holds_parts};
 pub use walk::every_walk;
 
 /// A parsed message with the bytes its offsets point into.

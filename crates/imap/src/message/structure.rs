@@ -6,8 +6,9 @@ use imap_codec::imap_types::body::{
 };
 use imap_codec::imap_types::core::{IString, NString, Vec1};
 use mail_parser::{ContentType, MimeHeaders, PartType};
+use postern_domain::search::holds_parts;
 
-use super::{PartRef, View, envelope, holds_parts, istring, lines, nstring};
+use super::{PartRef, View, envelope, istring, lines, nstring};
 
 fn upper(s: &str) -> IString<'static> {
     istring(s.to_ascii_uppercase().as_bytes())

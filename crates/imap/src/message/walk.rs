@@ -9,8 +9,9 @@ use imap_codec::encode::Encoder;
 use imap_codec::imap_types::core::Vec1;
 use imap_codec::imap_types::fetch::{MessageDataItem, Part, Section};
 use imap_codec::imap_types::response::{Data, Response};
+use postern_domain::search::body_text;
 
-use super::{Parsed, View, body_structure, body_text, envelope, find_part, nstring, section};
+use super::{Parsed, View, body_structure, envelope, find_part, nstring, section};
 
 /// At most this many part numbers are fetched, so that a wide message costs no more than a
 /// deep one.
@@ -63,7 +64,7 @@ pub fn every_walk(raw: &[u8]) -> Vec<u8> {
             .dump(),
         Err(_) => Vec::new(),
     };
-    out.extend_from_slice(body_text(view).as_bytes());
+    out.extend_from_slice(body_text(view.msg).as_bytes());
     out
 }
 

@@ -134,6 +134,18 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
     };
     let mut untold = std::mem::take(&mut sel.deferred);
     untold.extend(delta.expunged.iter().copied());
+    if delta.expunged_pruned {
+        // Away so long that the tombstones are gone: what it knows and is not there now.
+        match s.core.mailboxes().uids(id).await {
+            Ok(now) => untold.extend(
+                sel.uids
+                    .iter()
+                    .filter(|u| now.binary_search(u).is_err())
+                    .copied(),
+            ),
+            Err(e) => tracing::warn!("reading a mailbox's UIDs failed: {e}"),
+        }
+    }
     untold.sort_unstable();
     untold.dedup();
     if expunges == Expunges::Send {

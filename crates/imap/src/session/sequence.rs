@@ -87,22 +87,3 @@ pub(crate) fn uid_ranges(uids: &[u32]) -> Vec<(u32, u32)> {
     }
     ranges
 }
-
-/// Whether a set names `value` (a sequence number or a UID), without listing the set.
-pub(crate) fn contains(set: &SequenceSet, numbers: Numbers, value: u32, sel: &Selected) -> bool {
-    let star = match numbers {
-        Numbers::Sequence => sel.exists(),
-        Numbers::Uid => sel.uids.last().copied().unwrap_or(0),
-    };
-    set.0.as_ref().iter().any(|seq| {
-        let n = |x: &SeqOrUid| match x {
-            SeqOrUid::Asterisk => star,
-            SeqOrUid::Value(v) => v.get(),
-        };
-        let (a, b) = match seq {
-            Sequence::Single(x) => (n(x), n(x)),
-            Sequence::Range(x, y) => (n(x), n(y)),
-        };
-        a.min(b) <= value && value <= a.max(b)
-    })
-}

@@ -29,6 +29,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("queue_recipients", "id"),
 ];
 
+/// Tables derived from the message contents: not copied, but rebuilt when Postern next
+/// starts on the target (the search index).
+pub const REBUILT: &[&str] = &["message_fields", "message_text"];
+
 /// Tables whose `id`-like column is generated and must continue after the copied rows.
 const IDENTITIES: &[(&str, &str)] = &[
     ("accounts", "id"),
@@ -125,6 +129,7 @@ impl SqlStore {
             }
             report.push((*table, copied));
         }
+        recount(&mut tx).await?;
         if target.backend == Backend::Postgres {
             for (table, column) in IDENTITIES {
                 sqlx::query(AssertSqlSafe(format!(
@@ -140,12 +145,14 @@ impl SqlStore {
         Ok(report)
     }
 
-    /// The tables of the schema, for the check that [`TABLES`] misses none.
+    /// The tables of the schema (those of the text index that SQLite makes for itself
+    /// left out), for the check that [`TABLES`] misses none.
     pub async fn table_names(&self) -> Result<Vec<String>> {
         let sql = match self.backend {
             Backend::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name"
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' \
+                 AND name NOT GLOB 'message_text_*' ORDER BY name"
             }
             Backend::Postgres => {
                 "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = current_schema() \
@@ -160,4 +167,20 @@ impl SqlStore {
             .map(|r| r.try_get("name").map_err(db))
             .collect()
     }
+}
+
+/// Sets every mailbox's counters from its messages: the copied rows brought their counters,
+/// and the copied messages counted themselves in again.
+async fn recount(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    sqlx::query(
+        "UPDATE mailboxes SET \
+         messages = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id), \
+         unseen = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id AND (m.flags & 1) = 0), \
+         deleted = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id AND (m.flags & 8) <> 0), \
+         size = (SELECT COALESCE(SUM(m.size), 0) FROM messages m WHERE m.mailbox_id = mailboxes.id)",
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

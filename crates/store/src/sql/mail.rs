@@ -3,15 +3,16 @@
 use async_trait::async_trait;
 use postern_domain::clock::{from_millis, to_millis};
 use postern_domain::mail::{
-    Appended, Copied, FlagOp, Flags, MailRepo, Mailbox, MailboxCounts, MailboxDelta, MailboxId,
-    MessageMeta, SpecialUse,
+    Appended, ContentId, Copied, FlagOp, Flags, Found, MailRepo, Mailbox, MailboxCounts,
+    MailboxDelta, MailboxId, MessageMeta, SpecialUse, Unindexed,
 };
+use postern_domain::search::{MessageIndex, Query};
 use postern_domain::{AddressId, DomainError, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use time::OffsetDateTime;
 
-use super::{SqlStore, keywords, lists, mail_changes, mailboxes};
+use super::{SqlStore, keywords, lists, mail_changes, mailboxes, search};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
@@ -115,6 +116,7 @@ impl MailRepo for SqlStore {
         flags: &Flags,
         internal_date: OffsetDateTime,
         content: &[u8],
+        index: &MessageIndex,
     ) -> Result<Appended> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
@@ -152,6 +154,7 @@ impl MailRepo for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        search::save(&mut tx, self.backend, content_id, index).await?;
         tx.commit().await.map_err(db)?;
         Ok(Appended {
             mailbox,
@@ -215,7 +218,7 @@ impl MailRepo for SqlStore {
 
     async fn expunge(&self, mailbox: MailboxId, uids: &[u32]) -> Result<Vec<u32>> {
         let mut tx = self.begin_write().await?;
-        let gone = mail_changes::remove(&mut tx, mailbox, uids).await?;
+        let gone = mail_changes::remove(&mut tx, self.backend, mailbox, uids).await?;
         tx.commit().await.map_err(db)?;
         Ok(gone)
     }
@@ -344,5 +347,18 @@ impl MailRepo for SqlStore {
 
     async fn mailbox_keywords(&self, mailbox: MailboxId) -> Result<Vec<String>> {
         keywords::in_use(self, mailbox).await
+    }
+
+    async fn search(&self, mailbox: MailboxId, query: &Query) -> Result<Found> {
+        let (uids, exact) = search::search(self, mailbox, query).await?;
+        Ok(Found { uids, exact })
+    }
+
+    async fn unindexed(&self, limit: u32) -> Result<Vec<Unindexed>> {
+        search::unindexed(self, limit).await
+    }
+
+    async fn save_index(&self, content: ContentId, index: &MessageIndex) -> Result<()> {
+        search::save_unindexed(self, content, index).await
     }
 }

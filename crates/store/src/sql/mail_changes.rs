@@ -7,8 +7,8 @@ use postern_domain::mail::{Copied, FlagOp, Flags, MailboxDelta, MailboxId, Messa
 use postern_domain::{DomainError, Result};
 use sqlx::{AssertSqlSafe, Row, Transaction, any::Any};
 
-use super::SqlStore;
 use super::mail::{MESSAGE_COLUMNS, message};
+use super::{Backend, SqlStore, search};
 use crate::error::{corrupt, db};
 
 /// Raises the mailbox's modseq; `NotFound` if it is gone or only a name.
@@ -64,10 +64,16 @@ async fn rows_for(
     Ok(kept)
 }
 
+/// How many tombstones a mailbox keeps: enough for sessions and resynchronising clients to
+/// learn of recent expunges; older ones are pruned, so that storage does not grow with a
+/// mailbox's history.
+const KEPT_TOMBSTONES: i64 = 10_000;
+
 /// Deletes messages, releases their contents and leaves tombstones; returns the UIDs that
 /// were there.
 pub(super) async fn remove(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     mailbox: MailboxId,
     uids: &[u32],
 ) -> Result<Vec<u32>> {
@@ -87,7 +93,7 @@ pub(super) async fn remove(
             .execute(&mut **tx)
             .await
             .map_err(db)?;
-        release(tx, content_id).await?;
+        release(tx, backend, content_id).await?;
         sqlx::query(
             "INSERT INTO expunged (mailbox_id, uid, modseq) VALUES ($1, $2, $3) \
              ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq",
@@ -100,21 +106,63 @@ pub(super) async fn remove(
         .map_err(db)?;
         gone.push(uid);
     }
+    prune_tombstones(tx, mailbox).await?;
     Ok(gone)
 }
 
-/// Drops one reference to a content, and the content with its last reference.
-pub(super) async fn release(tx: &mut Transaction<'_, Any>, content_id: i64) -> Result<()> {
-    sqlx::query("UPDATE message_contents SET refs = refs - 1 WHERE id = $1")
-        .bind(content_id)
+/// Keeps the newest [`KEPT_TOMBSTONES`] tombstones of a mailbox and remembers up to which
+/// modseq older ones are gone.
+async fn prune_tombstones(tx: &mut Transaction<'_, Any>, mailbox: MailboxId) -> Result<()> {
+    let oldest_kept: Option<i64> = sqlx::query_scalar(
+        "SELECT modseq FROM expunged WHERE mailbox_id = $1 ORDER BY modseq DESC LIMIT 1 OFFSET $2",
+    )
+    .bind(mailbox.0)
+    .bind(KEPT_TOMBSTONES - 1)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db)?;
+    let Some(oldest_kept) = oldest_kept else {
+        return Ok(());
+    };
+    let pruned = sqlx::query("DELETE FROM expunged WHERE mailbox_id = $1 AND modseq < $2")
+        .bind(mailbox.0)
+        .bind(oldest_kept)
         .execute(&mut **tx)
         .await
         .map_err(db)?;
-    sqlx::query("DELETE FROM message_contents WHERE id = $1 AND refs <= 0")
-        .bind(content_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+    if pruned.rows_affected() > 0 {
+        sqlx::query("UPDATE mailboxes SET expunged_floor = $1 WHERE id = $2")
+            .bind(oldest_kept - 1)
+            .bind(mailbox.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Drops one reference to a content, and the content with its search index with its last
+/// reference.
+pub(super) async fn release(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    content_id: i64,
+) -> Result<()> {
+    let refs: Option<i64> = sqlx::query_scalar(
+        "UPDATE message_contents SET refs = refs - 1 WHERE id = $1 RETURNING refs",
+    )
+    .bind(content_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db)?;
+    if refs.is_some_and(|r| r <= 0) {
+        search::forget(tx, backend, content_id).await?;
+        sqlx::query("DELETE FROM message_contents WHERE id = $1")
+            .bind(content_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
     Ok(())
 }
 
@@ -253,7 +301,7 @@ pub(super) async fn copy(
     }
     if remove_source && !copied.uids.is_empty() {
         let moved: Vec<u32> = copied.uids.iter().map(|(from, _)| *from).collect();
-        remove(&mut tx, from, &moved).await?;
+        remove(&mut tx, store.backend, from, &moved).await?;
         copied.source_modseq = sqlx::query("SELECT modseq FROM mailboxes WHERE id = $1")
             .bind(from.0)
             .fetch_one(&mut *tx)
@@ -290,7 +338,7 @@ pub(super) async fn expunge_deleted(
             chosen.push(uid);
         }
     }
-    let gone = remove(&mut tx, mailbox, &chosen).await?;
+    let gone = remove(&mut tx, store.backend, mailbox, &chosen).await?;
     tx.commit().await.map_err(db)?;
     Ok(gone)
 }
@@ -303,7 +351,8 @@ pub(super) async fn changes_since(
     // One read transaction, so that the three reads see the same state.
     let mut tx = store.reader.begin().await.map_err(db)?;
     let Some(row) = sqlx::query(
-        "SELECT modseq, uidnext, recent_uid FROM mailboxes WHERE id = $1 AND selectable = 1",
+        "SELECT modseq, uidnext, recent_uid, expunged_floor FROM mailboxes \
+         WHERE id = $1 AND selectable = 1",
     )
     .bind(mailbox.0)
     .fetch_optional(&mut *tx)
@@ -315,7 +364,9 @@ pub(super) async fn changes_since(
     let modseq: i64 = row.try_get("modseq").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
     let recent_uid: i64 = row.try_get("recent_uid").map_err(db)?;
+    let floor: i64 = row.try_get("expunged_floor").map_err(db)?;
     let mut delta = MailboxDelta {
+        expunged_pruned: since < floor,
         modseq,
         uidnext: u32::try_from(uidnext).unwrap_or(u32::MAX),
         recent_uid: u32::try_from(recent_uid).unwrap_or(u32::MAX),

@@ -5,10 +5,10 @@ use postern_domain::{AddressId, DomainError, Result};
 use sqlx::{Row, Transaction, any::Any};
 use time::OffsetDateTime;
 
-use super::SqlStore;
 use super::mail::{MAILBOX_COLUMNS, mailbox};
 use super::mail_changes::{release, remove};
 use super::uidvalidity::{new_uidvalidity, renew_uidvalidity};
+use super::{Backend, SqlStore};
 use crate::error::db;
 
 const INBOX: &str = "INBOX";
@@ -152,7 +152,11 @@ pub(super) async fn create(
 }
 
 /// Removes every message of a mailbox that is going away, releasing their contents.
-async fn drop_messages(tx: &mut Transaction<'_, Any>, id: MailboxId) -> Result<()> {
+async fn drop_messages(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    id: MailboxId,
+) -> Result<()> {
     let contents = sqlx::query("SELECT content_id FROM messages WHERE mailbox_id = $1")
         .bind(id.0)
         .fetch_all(&mut **tx)
@@ -164,7 +168,7 @@ async fn drop_messages(tx: &mut Transaction<'_, Any>, id: MailboxId) -> Result<(
         .await
         .map_err(db)?;
     for row in contents {
-        release(tx, row.try_get(0).map_err(db)?).await?;
+        release(tx, backend, row.try_get(0).map_err(db)?).await?;
     }
     sqlx::query("DELETE FROM expunged WHERE mailbox_id = $1")
         .bind(id.0)
@@ -189,7 +193,7 @@ pub(super) async fn delete(store: &SqlStore, address: AddressId, name: &str) -> 
             format!("{name} has children; delete them first"),
         ));
     }
-    drop_messages(&mut tx, found.id).await?;
+    drop_messages(&mut tx, store.backend, found.id).await?;
     if children {
         // The name stays for its children, with nothing in it (RFC 3501 DELETE).
         sqlx::query("UPDATE mailboxes SET selectable = 0, modseq = modseq + 1 WHERE id = $1")
@@ -236,7 +240,7 @@ pub(super) async fn rename(
     }
     create_parents(&mut tx, address, to, at).await?;
     if source.name == INBOX {
-        rename_inbox(&mut tx, address, &source, to, at).await?;
+        rename_inbox(&mut tx, store.backend, address, &source, to, at).await?;
     } else {
         sqlx::query("UPDATE mailboxes SET name = $1 WHERE id = $2")
             .bind(to)
@@ -284,6 +288,7 @@ pub(super) async fn rename(
 /// its children stay where they are.
 async fn rename_inbox(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     address: AddressId,
     inbox: &Mailbox,
     to: &str,
@@ -330,26 +335,24 @@ async fn rename_inbox(
     .execute(&mut **tx)
     .await
     .map_err(db)?;
-    remove(tx, inbox.id, &uids).await?;
+    remove(tx, backend, inbox.id, &uids).await?;
     Ok(())
 }
 
 pub(super) async fn counts(store: &SqlStore, mailbox: MailboxId) -> Result<MailboxCounts> {
+    // The counters are the row's; what is not counted is read through indexes: the first
+    // unseen through the partial index of unseen messages, the recent ones by UID range.
     let row = sqlx::query(
-        "SELECT COUNT(*) AS messages, \
-         COUNT(CASE WHEN flags & 1 = 0 THEN 1 END) AS unseen, \
-         COUNT(CASE WHEN flags & 8 <> 0 THEN 1 END) AS deleted, \
-         MIN(CASE WHEN flags & 1 = 0 THEN uid END) AS first_unseen, \
-         CAST(COALESCE(SUM(size), 0) AS BIGINT) AS size, \
-         COUNT(CASE WHEN uid >= r.recent_uid THEN 1 END) AS recent \
-         FROM messages CROSS JOIN (SELECT recent_uid FROM mailboxes WHERE id = $1) r \
-         WHERE mailbox_id = $2",
+        "SELECT b.messages, b.unseen, b.deleted, b.size, \
+         (SELECT MIN(uid) FROM messages WHERE mailbox_id = b.id AND (flags & 1) = 0) AS first_unseen, \
+         (SELECT COUNT(*) FROM messages WHERE mailbox_id = b.id AND uid >= b.recent_uid) AS recent \
+         FROM mailboxes b WHERE b.id = $1",
     )
     .bind(mailbox.0)
-    .bind(mailbox.0)
-    .fetch_one(&store.reader)
+    .fetch_optional(&store.reader)
     .await
-    .map_err(db)?;
+    .map_err(db)?
+    .ok_or(DomainError::NotFound("mailbox"))?;
     let count = |column: &str| -> Result<u32> {
         let n: i64 = row.try_get(column).map_err(db)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))

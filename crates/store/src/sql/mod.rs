@@ -16,7 +16,7 @@ use crate::error::db;
 
 mod accounts;
 pub mod copy;
-pub use copy::TABLES;
+pub use copy::{REBUILT, TABLES};
 mod devices;
 mod keywords;
 mod links;
@@ -27,6 +27,7 @@ mod mailboxes;
 mod notify;
 mod queue;
 mod rows;
+mod search;
 mod sessions;
 mod sign_ins;
 mod two_step;
@@ -130,6 +131,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "device_policy",
                 include_str!("../../migrations/sqlite/0010_device_policy.sql"),
             ),
+            (
+                11,
+                "large_mailboxes",
+                include_str!("../../migrations/sqlite/0011_large_mailboxes.sql"),
+            ),
         ],
         Backend::Postgres => [
             (
@@ -181,6 +187,11 @@ fn migrator(backend: Backend) -> Migrator {
                 10,
                 "device_policy",
                 include_str!("../../migrations/postgres/0010_device_policy.sql"),
+            ),
+            (
+                11,
+                "large_mailboxes",
+                include_str!("../../migrations/postgres/0011_large_mailboxes.sql"),
             ),
         ],
     };

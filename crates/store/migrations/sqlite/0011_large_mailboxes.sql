@@ -1,0 +1,70 @@
+-- Large mailboxes: counters kept in the mailbox row, flags indexed, the fields searches and
+-- sorting read stored once per content, and a full-text index of every message's text.
+
+-- Every insert, delete and flag change of a message moves its mailbox's counters in the same
+-- transaction (triggers, so that no write can forget them): STATUS and SELECT read one row.
+ALTER TABLE mailboxes ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN unseen   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN deleted  INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN size     INTEGER NOT NULL DEFAULT 0;
+-- Tombstones older than this modseq were pruned: a session that last looked before it
+-- compares UID lists instead.
+ALTER TABLE mailboxes ADD COLUMN expunged_floor INTEGER NOT NULL DEFAULT 0;
+
+UPDATE mailboxes SET
+    messages = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id),
+    unseen   = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id AND (m.flags & 1) = 0),
+    deleted  = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id AND (m.flags & 8) <> 0),
+    size     = (SELECT COALESCE(SUM(m.size), 0) FROM messages m WHERE m.mailbox_id = mailboxes.id);
+
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+    UPDATE mailboxes SET
+        messages = messages + 1,
+        unseen   = unseen + ((NEW.flags & 1) = 0),
+        deleted  = deleted + ((NEW.flags & 8) <> 0),
+        size     = size + NEW.size
+    WHERE id = NEW.mailbox_id;
+END;
+
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+    UPDATE mailboxes SET
+        messages = messages - 1,
+        unseen   = unseen - ((OLD.flags & 1) = 0),
+        deleted  = deleted - ((OLD.flags & 8) <> 0),
+        size     = size - OLD.size
+    WHERE id = OLD.mailbox_id;
+END;
+
+CREATE TRIGGER messages_count_flags AFTER UPDATE OF flags ON messages
+WHEN (OLD.flags & 9) <> (NEW.flags & 9) BEGIN
+    UPDATE mailboxes SET
+        unseen  = unseen + ((NEW.flags & 1) = 0) - ((OLD.flags & 1) = 0),
+        deleted = deleted + ((NEW.flags & 8) <> 0) - ((OLD.flags & 8) <> 0)
+    WHERE id = NEW.mailbox_id;
+END;
+
+-- The flags searches ask for most, indexed by mailbox and UID.
+CREATE INDEX messages_unseen  ON messages (mailbox_id, uid) WHERE (flags & 1) = 0;
+CREATE INDEX messages_flagged ON messages (mailbox_id, uid) WHERE (flags & 4) <> 0;
+CREATE INDEX messages_deleted ON messages (mailbox_id, uid) WHERE (flags & 8) <> 0;
+
+-- What searches and sorting read of a message, once per content (copies share it). The
+-- search fields hold the lower-cased text SEARCH compares; sent_day is the Date header's day
+-- (the arrival day without one), in days since 1970-01-01.
+CREATE TABLE message_fields (
+    content_id  INTEGER PRIMARY KEY REFERENCES message_contents (id),
+    subject     TEXT    NOT NULL,
+    from_text   TEXT    NOT NULL,
+    to_text     TEXT    NOT NULL,
+    cc_text     TEXT    NOT NULL,
+    bcc_text    TEXT    NOT NULL,
+    sent_day    INTEGER NOT NULL,
+    message_id  TEXT    NOT NULL,
+    in_reply_to TEXT    NOT NULL,
+    refs        TEXT    NOT NULL
+);
+
+-- The text of every message (its header and its decoded text parts, lower-cased), indexed
+-- by trigrams so that a substring search (IMAP's BODY and TEXT) reads only the messages
+-- holding it. The rowid is the content's id.
+CREATE VIRTUAL TABLE message_text USING fts5(headers, body, tokenize = 'trigram');
