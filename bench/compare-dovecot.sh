@@ -11,8 +11,9 @@
 # A Postern service that is not there (no IMAP listener yet, say) shows as n/a.
 #
 # Knobs (environment): QUICK=1 (a short smoke run), ROUNDS, LOGIN_N, SHA_N, ARGON_N, TLS_N,
-# IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, MAILBOX_N, DEVICE_PAGE (path of the device list to
-# load with wrk), OUT (a folder to keep results.jsonl and table.md in), PG (1: also run
+# IDLE ("1000 10000"), REVOKE_N, TRIALS, SUBMIT_N, MAILBOX_N (sizes: "20000 100000"), DEVICE_PAGE
+# (path of the device list to load with wrk), SECTIONS (which loads: "signins idle revoke submit
+# web mailbox inproc"), OUT (a folder to keep results.jsonl and table.md in), PG (1: also run
 # Postern on PostgreSQL, in a throwaway cluster, beside SQLite; 0: not; default 1 when
 # PostgreSQL's server programs are installed).
 set -euo pipefail
@@ -27,7 +28,9 @@ if [[ ${QUICK:-0} == 1 ]]; then
 fi
 : "${ROUNDS:=3}" "${LOGIN_N:=5000}" "${SHA_N:=2000}" "${ARGON_N:=60}" "${TLS_N:=2000}"
 : "${IDLE:=1000 10000}" "${REVOKE_N:=1000}" "${TRIALS:=20}" "${SUBMIT_N:=2000}"
-: "${MAILBOX_N:=20000}"
+: "${MAILBOX_N:=20000 100000}"
+: "${SECTIONS:=signins idle revoke submit web mailbox inproc}"
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 CLIENTS=4            # sign-in and submission clients at once
 SPREAD=10            # source addresses 127.0.0.1..10: 1,000 idle connections each at 10,000
 # Sessions set up at once for the idle and revocation loads: 4 per source address, below
@@ -251,6 +254,7 @@ if imap_up postern; then IMAP_WHY=; else IMAP_WHY=$NO_IMAP; fi
 [[ -z $IMAP_WHY ]] || echo "  $IMAP_WHY: its columns will read n/a" >&2
 
 # ---- Sign-ins: alternating rounds, 4 clients, plaintext loopback ----
+if section signins; then
 echo "Sign-ins ($ROUNDS rounds)..." >&2
 login_args=(-c "$CLIENTS" --duration-limit 120)
 for _ in $(seq "$ROUNDS"); do
@@ -271,10 +275,12 @@ for _ in $(seq "$ROUNDS"); do
   load login/dovecot/sha512-crypt imap-login --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test --password "$DV_USER_PW" -n "$SHA_N" "${login_args[@]}"
   load login/dovecot/argon2id imap-login --addr "127.0.0.1:$DV_PORT_HP" --user argon@example.test --password "$DV_USER_PW" -n "$ARGON_N" "${login_args[@]}"
 done
+fi
 stop_dovecot "$DV_HP"
 stop_dovecot "$DV_TLS"
 
 # ---- Idle connections: each server fresh, Dovecot first, then Postern ----
+if section idle; then
 echo "Idle connections ($IDLE)..." >&2
 idle_args=(-c "$SETUP_C" --source-ips "$SPREAD" --settle 3 --hold 5 --duration-limit 300)
 for k in $IDLE; do
@@ -290,7 +296,9 @@ for k in $IDLE; do
   done
 done
 
+fi
 # ---- Revocation: N live sessions of one device, then a disconnect; time to the last BYE ----
+if section revoke; then
 echo "Revocation ($REVOKE_N sessions, $TRIALS trials)..." >&2
 revoke_args=(-n "$REVOKE_N" -c "$SETUP_C" --source-ips "$SPREAD" --trials "$TRIALS" --duration-limit 600)
 for name in "${INSTANCES[@]}"; do
@@ -307,9 +315,11 @@ done
 restart_dovecot "$DV_MX" "$DV_PORT_MX"
 load revoke/dovecot revoke --addr "127.0.0.1:$DV_PORT_MX" --user plain@example.test --password "$DV_USER_PW" \
   --disconnect-cmd "doveadm -c $DV_MX/dovecot.conf kick plain@example.test" "${revoke_args[@]}"
+fi
 stop_dovecot "$DV_MX"
 
 # ---- Postern only: SMTP submission, device list over HTTP ----
+if section submit; then
 echo "Submission and device list..." >&2
 for name in "${INSTANCES[@]}"; do
   if greets "${P_SMTP[$name]}"; then
@@ -319,6 +329,7 @@ for name in "${INSTANCES[@]}"; do
 done
 na submit/dovecot "the Dovecot peer runs IMAP only"
 
+fi
 # web_devices NAME LABEL PATH: wrk with 4 connections on one page of instance NAME, signed in.
 web_devices() {
   local name=$1 label=$2 path=$3 cookie out
@@ -345,19 +356,26 @@ print(json.dumps({"label": label, "rate": rate, "p50_ms": ms(50), "p99_ms": ms(9
 EOF_PY
   echo "  $label: $(tail -1 "$RESULTS")" >&2
 }
+if section web; then
 for name in "${INSTANCES[@]}"; do
   # The Settings page a person sees (HTML), then the same list from the JSON API.
   web_devices "$name" "web/$name/devices" "${DEVICE_PAGE:-/settings/$LIST_EMAIL/devices}"
   web_devices "$name" "web/$name/devices-api" "/api/v1/addresses/$LIST_EMAIL/devices"
 done
 
-# ---- A large mailbox: the same messages in Postern (SQLite) and in Dovecot (highperf) ----
-# Postern gets them from an mbox through `postern message import`; Dovecot as files in the
-# Maildir of sha@example.test, a user the other loads only sign in as.
-echo "Large mailbox ($MAILBOX_N messages)..." >&2
-BIG=big@bench.test
-DV_BIG=$DV_HP/mail/sha@example.test/Maildir
-python3 - "$MAILBOX_N" "$WORK/big.mbox" "$DV_BIG" <<'EOF_PY'
+fi
+# ---- Large mailboxes: the same messages in Postern (SQLite) and in Dovecot (highperf) ----
+# Postern gets them from an mbox through `postern message import`, into a new address for
+# each size; Dovecot as files in a fresh Maildir of sha@example.test, a user the other loads
+# only sign in as.
+if section mailbox; then
+DV_USER_HOME=$DV_HP/mail/sha@example.test
+mailbox_args=(-n 9 --duration-limit 900 --io-timeout 300)
+for n in $MAILBOX_N; do
+  echo "Large mailbox ($n messages)..." >&2
+  stop_dovecot "$DV_HP"
+  rm -rf "$DV_USER_HOME"
+  python3 - "$n" "$WORK/big.mbox" "$DV_USER_HOME/Maildir" <<'EOF_PY'
 import os, sys
 n, mbox, maildir = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 for sub in ("cur", "new", "tmp"):
@@ -371,37 +389,56 @@ with open(mbox, "w") as out:
         with open(os.path.join(maildir, "cur", f"1700000000.M{i}P1.bench:2,"), "w") as f:
             f.write(text)
 EOF_PY
-chown -R vmail:vmail "$DV_HP/mail"
-with postern "$PT" address create "$BIG" --owner "$EMAIL"
-BIG_PW=$(with postern "$PT" device create "$BIG" --description bench --protocols imap)
-with postern "$PT" message import "$BIG" "$WORK/big.mbox" >&2
-mailbox_args=(-n 9 --duration-limit 300 --io-timeout 120)
-restart_dovecot "$DV_HP" "$DV_PORT_HP"   # stopped after the sign-ins, to leave the idle loads room
-while IFS='|' read -r key command; do
-  load "mailbox/postern/$key" imap-commands --addr "${P_IMAP[postern]}" --user "$BIG" \
-    --password "$BIG_PW" --command "$command" "${mailbox_args[@]}" </dev/null
-  load "mailbox/dovecot/$key" imap-commands --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test \
-    --password "$DV_USER_PW" --command "$command" "${mailbox_args[@]}" </dev/null
-done <<'EOF_COMMANDS'
+  chown -R vmail:vmail "$DV_HP/mail"
+  BIG=big$n@bench.test
+  with postern "$PT" address create "$BIG" --owner "$EMAIL"
+  BIG_PW=$(with postern "$PT" device create "$BIG" --description bench --protocols imap)
+  import_start=$(date +%s.%N)
+  with postern "$PT" message import "$BIG" "$WORK/big.mbox" >&2
+  echo "  imported $n messages in $(echo "$(date +%s.%N) - $import_start" | bc) s" >&2
+  restart_dovecot "$DV_HP" "$DV_PORT_HP"
+  # Searches that match a few messages each: "message 4242" is in one subject and body (and
+  # in those of 42420 to 42429 at 100,000), "sender13" in every 97th sender.
+  while IFS='|' read -r key command; do
+    load "mailbox-$n/postern/$key" imap-commands --addr "${P_IMAP[postern]}" --user "$BIG" \
+      --password "$BIG_PW" --command "$command" "${mailbox_args[@]}" </dev/null
+    load "mailbox-$n/dovecot/$key" imap-commands --addr "127.0.0.1:$DV_PORT_HP" --user sha@example.test \
+      --password "$DV_USER_PW" --command "$command" "${mailbox_args[@]}" </dev/null
+  done <<EOF_COMMANDS
+status|STATUS INBOX (MESSAGES UNSEEN UIDNEXT)
 select|SELECT INBOX
 uid-fetch-flags|UID FETCH 1:* (FLAGS)
 fetch-metadata|FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)
 search-unseen|UID SEARCH UNSEEN
-status|STATUS INBOX (MESSAGES UNSEEN UIDNEXT)
 fetch-headers|FETCH 1:500 (BODY.PEEK[HEADER.FIELDS (SUBJECT FROM DATE)])
+search-subject|UID SEARCH SUBJECT "message 4242"
+search-from|UID SEARCH FROM "sender13@"
+search-body|UID SEARCH BODY "message 4242"
+search-text|UID SEARCH TEXT "m4242@"
+fetch-last-50|FETCH $((n - 49)):$n (BODY.PEEK[])
 EOF_COMMANDS
+  # A FETCH of every whole message streams: Postern's memory before it and at its peak.
+  before=$(awk '/^VmRSS/{print $2}' "/proc/${P_PID[postern]}/status")
+  load "mailbox-$n/postern/fetch-all" imap-commands --addr "${P_IMAP[postern]}" --user "$BIG" \
+    --password "$BIG_PW" --command "FETCH 1:* (BODY.PEEK[])" -n 1 --duration-limit 900 --io-timeout 300 </dev/null
+  peak=$(awk '/^VmHWM/{print $2}' "/proc/${P_PID[postern]}/status")
+  note "Large mailbox of $n messages: \`FETCH 1:* (BODY.PEEK[])\` with Postern's resident memory at $((before / 1024)) MiB before the command and a peak of $((peak / 1024)) MiB (the peak since its start, which includes the commands above)."
+done
 stop_dovecot "$DV_HP"
-note "Large mailbox: $MAILBOX_N messages of about 200 bytes in INBOX, the same in both (Dovecot's Maildir on the \`highperf\` profile). Each command runs 9 times on one connection after one untimed run (which lets Dovecot build its index); times are from sending the command to its tagged answer."
+note "Large mailboxes: $MAILBOX_N messages of about 200 bytes in INBOX, the same in both (Dovecot's Maildir on the \`highperf\` profile). Each command runs 9 times on one connection after one untimed run (which lets Dovecot build its index); times are from sending the command to its tagged answer."
+fi
 for name in "${INSTANCES[@]}"; do stop_postern "$name"; done
 
 # ---- Revocation timed from the commit: Postern inside the load generator's process ----
 # The disconnect is the domain's own call behind the web app's and the API's Disconnect
 # button, so the clock starts when the revocation is committed and published.
+if section inproc; then
 echo "Revocation from the commit (in-process)..." >&2
 inproc_args=(-n "$REVOKE_N" -c "$SETUP_C" --source-ips "$SPREAD" --trials "$TRIALS" --duration-limit 600)
 load revoke-in-process/postern revoke-in-process "${inproc_args[@]}"
 [[ $PG != 1 ]] || load revoke-in-process/postern-pg revoke-in-process --store "$PG_URL/inproc" "${inproc_args[@]}"
 
+fi
 # ---- The table ----
 {
   echo "Postern and Dovecot on loopback, $(date -u +%Y-%m-%d), one run"

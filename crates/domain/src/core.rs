@@ -80,6 +80,8 @@ pub struct Core {
     pub mailbox_changes: MailboxChanges,
     /// Wakes the outbound queue's worker when mail is queued.
     pub queue_wake: Arc<Notify>,
+    /// The UIDs of large mailboxes, as last read.
+    pub(crate) uid_sets: crate::mailboxes::UidSets,
 }
 
 impl Core {
@@ -99,6 +101,7 @@ impl Core {
             revocations: Arc::new(RevocationBus::new()),
             mailbox_changes: MailboxChanges::default(),
             queue_wake: Arc::new(Notify::new()),
+            uid_sets: Default::default(),
         }
     }
 

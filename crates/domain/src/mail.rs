@@ -78,6 +78,35 @@ pub struct Mailbox {
     pub selectable: bool,
     /// UIDs from here on are recent (IMAP `\Recent`): no session has seen them yet.
     pub recent_uid: u32,
+    /// How many messages it holds.
+    pub messages: u32,
+}
+
+impl Mailbox {
+    /// What identifies the mailbox's set of UIDs: no append or expunge leaves it the same.
+    pub fn uid_set_key(&self) -> UidSetKey {
+        UidSetKey {
+            uidvalidity: self.uidvalidity,
+            uidnext: self.uidnext,
+            messages: self.messages,
+        }
+    }
+}
+
+/// See [`Mailbox::uid_set_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UidSetKey {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub messages: u32,
+}
+
+/// A mailbox's UIDs with the key of that set, read together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UidSet {
+    pub key: UidSetKey,
+    /// Ascending.
+    pub uids: Vec<u32>,
 }
 
 /// System flags as bits, keywords as words.
@@ -263,6 +292,8 @@ pub trait MailRepo: Send + Sync {
     async fn claim_recent(&self, mailbox: MailboxId, upto: u32) -> Result<u32>;
     /// The UIDs of the mailbox, ascending.
     async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>>;
+    /// The UIDs of the mailbox with the key of that set; `None` if it is gone.
+    async fn uid_set(&self, mailbox: MailboxId) -> Result<Option<UidSet>>;
     /// The messages with UIDs in `first..=last`, in UID order.
     async fn messages_between(
         &self,

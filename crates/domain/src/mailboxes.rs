@@ -5,6 +5,9 @@
 //! The methods are those of `MailRepo` with the same arguments; which mailbox a caller may
 //! reach is decided before (the signed-in address, `Core::reachable_mailbox`).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use time::OffsetDateTime;
 
 use crate::core::Core;
@@ -12,6 +15,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::AddressId;
 use crate::mail::{
     Appended, Copied, FlagOp, Flags, Mailbox, MailboxCounts, MailboxDelta, MailboxId, MessageMeta,
+    UidSet, UidSetKey,
 };
 use crate::mime;
 use crate::search::{MessageIndex, Query};
@@ -63,6 +67,20 @@ impl Mailboxes<'_> {
     /// The UIDs of the mailbox, ascending.
     pub async fn uids(&self, mailbox: MailboxId) -> Result<Vec<u32>> {
         self.core.store.uids(mailbox).await
+    }
+
+    /// The UIDs of a mailbox as its row was read: from memory when they have not changed
+    /// since they were last read (an append or an expunge changes the row's key).
+    pub async fn uids_of(&self, mailbox: &Mailbox) -> Result<Vec<u32>> {
+        let key = mailbox.uid_set_key();
+        if let Some(uids) = self.core.uid_sets.get(mailbox.id, key) {
+            return Ok(uids.to_vec());
+        }
+        let Some(set) = self.core.store.uid_set(mailbox.id).await? else {
+            return Ok(Vec::new());
+        };
+        self.core.uid_sets.keep(mailbox.id, &set);
+        Ok(set.uids)
     }
 
     /// One message's content.
@@ -327,4 +345,38 @@ async fn index_of(content: &[u8], internal_date: OffsetDateTime) -> Result<Messa
     tokio::task::spawn_blocking(move || MessageIndex::of(&owned, internal_date))
         .await
         .map_err(|e| DomainError::Store(format!("indexing a message failed: {e}")))
+}
+
+/// The UID lists of the largest mailboxes read lately: selecting a mailbox of 100,000
+/// messages again (mail programs reconnect often) costs no read of its UIDs while none was
+/// appended or expunged. Small lists are cheaper to read than to keep.
+#[derive(Default)]
+pub(crate) struct UidSets(Mutex<HashMap<MailboxId, KeptUids>>);
+
+/// A UID list as read, with its key.
+type KeptUids = (UidSetKey, Arc<[u32]>);
+
+/// Lists shorter than this are read each time.
+const CACHED_UIDS_MIN: usize = 1_000;
+/// Mailboxes whose lists are kept at most; past it, the kept ones are dropped.
+const CACHED_MAILBOXES_MAX: usize = 64;
+
+impl UidSets {
+    fn get(&self, mailbox: MailboxId, key: UidSetKey) -> Option<Arc<[u32]>> {
+        let sets = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        sets.get(&mailbox)
+            .filter(|(k, _)| *k == key)
+            .map(|(_, uids)| Arc::clone(uids))
+    }
+
+    fn keep(&self, mailbox: MailboxId, set: &UidSet) {
+        if set.uids.len() < CACHED_UIDS_MIN {
+            return;
+        }
+        let mut sets = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if sets.len() >= CACHED_MAILBOXES_MAX && !sets.contains_key(&mailbox) {
+            sets.clear();
+        }
+        sets.insert(mailbox, (set.key, Arc::from(set.uids.as_slice())));
+    }
 }

@@ -31,6 +31,7 @@ pub async fn import(
         Some(m) if m.selectable => m,
         _ => mail.create_mailbox(address.id, name, now).await?,
     };
+    let mut progress = Progress::new(messages.len());
     for message in &messages {
         let flags = Flags {
             system: if postern_imap::import::marked_read(message) {
@@ -42,6 +43,51 @@ pub async fn import(
         };
         let date = postern_imap::import::sent_at(message).unwrap_or(now);
         mail.append(target.id, &flags, date, message).await?;
+        progress.one_more();
     }
+    progress.finish();
     Ok((messages.len(), target.name))
+}
+
+/// A progress line on standard error when it is a terminal (nothing in a pipe or a log):
+/// redrawn in place at each percent.
+struct Progress {
+    total: usize,
+    done: usize,
+    shown_percent: Option<usize>,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        use std::io::IsTerminal;
+        Progress {
+            total,
+            done: 0,
+            shown_percent: None,
+            terminal: std::io::stderr().is_terminal() && total > 1,
+        }
+    }
+
+    fn one_more(&mut self) {
+        self.done += 1;
+        let percent = self.done * 100 / self.total.max(1);
+        if self.terminal && self.shown_percent != Some(percent) {
+            self.shown_percent = Some(percent);
+            let filled = percent / 5;
+            eprint!(
+                "\rImporting [{}{}] {percent:>3}%  {} of {}",
+                "#".repeat(filled),
+                " ".repeat(20 - filled),
+                self.done,
+                self.total
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+    }
 }

@@ -206,6 +206,11 @@ async fn apply(store: &SqlStore, a: MailboxId, b: MailboxId, op: &Op) {
 async fn counts_equal_a_recount(store: &SqlStore, mailbox: MailboxId) {
     let kept = store.mailbox_counts(mailbox).await.unwrap();
     let messages = store.messages(mailbox).await.unwrap();
+    // The UID set and its key, which the UIDs kept in memory are checked against.
+    let row = store.mailbox_by_id(mailbox).await.unwrap().unwrap();
+    let set = store.uid_set(mailbox).await.unwrap().unwrap();
+    assert_eq!(set.key, row.uid_set_key());
+    assert_eq!(set.uids, messages.iter().map(|m| m.uid).collect::<Vec<_>>());
     let unseen: Vec<_> = messages
         .iter()
         .filter(|m| !m.flags.has(Flags::SEEN))

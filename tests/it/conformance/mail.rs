@@ -297,6 +297,41 @@ async fn recent_messages_are_claimed_once(backend: Backend) {
     ));
 }
 
+/// A mailbox keeps the newest 10,000 tombstones: whoever last looked before the oldest kept
+/// one is told that the list is incomplete, so that it compares UIDs instead.
+async fn old_tombstones_are_pruned(backend: Backend) {
+    let (store, address, _dir) = store(backend).await;
+    let inbox = id(&store, address, "INBOX").await;
+    let first = add(&store, inbox, "Subject: one\r\n\r\nx").await;
+    // 10,001 messages sharing one content, made by copying the mailbox into itself.
+    for _ in 0..13 {
+        let all = store.uids(inbox).await.unwrap();
+        store.copy_messages(inbox, &all, inbox).await.unwrap();
+    }
+    let all = store.uids(inbox).await.unwrap();
+    store
+        .copy_messages(inbox, &all[..10_001 - all.len()], inbox)
+        .await
+        .unwrap();
+    let all = store.uids(inbox).await.unwrap();
+    assert_eq!(all.len(), 10_001);
+    let before = store.changes_since(inbox, 0).await.unwrap().unwrap().modseq;
+    store.expunge(inbox, &[first]).await.unwrap();
+    let between = store.changes_since(inbox, 0).await.unwrap().unwrap().modseq;
+    store.expunge(inbox, &all[1..]).await.unwrap();
+
+    let since_before = store.changes_since(inbox, before).await.unwrap().unwrap();
+    assert!(
+        since_before.expunged_pruned,
+        "the first expunge's tombstone is gone"
+    );
+    assert!(!since_before.expunged.contains(&first));
+    let since_between = store.changes_since(inbox, between).await.unwrap().unwrap();
+    assert!(!since_between.expunged_pruned);
+    assert_eq!(since_between.expunged, all[1..].to_vec());
+    assert_eq!(store.mailbox_counts(inbox).await.unwrap().messages, 0);
+}
+
 /// Each check, on each backend.
 macro_rules! on_both {
     ($($name:ident),*) => {
@@ -319,6 +354,7 @@ on_both!(
     changes_since_tells_new_changed_and_expunged,
     copies_share_content_and_moves_leave_tombstones,
     mailbox_hierarchy,
+    old_tombstones_are_pruned,
     recent_messages_are_claimed_once,
     renaming_inbox_moves_its_messages
 );

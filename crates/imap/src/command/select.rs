@@ -33,7 +33,7 @@ pub(crate) async fn run(
     let watch = s.core.mailbox_changes.watch(mailbox.id);
     // The modseq is read before the UIDs: whatever happens in between is told by the next
     // look for changes.
-    let uids = mail.uids(mailbox.id).await?;
+    let uids = mail.uids_of(&mailbox).await?;
     let counts = mail.mailbox_counts(mailbox.id).await?;
     let keywords = mail.mailbox_keywords(mailbox.id).await?;
     let uidnext = uids.last().map_or(mailbox.uidnext, |u| {

@@ -54,6 +54,18 @@ impl Results {
         counts
     }
 
+    /// The sizes of the large mailboxes measured (`mailbox-20000/…`), ascending.
+    fn mailbox_sizes(&self) -> Vec<u64> {
+        let mut sizes: Vec<u64> = self
+            .0
+            .keys()
+            .filter_map(|l| l.strip_prefix("mailbox-")?.split('/').next()?.parse().ok())
+            .collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    }
+
     /// The texts of the `note` lines, in order.
     fn notes(&self) -> Vec<&str> {
         self.0

@@ -179,28 +179,38 @@ fn postgresql_is_shown_beside_sqlite() {
 }
 
 #[test]
-fn large_mailbox_rows_compare_median_times() {
+fn large_mailbox_rows_compare_median_times_per_size() {
     let timed = |label: &str, p50: f64| {
         format!(
             r#"{{"label":"{label}","p50_ms":{p50},"min_ms":{p50},"timed":{{"count":9}},"errors":0}}"#
         )
     };
     let text = [
-        timed("mailbox/postern/select", 10.0),
-        timed("mailbox/dovecot/select", 0.5),
-        timed("mailbox/postern/fetch-metadata", 50.0),
-        timed("mailbox/dovecot/fetch-metadata", 80.0),
+        timed("mailbox-20000/postern/select", 10.0),
+        timed("mailbox-20000/dovecot/select", 0.5),
+        timed("mailbox-100000/postern/search-body", 5.0),
+        timed("mailbox-100000/dovecot/search-body", 80.0),
+        timed("mailbox-100000/postern/search-text", 10.0),
+        timed("mailbox-100000/dovecot/search-text", 80.0),
     ]
     .join("\n");
     let table = render(&text);
     assert!(
         table.contains(
-            "| Large mailbox: `SELECT INBOX`, median | 10.00 ms (min 10.00 ms, 9 runs) | \
-             0.50 ms (min 0.50 ms, 9 runs) | Dovecot 20.0× faster | — |"
+            "| 20,000 messages: `SELECT INBOX`, median | 10.00 ms (min 10.00 ms, 9 runs) | \
+             0.50 ms (min 0.50 ms, 9 runs) | Dovecot 20.0× faster | no slower: not met |"
         ),
         "{table}"
     );
-    assert!(table.contains("| Postern 1.6× faster |"), "{table}");
+    assert!(
+        table.contains("| Postern 16.0× faster | ≥ 10× faster: met |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| Postern 8.0× faster | ≥ 10× faster: not met |"),
+        "{table}"
+    );
     // Commands neither server was timed on have no row.
     assert!(!table.contains("UID SEARCH UNSEEN"), "{table}");
+    assert!(!table.contains("100,000 messages: `SELECT"), "{table}");
 }

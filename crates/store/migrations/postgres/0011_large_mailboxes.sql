@@ -54,6 +54,8 @@ CREATE TRIGGER messages_count AFTER INSERT OR DELETE OR UPDATE OF flags ON messa
 CREATE INDEX messages_unseen  ON messages (mailbox_id, uid) WHERE (flags & 1) = 0;
 CREATE INDEX messages_flagged ON messages (mailbox_id, uid) WHERE (flags & 4) <> 0;
 CREATE INDEX messages_deleted ON messages (mailbox_id, uid) WHERE (flags & 8) <> 0;
+-- The keywords in use (IMAP's FLAGS at SELECT) read from the messages that have any.
+CREATE INDEX messages_keywords ON messages (mailbox_id, keywords) WHERE keywords <> '';
 
 -- What searches and sorting read of a message, once per content (copies share it). The
 -- search fields hold the lower-cased text SEARCH compares; sent_day is the Date header's day

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use postern_domain::clock::{from_millis, to_millis};
 use postern_domain::mail::{
     Appended, ContentId, Copied, FlagOp, Flags, Found, MailRepo, Mailbox, MailboxCounts,
-    MailboxDelta, MailboxId, MessageMeta, SpecialUse, Unindexed,
+    MailboxDelta, MailboxId, MessageMeta, SpecialUse, UidSet, UidSetKey, Unindexed,
 };
 use postern_domain::search::{MessageIndex, Query};
 use postern_domain::{AddressId, DomainError, Result};
@@ -16,7 +16,7 @@ use super::{SqlStore, keywords, lists, mail_changes, mailboxes, search};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
-     recent_uid";
+     recent_uid, messages";
 
 pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
@@ -34,6 +34,7 @@ pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
         subscribed: row.try_get::<i64, _>("subscribed").map_err(db)? != 0,
         selectable: row.try_get::<i64, _>("selectable").map_err(db)? != 0,
         recent_uid: u32::try_from(recent_uid).unwrap_or(u32::MAX),
+        messages: u32::try_from(row.try_get::<i64, _>("messages").map_err(db)?).unwrap_or(0),
     })
 }
 
@@ -287,6 +288,36 @@ impl MailRepo for SqlStore {
         .await
         .map_err(db)?;
         lists::parse::<u32>(&json, "UID list")
+    }
+
+    async fn uid_set(&self, mailbox: MailboxId) -> Result<Option<UidSet>> {
+        // One statement, so that the key and the list are of the same moment.
+        let list = lists::json_list(self.backend, "uid", "uid");
+        let Some(row) = sqlx::query(AssertSqlSafe(format!(
+            "SELECT b.uidvalidity, b.uidnext, b.messages, \
+             (SELECT {list} FROM messages WHERE mailbox_id = b.id) AS uids \
+             FROM mailboxes b WHERE b.id = $1"
+        )))
+        .bind(mailbox.0)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let number = |column: &str| -> Result<u32> {
+            let n: i64 = row.try_get(column).map_err(db)?;
+            u32::try_from(n).map_err(|_| crate::error::corrupt(column))
+        };
+        let json: String = row.try_get("uids").map_err(db)?;
+        Ok(Some(UidSet {
+            key: UidSetKey {
+                uidvalidity: number("uidvalidity")?,
+                uidnext: number("uidnext")?,
+                messages: number("messages")?,
+            },
+            uids: lists::parse::<u32>(&json, "UID list")?,
+        }))
     }
 
     async fn messages_between(

@@ -45,6 +45,7 @@ pub async fn show(
             &first.address.email,
             "INBOX",
             q.page(),
+            q.search(),
         )
         .await?
         .into_response()),

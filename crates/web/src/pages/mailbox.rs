@@ -6,11 +6,13 @@ use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use postern_domain::mail::{Flags, Mailbox, SpecialUse};
+use postern_domain::search::{Field, Query as Search};
 use postern_domain::{Email, MailAddress};
 use serde::{Deserialize, Serialize};
 
-use crate::error::WebResult;
+use crate::error::{WebError, WebResult};
 use crate::extract::{Path, Query};
 use crate::flash::Flash;
 use crate::mail::read::summary;
@@ -50,12 +52,19 @@ pub struct FolderPage {
     pub range: String,
     pub newer_url: String,
     pub older_url: String,
+    /// Where the search box sends its words.
+    pub search_url: String,
+    /// The words searched for, empty when the whole folder is shown.
+    pub search: String,
 }
 
 #[derive(Deserialize)]
 pub struct PageQuery {
     #[serde(default)]
     page: Option<usize>,
+    /// Words to search the folder for.
+    #[serde(default)]
+    q: Option<String>,
 }
 
 impl PageQuery {
@@ -63,6 +72,37 @@ impl PageQuery {
     pub fn page(&self) -> usize {
         self.page.unwrap_or(1)
     }
+
+    /// The words searched for, if any.
+    pub fn search(&self) -> &str {
+        self.q.as_deref().map_or("", str::trim)
+    }
+}
+
+/// The longest search the box takes, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// Messages holding every word of `words` in their subject, sender, recipients or text.
+fn search_query(words: &str) -> Search {
+    Search::And(
+        words
+            .split_whitespace()
+            .map(|word| {
+                let word = Search::text(word);
+                let any = |field| Box::new(Search::Field(field, word.clone()));
+                Search::Or(
+                    any(Field::Subject),
+                    Box::new(Search::Or(
+                        any(Field::From),
+                        Box::new(Search::Or(
+                            any(Field::To),
+                            Box::new(Search::Body(word.clone())),
+                        )),
+                    )),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The page of a folder's messages, `page` counting from 1 (the newest).
@@ -73,13 +113,23 @@ pub async fn folder_page(
     email: &Email,
     folder: &str,
     page: usize,
+    search: &str,
 ) -> WebResult<FolderPage> {
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(WebError::BadRequest(format!(
+            "A search can be at most {MAX_SEARCH_CHARS} characters long."
+        )));
+    }
     let (address, mailbox) = state
         .core
         .reachable_mailbox(&viewer.account, email, folder)
         .await?;
     let mail = state.core.mailboxes();
-    let uids = mail.uids(mailbox.id).await?;
+    let uids = if search.is_empty() {
+        mail.uids_of(&mailbox).await?
+    } else {
+        mail.search(mailbox.id, &search_query(search)).await?
+    };
     let pages = uids.len().div_ceil(PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let end = uids.len() - (page - 1) * PER_PAGE;
@@ -95,6 +145,7 @@ pub async fn folder_page(
             .messages_between(mailbox.id, first, last)
             .await?
             .into_iter()
+            .filter(|m| shown.binary_search(&m.uid).is_ok())
             .rev()
         {
             let Some(content) = mail.message_content(mailbox.id, meta.uid).await? else {
@@ -122,7 +173,14 @@ pub async fn folder_page(
         }
     }
     let url = folder_url(&address.address.email, &mailbox.name);
-    let page_url = |p: usize| format!("{url}?page={p}");
+    let page_url = |p: usize| {
+        if search.is_empty() {
+            format!("{url}?page={p}")
+        } else {
+            let q = utf8_percent_encode(search, NON_ALPHANUMERIC);
+            format!("{url}?q={q}&page={p}")
+        }
+    };
     Ok(FolderPage {
         chrome: Chrome::new(viewer, flash, "mail"),
         nav: mail_nav(state, viewer, Some((&address, &mailbox.name))).await?,
@@ -152,6 +210,8 @@ pub async fn folder_page(
         } else {
             String::new()
         },
+        search_url: url,
+        search: search.to_owned(),
     })
 }
 
@@ -164,7 +224,16 @@ pub async fn inbox(
     Query(q): Query<PageQuery>,
 ) -> WebResult<impl IntoResponse> {
     let email = email_param(&email)?;
-    folder_page(&state, &viewer, flash, &email, "INBOX", q.page()).await
+    folder_page(
+        &state,
+        &viewer,
+        flash,
+        &email,
+        "INBOX",
+        q.page(),
+        q.search(),
+    )
+    .await
 }
 
 /// A folder of an address.
@@ -176,7 +245,16 @@ pub async fn show(
     Query(q): Query<PageQuery>,
 ) -> WebResult<impl IntoResponse> {
     let email = email_param(&email)?;
-    folder_page(&state, &viewer, flash, &email, &folder, q.page()).await
+    folder_page(
+        &state,
+        &viewer,
+        flash,
+        &email,
+        &folder,
+        q.page(),
+        q.search(),
+    )
+    .await
 }
 
 /// What the script learns on each poll.

@@ -129,3 +129,63 @@ async fn read_download_mark_delete_and_send_in_the_browser() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_search_box_finds_words_in_subjects_senders_and_text() {
+    within_limit(async {
+        let b = Browser::start(Setup::Desktop).await;
+        let core = b.server.core();
+        let address = core
+            .store()
+            .address_by_email(&Email::parse(ADMIN).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        for (from, subject, text) in [
+            (
+                "Erin <erin@example.org>",
+                "Walrus sighting",
+                "Down at the pier.",
+            ),
+            (
+                "Dan <dan@example.org>",
+                "Minutes",
+                "The WALRUS came up again.",
+            ),
+            ("Dan <dan@example.org>", "Lunch", "Noon, as usual."),
+        ] {
+            let message = format!(
+                "From: {from}\r\nTo: admin@localhost\r\nSubject: {subject}\r\n\r\n{text}\r\n"
+            );
+            core.deliver(&address, message.as_bytes()).await.unwrap();
+        }
+
+        b.sign_in_admin().await;
+        pane(&b, "Inbox").await;
+        b.fill("Search Inbox", "walrus").await;
+        b.follow("Search").await;
+        b.wait(&row("Minutes")).await;
+        b.wait(&row("Walrus sighting")).await;
+        assert!(!b.text().await.contains("Lunch"));
+
+        // Every word must be found, each anywhere: a sender and a word of the text.
+        b.fill("Search Inbox", "dan walrus").await;
+        b.follow("Search").await;
+        b.wait(&row("Minutes")).await;
+        let text = b.text().await;
+        assert!(
+            !text.contains("Walrus sighting") && !text.contains("Lunch"),
+            "{text}"
+        );
+
+        b.fill("Search Inbox", "okapi").await;
+        b.follow("Search").await;
+        b.wait("//*[normalize-space(.)='No messages match “okapi”']")
+            .await;
+        b.follow("Show all").await;
+        b.wait(&row("Lunch")).await;
+        b.wait(&row("Minutes")).await;
+        b.close().await;
+    })
+    .await;
+}
