@@ -144,6 +144,12 @@ open(path, "w").write(conf)
 EOF_PY
   restart_dovecot "$d" "$2"
 }
+# The setup script installs Dovecot when `dovecot` is missing; its IMAP server is a package of
+# its own, which a machine can lack while having the rest.
+if [[ ! -x /usr/lib/dovecot/imap ]]; then
+  echo "Installing dovecot-imapd..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd >&2
+fi
 echo "Starting Dovecot (highperf on $DV_PORT_HP, TLS on $DV_PORT_TLS, multiplex on $DV_PORT_MX)..." >&2
 start_dovecot highperf highperf "$DV_PORT_HP"
 start_dovecot tls highperf "$DV_PORT_TLS_PLAIN"

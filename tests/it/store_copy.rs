@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use postern_domain::clock::SystemClock;
 use postern_domain::mail::Flags;
-use postern_domain::search::MessageIndex;
+use postern_domain::search::{MessageIndex, Query};
 use postern_domain::{Actor, Core, Email, Protocol};
 use postern_server::config::Config;
 use postern_store::SqlStore;
@@ -187,6 +187,16 @@ async fn sqlite_to_postgres_and_back_loses_nothing() {
     for url in [&pg_url, &back_url] {
         let core = core_on(url, &dir).await;
         assert_eq!(snapshot(&core).await, before, "on {url}");
+        // Counters recounted (not doubled by the copied rows), the search index rebuilt.
+        let mail = core.mailboxes();
+        let inbox = mail.mailbox(address.id, "INBOX").await.unwrap().unwrap();
+        assert_eq!((inbox.messages, inbox.unseen), (2, 1), "on {url}");
+        assert_eq!(mail.index_stored_mail(|_| {}).await.unwrap(), 2, "on {url}");
+        let found = mail
+            .search(inbox.id, &Query::Body("first".into()))
+            .await
+            .unwrap();
+        assert_eq!(found, vec![1], "on {url}");
         for (n, ((_, password), protocols)) in passwords.iter().enumerate() {
             let protocol = Protocol::parse(protocols.split(',').next().unwrap()).unwrap();
             let ip = IpAddr::from([10, 9, 0, u8::try_from(n).unwrap()]);

@@ -78,8 +78,12 @@ pub struct Mailbox {
     pub selectable: bool,
     /// UIDs from here on are recent (IMAP `\Recent`): no session has seen them yet.
     pub recent_uid: u32,
-    /// How many messages it holds.
+    /// How many messages it holds, how many of them without `\Seen` and with `\Deleted`,
+    /// and their size in bytes: counters kept with every change.
     pub messages: u32,
+    pub unseen: u32,
+    pub deleted: u32,
+    pub size: u64,
 }
 
 impl Mailbox {

@@ -229,6 +229,12 @@ async fn counts_equal_a_recount(store: &SqlStore, mailbox: MailboxId) {
         messages.iter().map(|m| m.size as u64).sum::<u64>()
     );
     assert_eq!(kept.first_unseen_uid, unseen.first().map(|m| m.uid));
+    // The row carries the same counters.
+    let row_counts = (row.messages, row.unseen, row.deleted, row.size);
+    assert_eq!(
+        row_counts,
+        (kept.messages, kept.unseen, kept.deleted, kept.size)
+    );
 }
 
 async fn search_equals_a_scan(store: &SqlStore, mailbox: MailboxId, query: &Query) {

@@ -34,7 +34,15 @@ pub(crate) async fn run(
     // The modseq is read before the UIDs: whatever happens in between is told by the next
     // look for changes.
     let uids = mail.uids_of(&mailbox).await?;
-    let counts = mail.mailbox_counts(mailbox.id).await?;
+    // The first unseen message: none or the first one without asking when the row's
+    // counters tell.
+    let first_unseen = if mailbox.unseen == 0 {
+        None
+    } else if mailbox.unseen == mailbox.messages && uids.len() == mailbox.messages as usize {
+        uids.first().copied()
+    } else {
+        mail.mailbox_counts(mailbox.id).await?.first_unseen_uid
+    };
     let keywords = mail.mailbox_keywords(mailbox.id).await?;
     let uidnext = uids.last().map_or(mailbox.uidnext, |u| {
         mailbox.uidnext.max(u.saturating_add(1))
@@ -62,7 +70,7 @@ pub(crate) async fn run(
     server.enqueue_data(Data::Flags(mailbox_flags(&selected.keywords)));
     server.enqueue_data(Data::Exists(selected.exists()));
     server.enqueue_data(Data::Recent(selected.recent_count()));
-    if let Some(seq) = counts.first_unseen_uid.and_then(|u| selected.seq_of(u)) {
+    if let Some(seq) = first_unseen.and_then(|u| selected.seq_of(u)) {
         server.enqueue_status(untagged(
             StatusKind::Ok,
             Some(Code::Unseen(nz(seq))),

@@ -30,16 +30,21 @@ pub(crate) async fn run(
             "This name holds other mailboxes only",
         ));
     }
-    let counts = mail.mailbox_counts(found.id).await?;
+    // The counters are the mailbox row's; only \Recent is counted on demand.
+    let recent = if item_names.contains(&StatusDataItemName::Recent) {
+        mail.mailbox_counts(found.id).await?.recent
+    } else {
+        0
+    };
     let mut items = Vec::with_capacity(item_names.len());
     for item in item_names {
         items.push(match item {
-            StatusDataItemName::Messages => StatusDataItem::Messages(counts.messages),
-            StatusDataItemName::Recent => StatusDataItem::Recent(counts.recent),
+            StatusDataItemName::Messages => StatusDataItem::Messages(found.messages),
+            StatusDataItemName::Recent => StatusDataItem::Recent(recent),
             StatusDataItemName::UidNext => StatusDataItem::UidNext(nz(found.uidnext)),
             StatusDataItemName::UidValidity => StatusDataItem::UidValidity(nz(found.uidvalidity)),
-            StatusDataItemName::Unseen => StatusDataItem::Unseen(counts.unseen),
-            StatusDataItemName::Deleted => StatusDataItem::Deleted(counts.deleted),
+            StatusDataItemName::Unseen => StatusDataItem::Unseen(found.unseen),
+            StatusDataItemName::Deleted => StatusDataItem::Deleted(found.deleted),
             #[allow(unreachable_patterns)]
             _ => return Err(Refusal::bad("Unsupported STATUS item")),
         });

@@ -16,13 +16,16 @@ use super::{SqlStore, keywords, lists, mail_changes, mailboxes, search};
 use crate::error::db;
 
 pub(super) const MAILBOX_COLUMNS: &str = "id, address_id, name, special_use, uidvalidity, uidnext, modseq, subscribed, selectable, \
-     recent_uid, messages";
+     recent_uid, messages, unseen, deleted, size";
 
 pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
     let special_use: Option<String> = row.try_get("special_use").map_err(db)?;
     let uidvalidity: i64 = row.try_get("uidvalidity").map_err(db)?;
     let uidnext: i64 = row.try_get("uidnext").map_err(db)?;
     let recent_uid: i64 = row.try_get("recent_uid").map_err(db)?;
+    let count = |column: &str| -> Result<u32> {
+        Ok(u32::try_from(row.try_get::<i64, _>(column).map_err(db)?).unwrap_or(0))
+    };
     Ok(Mailbox {
         id: MailboxId(row.try_get("id").map_err(db)?),
         address_id: AddressId(row.try_get("address_id").map_err(db)?),
@@ -34,7 +37,10 @@ pub(super) fn mailbox(row: &AnyRow) -> Result<Mailbox> {
         subscribed: row.try_get::<i64, _>("subscribed").map_err(db)? != 0,
         selectable: row.try_get::<i64, _>("selectable").map_err(db)? != 0,
         recent_uid: u32::try_from(recent_uid).unwrap_or(u32::MAX),
-        messages: u32::try_from(row.try_get::<i64, _>("messages").map_err(db)?).unwrap_or(0),
+        messages: count("messages")?,
+        unseen: count("unseen")?,
+        deleted: count("deleted")?,
+        size: u64::try_from(row.try_get::<i64, _>("size").map_err(db)?).unwrap_or(0),
     })
 }
 

@@ -156,11 +156,10 @@ pub async fn mail_nav(
     mailboxes.sort_by_key(folder_rank);
     let mut folders = Vec::with_capacity(mailboxes.len());
     for m in mailboxes {
-        let unseen = mail.mailbox_counts(m.id).await?.unseen;
         folders.push(FolderItem {
             label: folder_label(&m.name),
             url: folder_url(email, &m.name),
-            unseen,
+            unseen: m.unseen,
             current: m.name == current,
         });
     }

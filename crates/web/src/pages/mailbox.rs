@@ -277,10 +277,9 @@ pub async fn poll(
         .core
         .reachable_mailbox(&viewer.account, &email, &folder)
         .await?;
-    let counts = state.core.mailboxes().mailbox_counts(mailbox.id).await?;
     Ok(Json(FolderState {
         modseq: mailbox.modseq,
-        messages: counts.messages,
-        unseen: counts.unseen,
+        messages: mailbox.messages,
+        unseen: mailbox.unseen,
     }))
 }
