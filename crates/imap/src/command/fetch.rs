@@ -20,8 +20,9 @@ use crate::session::Session;
 use crate::session::selected::{self, Expunges};
 use crate::session::sequence::{Numbers, resolve};
 
-/// Messages per batch at most when their contents are sent.
-const BATCH_MESSAGES: usize = 64;
+/// Messages per batch at most when their contents are sent (fewer when [`BATCH_BYTES`] is
+/// reached first): each batch costs two queries, so small messages go many at a time.
+const BATCH_MESSAGES: usize = 512;
 /// Messages per batch when only what the store keeps beside them is (flags, size, date):
 /// a few dozen bytes each.
 const BATCH_METADATA: usize = 1024;
