@@ -84,4 +84,8 @@ async fn deeply_nested_search_keys_and_lists_are_refused_and_the_session_carries
     // Nested as deep as a client may need, it still works.
     let out = c.ok("SEARCH (((NOT DELETED))) (OR SEEN (NOT SEEN))").await;
     assert!(out.starts_with("* SEARCH 1\r\n"), "{out}");
+    // Wide rather than deep: 1,500 criteria side by side are answered.
+    let wide = format!("SEARCH {}BODY hello", "SUBJECT one UNDELETED ".repeat(750));
+    let out = c.ok(&wide).await;
+    assert!(out.starts_with("* SEARCH 1\r\n"), "{out}");
 }

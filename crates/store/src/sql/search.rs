@@ -80,12 +80,8 @@ impl Compiler {
             Query::And(all) => {
                 let parts: Vec<_> = all.iter().map(|q| self.compile(q)).collect();
                 let is_exact = parts.iter().all(|(_, e)| *e);
-                let sql = parts
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                (format!("({sql})"), is_exact)
+                let sql: Vec<String> = parts.into_iter().map(|(s, _)| s).collect();
+                (all_of(&sql), is_exact)
             }
             Query::Or(a, b) => {
                 let (a, ea) = self.compile(a);
@@ -157,6 +153,19 @@ impl Compiler {
             Query::Header(..) => ("1 = 1".into(), false),
             Query::Body(text) => exact(self.text(&["body"], text)),
             Query::Text(text) => exact(self.text(&["headers", "body"], text)),
+        }
+    }
+}
+
+/// The conditions joined by AND as a balanced tree: SQLite refuses expressions more than
+/// 1,000 levels deep, and a flat chain of a thousand criteria would be that deep.
+fn all_of(conditions: &[String]) -> String {
+    match conditions {
+        [] => "1 = 1".into(),
+        [one] => format!("({one})"),
+        _ => {
+            let (left, right) = conditions.split_at(conditions.len() / 2);
+            format!("({} AND {})", all_of(left), all_of(right))
         }
     }
 }
@@ -350,6 +359,26 @@ mod tests {
     fn patterns_find_their_text_literally() {
         assert_eq!(glob_pattern("a*b?[c"), "*a[*]b[?][[]c*");
         assert_eq!(like_pattern("50%_\\"), "%50\\%\\_\\\\%");
+    }
+
+    #[test]
+    fn many_criteria_make_a_shallow_tree() {
+        let conditions: Vec<String> = (0..1_000).map(|i| format!("c{i}")).collect();
+        let sql = all_of(&conditions);
+        let mut depth = 0usize;
+        let mut deepest = 0;
+        for ch in sql.chars() {
+            match ch {
+                '(' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ')' => depth -= 1,
+                _ => {}
+            }
+        }
+        assert!(deepest <= 12, "{deepest}");
+        assert!(sql.contains("c0") && sql.contains("c999"));
     }
 
     #[test]
