@@ -118,6 +118,11 @@ impl Core {
         &self.store
     }
 
+    /// Whether the store answers a query (the readiness check).
+    pub async fn store_reachable(&self) -> Result<()> {
+        self.store.count_accounts().await.map(|_| ())
+    }
+
     /// The web app's browser sessions.
     pub fn web_sessions(&self) -> &dyn WebSessionRepo {
         &*self.store

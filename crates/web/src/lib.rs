@@ -16,6 +16,7 @@ pub mod decode;
 mod error;
 mod extract;
 mod flash;
+mod health;
 mod hosts;
 pub mod mail;
 mod memory;
@@ -43,7 +44,8 @@ pub use crate::session::sweep_expired_sessions;
 use crate::state::AppState;
 
 /// The whole application: pages, the API, static files, and the layers every response
-/// passes through (error rendering, host and cross-site checks, security headers).
+/// passes through (error rendering, host and cross-site checks, security headers); the
+/// health checks beside them.
 pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
     let state = AppState::new(core, options);
     Router::new()
@@ -70,6 +72,7 @@ pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
             flash::clear_after_showing,
         ))
         .layer(axum::middleware::from_fn(security::headers))
+        .merge(health::routes())
         .with_state(state)
 }
 

@@ -95,3 +95,40 @@ async fn serve_runs_the_web_app_and_stops_on_sigterm() {
         "the listener is closed"
     );
 }
+
+#[tokio::test]
+async fn health_checks_answer_any_host_and_tell_nothing_else() {
+    let server = postern_testkit::TestServer::start().await;
+    let web = server.addr("web.listen");
+    let client = reqwest::Client::new();
+    for (path, body) in [("/healthz", "ok\n"), ("/readyz", "ready\n")] {
+        // A load balancer asks by address, not by the public name.
+        let response = client
+            .get(format!("http://{web}{path}"))
+            .header("Host", "10.1.2.3:8080")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["cache-control"].to_str().unwrap(),
+            "no-store"
+        );
+        assert_eq!(response.text().await.unwrap(), body, "{path}");
+        // Only reading: anything else is refused.
+        let post = client
+            .post(format!("http://{web}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
+    // The rest of the web app still refuses a Host it does not serve.
+    let other = client
+        .get(format!("http://{web}/sign-in"))
+        .header("Host", "10.1.2.3:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::MISDIRECTED_REQUEST);
+}
