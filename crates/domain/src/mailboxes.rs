@@ -127,9 +127,10 @@ impl Mailboxes<'_> {
             let metas = self.messages_between(mailbox, *first, *last).await?;
             let contents = self.message_contents(mailbox, batch).await?;
             for (uid, content) in contents {
-                let Some(meta) = metas.iter().find(|m| m.uid == uid) else {
+                let Ok(at) = metas.binary_search_by_key(&uid, |m| m.uid) else {
                     continue;
                 };
+                let meta = &metas[at];
                 let parsed = mime::parse(&content);
                 let index = match &parsed {
                     Some(m) => MessageIndex::of_parsed(m, meta.internal_date),

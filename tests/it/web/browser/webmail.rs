@@ -24,6 +24,15 @@ fn row(subject: &str) -> String {
     )
 }
 
+/// The admin's address, to deliver mail to.
+async fn admin_address(core: &postern_domain::Core) -> postern_domain::model::Address {
+    core.store()
+        .address_by_email(&Email::parse(ADMIN).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn pane(t: &Tab, text: &str) {
     t.wait(&format!("//h2[normalize-space(.)={}]", lit(text)))
         .await;
@@ -36,12 +45,7 @@ async fn read_download_mark_delete_and_send_in_the_browser() {
         b.server.account(CAROL, "carol's long password").await;
         b.server.address(CAROL, CAROL).await;
         let core = b.server.core();
-        let address = core
-            .store()
-            .address_by_email(&Email::parse(ADMIN).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let address = admin_address(core).await;
         core.deliver(&address, REPORT.as_bytes()).await.unwrap();
 
         b.sign_in_admin().await;
@@ -135,12 +139,7 @@ async fn the_search_box_finds_words_in_subjects_senders_and_text() {
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         let core = b.server.core();
-        let address = core
-            .store()
-            .address_by_email(&Email::parse(ADMIN).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let address = admin_address(core).await;
         for (from, subject, text) in [
             (
                 "Erin <erin@example.org>",
