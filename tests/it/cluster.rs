@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use postern_testkit::TestServer;
 
 use crate::imap::Client;
+use postern_testkit::Listener;
 
 /// Two servers on one fresh PostgreSQL database, sharing a pepper.
 async fn two_servers() -> (TestServer, TestServer, tempfile::TempDir) {
@@ -21,8 +22,8 @@ async fn two_servers() -> (TestServer, TestServer, tempfile::TempDir) {
     .unwrap();
     let url = postern_testkit::postgres::fresh_database();
     let configure = |c: &mut postern_server::config::Config| {
-        c.store = url.clone();
-        c.pepper_file = pepper.display().to_string();
+        c.store = Some(url.clone());
+        c.pepper_file = Some(pepper.clone());
     };
     let first = TestServer::start_with(configure).await;
     let second = TestServer::start_with(configure).await;
@@ -30,7 +31,7 @@ async fn two_servers() -> (TestServer, TestServer, tempfile::TempDir) {
 }
 
 fn base(server: &TestServer) -> String {
-    format!("http://{}", server.addr("web.listen"))
+    format!("http://{}", server.addr(Listener::Web))
 }
 
 /// The session cookie of the server's first account, from the JSON API's own sign-in.
@@ -48,7 +49,7 @@ async fn api_session(server: &TestServer) -> String {
 }
 
 async fn signed_in(server: &TestServer, password: &str) -> Client {
-    let mut c = Client::connect(server.addr("imap.listen")).await;
+    let mut c = Client::connect(server.addr(Listener::Imap)).await;
     c.ok(&format!("LOGIN admin@localhost {password}")).await;
     c.ok("SELECT INBOX").await;
     c
@@ -96,7 +97,7 @@ async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second()
     );
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
     bystander.ok("NOOP").await;
-    let mut refused = Client::connect(second.addr("imap.listen")).await;
+    let mut refused = Client::connect(second.addr(Listener::Imap)).await;
     let answer = refused
         .run(&format!("LOGIN admin@localhost {password}"))
         .await;
@@ -115,7 +116,7 @@ async fn a_second_node_with_a_shared_pepper_makes_its_own_data_folder() {
     assert!(!data.exists());
     let third = TestServer::start_with(|c| {
         c.store = url;
-        c.pepper_file = shared.path().join("pepper").display().to_string();
+        c.pepper_file = Some(shared.path().join("pepper"));
         c.data_dir = data.clone();
     })
     .await;
@@ -172,7 +173,7 @@ async fn a_server_that_lost_its_notifications_catches_up() {
     let mut session = signed_in(&second, &password).await;
     // Cut every server's notification connection, then disconnect while they reconnect.
     assert!(postern_testkit::postgres::execute(
-        &first.config.store,
+        first.config.store.as_deref().unwrap(),
         // Dividing by the number cut fails, and so fails the test, when none was found.
         "SELECT 1 / count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()) AS cut",
@@ -211,7 +212,7 @@ async fn an_expiring_device_is_cut_off_on_every_server_when_it_expires() {
             "closed {late:?} after expiry"
         );
     }
-    let mut c = Client::connect(second.addr("imap.listen")).await;
+    let mut c = Client::connect(second.addr(Listener::Imap)).await;
     assert_eq!(
         c.run(&format!("LOGIN admin@localhost {password}")).await,
         "t1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n"

@@ -32,7 +32,8 @@ fn verify_accepts_the_right_password_and_refuses_every_other_case() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(async {
         // Failures pause and the pause grows per login; this test fails on purpose a lot.
-        let s = TestServer::start_with(|c| c.limits.auth_failure_pause_ms = 0).await;
+        let s = TestServer::start_with(|c| c.limits.auth_failure_pause = std::time::Duration::ZERO)
+            .await;
         s.account("owner@example.com", "owner password").await;
         s.address("a@example.com", "owner@example.com").await;
         s.address("b@example.com", "owner@example.com").await;

@@ -17,6 +17,7 @@ use time::Duration;
 use crate::imap::Client;
 use crate::web::api::Api;
 use crate::web::start_time;
+use postern_testkit::Listener;
 
 const EMAIL: &str = "admin@localhost";
 
@@ -33,7 +34,7 @@ struct Read {
 
 /// The INBOX, read over IMAP with `password`.
 async fn inbox(server: &TestServer, password: &str) -> Vec<Read> {
-    let mut c = Client::connect(server.addr("imap.listen")).await;
+    let mut c = Client::connect(server.addr(Listener::Imap)).await;
     c.ok(&format!("LOGIN {EMAIL} {password}")).await;
     let selected = c.ok("SELECT INBOX").await;
     let exists: usize = selected

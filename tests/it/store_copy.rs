@@ -92,7 +92,7 @@ async fn snapshot(core: &Core) -> Snapshot {
 async fn core_on(url: &str, data_dir: &std::path::Path) -> Core {
     let mut config = Config {
         data_dir: data_dir.to_path_buf(),
-        store: url.to_owned(),
+        store: Some(url.to_owned()),
         ..Config::default()
     };
     // The copies' passwords are checked below, which would otherwise alert of new sign-ins.
@@ -105,7 +105,10 @@ async fn core_on(url: &str, data_dir: &std::path::Path) -> Core {
 #[tokio::test]
 async fn sqlite_to_postgres_and_back_loses_nothing() {
     let server = TestServer::start_with(|c| {
-        c.store = format!("sqlite://{}", c.data_dir.join("postern.db").display());
+        c.store = Some(format!(
+            "sqlite://{}",
+            c.data_dir.join("postern.db").display()
+        ));
     })
     .await;
     let dir = server.data_dir();
@@ -166,7 +169,7 @@ async fn sqlite_to_postgres_and_back_loses_nothing() {
         .await
         .unwrap();
     let before = snapshot(&core).await;
-    let sqlite_url = server.config.store.clone();
+    let sqlite_url = server.config.store_url();
     let _dir = server.stop().await;
 
     let pg_url = postern_testkit::postgres::fresh_database();

@@ -166,7 +166,7 @@ async fn a_disconnect_from_the_command_line_reaches_the_running_server() {
         .verify("ann@example.com", &password, Protocol::Imap, local)
         .await
         .unwrap();
-    let store = server.config.store.clone();
+    let store = server.config.store_url();
     let cli = tokio::task::spawn_blocking(move || {
         let out = postern(&dir)
             .env("POSTERN_STORE", store)

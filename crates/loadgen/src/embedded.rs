@@ -10,7 +10,7 @@ use std::sync::Arc;
 use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::SystemClock;
 use postern_domain::{Actor, Core, Description, DeviceId, Email, Login, ProtocolSet};
-use postern_server::config::Config;
+use postern_server::config::{Config, Listener};
 use postern_server::serve::{self, Running};
 use secrecy::ExposeSecret;
 
@@ -38,21 +38,14 @@ impl Embedded {
         let dir = tempfile::tempdir()?;
         let mut config = Config {
             data_dir: dir.path().to_path_buf(),
-            store: store.unwrap_or_default().to_owned(),
+            store: store.map(str::to_owned),
             ..Config::default()
         };
-        for listen in [
-            &mut config.web.listen,
-            &mut config.imap.listen_tls,
-            &mut config.smtp.listen,
-            &mut config.smtp.listen_tls,
-            &mut config.pop3.listen,
-            &mut config.pop3.listen_tls,
-            &mut config.lmtp.listen,
-        ] {
-            listen.clear();
+        // IMAP alone, on a free port.
+        for listener in Listener::ALL {
+            *config.listen_mut(listener) = None;
         }
-        config.imap.listen = "127.0.0.1:0".into();
+        config.imap.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         config.limits.max_connections = 20_000;
         let running = serve::start(config, Arc::new(SystemClock))
             .await
@@ -83,7 +76,7 @@ impl Embedded {
     /// Where its IMAP listens.
     pub fn imap(&self) -> Result<SocketAddr> {
         self.running
-            .addr("imap.listen")
+            .addr(Listener::Imap)
             .ok_or_else(|| LoadError::Command("Postern's IMAP did not start".into()))
     }
 

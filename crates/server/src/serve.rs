@@ -14,7 +14,7 @@ use postern_net::{CancellationToken, TlsAcceptor};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{Config, Listener};
 use crate::services;
 use crate::setup;
 
@@ -36,16 +36,16 @@ pub struct Running {
     pub core: Arc<Core>,
     /// The account made on a fresh store, with its password (shown once).
     pub first_account: Option<FirstAccount>,
-    /// Bound addresses by configuration key (`imap.listen`, …); port 0 is resolved.
-    pub addrs: BTreeMap<&'static str, SocketAddr>,
+    /// Bound addresses by listener; port 0 is resolved.
+    pub addrs: BTreeMap<Listener, SocketAddr>,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
 }
 
 impl Running {
-    /// The bound address of a listener, by configuration key.
-    pub fn addr(&self, key: &str) -> Option<SocketAddr> {
-        self.addrs.get(key).copied()
+    /// The bound address of a listener.
+    pub fn addr(&self, listener: Listener) -> Option<SocketAddr> {
+        self.addrs.get(&listener).copied()
     }
 
     /// Asks every session to finish and waits for the listeners to close.
@@ -66,15 +66,20 @@ impl Running {
     }
 }
 
-/// Binds a configured listener; `None` when it is turned off.
-pub async fn bind(key: &'static str, addr: &str) -> Result<Option<TcpListener>> {
-    if addr.is_empty() {
+/// Binds a configured listener and records its address; `None` when it is turned off.
+pub async fn bind(
+    config: &Config,
+    listener: Listener,
+    addrs: &mut BTreeMap<Listener, SocketAddr>,
+) -> Result<Option<TcpListener>> {
+    let Some(addr) = config.listen(listener) else {
         return Ok(None);
-    }
-    TcpListener::bind(addr)
+    };
+    let bound = TcpListener::bind(addr)
         .await
-        .map(Some)
-        .with_context(|| format!("cannot listen on {addr} ({key})"))
+        .with_context(|| format!("cannot listen on {addr} ({listener})"))?;
+    addrs.insert(listener, bound.local_addr()?);
+    Ok(Some(bound))
 }
 
 /// Starts the server described by `config`.
@@ -178,7 +183,7 @@ pub async fn run(config: Config) -> Result<()> {
 /// Where everything listens. Standard output nobody reads any more (a closed pipe) must not
 /// stop a running server, so a failed write is logged, not fatal (`println!` would panic).
 fn print_banner(
-    addrs: &BTreeMap<&'static str, SocketAddr>,
+    addrs: &BTreeMap<Listener, SocketAddr>,
     data_dir: &std::path::Path,
     public_url: &str,
 ) {
@@ -187,8 +192,8 @@ fn print_banner(
         env!("CARGO_PKG_VERSION"),
         data_dir.display()
     );
-    for (key, addr) in addrs {
-        banner.push_str(&format!("  {key:<16} {addr}\n"));
+    for (listener, addr) in addrs {
+        banner.push_str(&format!("  {listener:<16} {addr}\n"));
     }
     banner.push_str(&format!("  Web app: {public_url}\n"));
     use std::io::Write;

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use postern_domain::clock::Clock;
@@ -87,7 +86,10 @@ pub(crate) fn write_private(path: &Path, content: &[u8]) -> Result<()> {
 
 /// The configured certificate, or a self-signed pair in the data directory made on first start.
 pub fn load_or_create_tls(config: &Config) -> Result<TlsAcceptor> {
-    let (cert_path, key_path) = if config.tls.cert.is_empty() {
+    let (cert_path, key_path) = if let (Some(cert), Some(key)) = (&config.tls.cert, &config.tls.key)
+    {
+        (cert.clone(), key.clone())
+    } else {
         let cert = config.data_dir.join("tls-cert.pem");
         let key = config.data_dir.join("tls-key.pem");
         if !cert.exists() || !key.exists() {
@@ -104,11 +106,6 @@ pub fn load_or_create_tls(config: &Config) -> Result<TlsAcceptor> {
             write_private(&cert, cert_pem.as_bytes())?;
         }
         (cert, key)
-    } else {
-        (
-            config.tls.cert.clone().into(),
-            config.tls.key.clone().into(),
-        )
     };
     let cert =
         fs::read(&cert_path).with_context(|| format!("cannot read {}", cert_path.display()))?;
@@ -119,11 +116,9 @@ pub fn load_or_create_tls(config: &Config) -> Result<TlsAcceptor> {
 /// The throttle settings of the configuration.
 pub fn throttle_config(config: &Config) -> ThrottleConfig {
     ThrottleConfig {
-        free_failures: u32::try_from(config.limits.auth_free_failures).unwrap_or(u32::MAX),
-        failure_pause: Duration::from_millis(config.limits.auth_failure_pause_ms),
-        max_entries: usize::try_from(config.limits.auth_throttle_entries)
-            .unwrap_or(usize::MAX)
-            .max(2),
+        free_failures: config.limits.auth_free_failures,
+        failure_pause: config.limits.auth_failure_pause,
+        max_entries: config.limits.auth_throttle_entries.max(2),
         ..ThrottleConfig::default()
     }
 }
@@ -137,16 +132,15 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Core> {
     prepare_data_dir(&config.data_dir)?;
     let pepper = load_or_create_pepper(&config.pepper_path())?;
     let pool = postern_store::PoolOptions {
-        max_connections: u32::try_from(config.store_max_connections).unwrap_or(u32::MAX),
+        max_connections: config.store_max_connections,
     };
     let store = match postern_store::open_with(&url, pool).await {
         Ok(s) => s,
         Err(e) => bail!("cannot open the store {url}: {e}"),
     };
     let policy = Policy {
-        devices_per_address: usize::try_from(config.limits.devices_per_address)
-            .unwrap_or(usize::MAX),
-        retention_days: u32::try_from(config.retention.days).unwrap_or(u32::MAX),
+        devices_per_address: config.limits.devices_per_address,
+        retention_days: config.retention.days,
         web_url: config.web.public_url.clone(),
         sign_in_alerts: config.alerts.sign_in,
     };

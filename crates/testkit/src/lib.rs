@@ -17,6 +17,7 @@ use postern_domain::{
     Actor, Core, Description, DeviceId, DeviceRules, Email, Expiry, Login, ProtocolSet,
 };
 use postern_server::config::Config;
+pub use postern_server::config::Listener;
 use postern_server::serve::{self, Running};
 use secrecy::ExposeSecret;
 
@@ -34,24 +35,15 @@ pub fn test_config(dir: &Path) -> Config {
         data_dir: dir.to_path_buf(),
         ..Config::default()
     };
-    for listen in [
-        &mut c.web.listen,
-        &mut c.imap.listen,
-        &mut c.imap.listen_tls,
-        &mut c.smtp.listen,
-        &mut c.smtp.listen_tls,
-        &mut c.pop3.listen,
-        &mut c.pop3.listen_tls,
-        &mut c.lmtp.listen,
-    ] {
-        *listen = "127.0.0.1:0".into();
+    for listener in Listener::ALL {
+        *c.listen_mut(listener) = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     }
-    c.limits.auth_failure_pause_ms = 20;
+    c.limits.auth_failure_pause = std::time::Duration::from_millis(20);
     // Tests of other things count the messages in INBOX; the alerts' own tests turn them on.
     c.alerts.sign_in = false;
     // The whole suite runs on PostgreSQL too: STORE_UNDER_TEST=postgres.
     if std::env::var("STORE_UNDER_TEST").as_deref() == Ok("postgres") {
-        c.store = postgres::fresh_database();
+        c.store = Some(postgres::fresh_database());
     }
     c
 }
@@ -91,11 +83,11 @@ impl TestServer {
         &self.running().core
     }
 
-    /// A bound listener address by configuration key, such as `imap.listen`.
-    pub fn addr(&self, key: &str) -> SocketAddr {
+    /// A bound listener's address.
+    pub fn addr(&self, listener: Listener) -> SocketAddr {
         self.running()
-            .addr(key)
-            .unwrap_or_else(|| panic!("no listener {key}"))
+            .addr(listener)
+            .unwrap_or_else(|| panic!("no listener {listener}"))
     }
 
     /// The data directory.

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use postern_testkit::TestServer;
 
 use super::{Line, RIGHTFUL, median, plain, throttle_peak_over};
+use postern_testkit::Listener;
 
 /// The address under attack (made with every fresh test server).
 const EMAIL: &str = "admin@localhost";
 const ATTEMPTS: usize = 10_000;
 /// Connections the attacker keeps open at a time.
 const WORKERS: usize = 48;
-const FREE_FAILURES: u64 = 5;
+const FREE_FAILURES: u32 = 5;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Proto {
@@ -30,7 +31,7 @@ async fn server() -> TestServer {
         c.limits.auth_free_failures = FREE_FAILURES;
         // No pause before failure answers, so that 10,000 attempts take seconds; the
         // source throttle, which this is about, is untouched.
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
     })
     .await
 }
@@ -142,8 +143,8 @@ async fn brute_force(proto: Proto) {
     let server = server().await;
     let (_, password) = server.device(EMAIL, "Phone", "imap,smtp").await;
     let key = match proto {
-        Proto::Imap => "imap.listen",
-        Proto::Smtp => "smtp.listen",
+        Proto::Imap => Listener::Imap,
+        Proto::Smtp => Listener::Smtp,
     };
     let addr = server.addr(key);
     let core = Arc::clone(server.core());
@@ -226,7 +227,7 @@ async fn brute_force(proto: Proto) {
     // The attacker keeps hammering, so after its first attempts (its free failures, or the
     // few a clean source may have under evaluation at once) its source never waits long
     // enough for another evaluation; a little slack for the doubling delays.
-    let first = FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN.into());
+    let first = u64::from(FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN));
     assert!(
         evaluated <= first + 3,
         "{evaluated} of {attempts} attempts reached the password check"
@@ -261,14 +262,14 @@ async fn smtp_password_guessing_is_held_while_the_device_signs_in() {
 /// the throttle remembers no more than its configured number of sources and logins.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_throttle_stays_bounded_under_many_sources() {
-    const CAP: u64 = 500;
+    const CAP: usize = 500;
     const SOURCES: u32 = 3_000;
     let server = TestServer::start_with(|c| {
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
         c.limits.auth_throttle_entries = CAP;
     })
     .await;
-    let addr = server.addr("imap.listen");
+    let addr = server.addr(Listener::Imap);
     let core = Arc::clone(server.core());
     let peak = throttle_peak_over(&core, SOURCES, 32, move |i| async move {
         let from = Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250) as u8 + 1);
@@ -283,7 +284,7 @@ async fn the_throttle_stays_bounded_under_many_sources() {
     .await;
     eprintln!("throttle entries peaked at {peak} for {SOURCES} sources and logins");
     assert!(
-        peak as u64 <= 2 * CAP,
+        peak <= 2 * CAP,
         "{peak} entries for a cap of {CAP} sources and {CAP} logins"
     );
     // It still remembers the most recent sources: the last one has failed once.

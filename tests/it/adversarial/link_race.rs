@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
+use postern_testkit::Listener;
 use postern_testkit::TestServer;
 
 const OWNER: &str = "admin@localhost";
@@ -55,11 +56,11 @@ async fn reaches(http: &Client, base: &str, cookie: &str, address: &str) -> (boo
 async fn a_link_racing_a_reset_never_outlives_it() {
     let server = TestServer::start_with(|c| {
         c.limits.auth_free_failures = 1_000_000_000;
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
     })
     .await;
     server.account(LINKER, LINKER_PASSWORD).await;
-    let base = format!("http://{}", server.addr("web.listen"));
+    let base = format!("http://{}", server.addr(Listener::Web));
     let http = Client::new();
     let (login, password) = server.admin();
     let owner = api_session(&http, &base, &login, &password).await;

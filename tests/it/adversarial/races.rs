@@ -15,6 +15,7 @@ use postern_testkit::TestServer;
 use secrecy::ExposeSecret;
 
 use super::Line;
+use postern_testkit::Listener;
 
 const EMAIL: &str = "admin@localhost";
 const ITERATIONS: usize = 20;
@@ -23,7 +24,7 @@ const ITERATIONS: usize = 20;
 async fn server() -> TestServer {
     TestServer::start_with(|c| {
         c.limits.auth_free_failures = 1_000_000_000;
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
     })
     .await
 }
@@ -58,7 +59,7 @@ struct Attempt {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_sign_in_succeeds_after_a_disconnect_and_no_session_survives_it() {
     let server = server().await;
-    let addr = server.addr("imap.listen");
+    let addr = server.addr(Listener::Imap);
     let core = Arc::clone(server.core());
     let mut succeeded_during = 0;
     for _ in 0..ITERATIONS {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use postern_testkit::Listener;
 use postern_testkit::TestServer;
 use reqwest::header::SET_COOKIE;
 
@@ -56,7 +57,7 @@ async fn session_cookie(web: std::net::SocketAddr, login: &str, password: &str) 
 async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_schema() {
     let st = schemathesis();
     let server = TestServer::start().await;
-    let web = server.addr("web.listen");
+    let web = server.addr(Listener::Web);
     let (login, password) = server.admin();
     // A second address with a device, so that listing, resetting and disconnecting have
     // something to find when the generated values hit them.

@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{Line, RIGHTFUL, median, plain};
+use postern_testkit::Listener;
 
 const EMAIL: &str = "admin@localhost";
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -27,12 +28,12 @@ enum Proto {
 }
 
 impl Proto {
-    fn key(self) -> &'static str {
+    fn key(self) -> Listener {
         match self {
-            Proto::Imap => "imap.listen",
-            Proto::Smtp => "smtp.listen",
-            Proto::Lmtp => "lmtp.listen",
-            Proto::Pop3 => "pop3.listen",
+            Proto::Imap => Listener::Imap,
+            Proto::Smtp => Listener::Smtp,
+            Proto::Lmtp => Listener::Lmtp,
+            Proto::Pop3 => Listener::Pop3,
         }
     }
 }
@@ -125,9 +126,9 @@ async fn slow_clients_are_closed_and_do_not_slow_the_others() {
     // Both ends of 500 connections live in this process.
     rlimit::increase_nofile_limit(8192).expect("the open files limit");
     let server = TestServer::start_with(|c| {
-        c.limits.login_timeout_secs = LOGIN_TIMEOUT.as_secs();
-        c.limits.idle_timeout_secs = IDLE_TIMEOUT.as_secs();
-        c.limits.imap_autologout_secs = AUTOLOGOUT.as_secs();
+        c.limits.login_timeout = LOGIN_TIMEOUT;
+        c.limits.idle_timeout = IDLE_TIMEOUT;
+        c.limits.imap_autologout = AUTOLOGOUT;
     })
     .await;
     let (_, password) = server.device(EMAIL, "Phone", "imap,smtp,pop3").await;
@@ -153,10 +154,10 @@ async fn slow_clients_are_closed_and_do_not_slow_the_others() {
     let b = |s: &str| s.to_owned();
     let quarter = Duration::from_millis(250);
     let second = Duration::from_secs(1);
-    let imap = server.addr("imap.listen");
-    let smtp = server.addr("smtp.listen");
-    let lmtp = server.addr("lmtp.listen");
-    let pop3 = server.addr("pop3.listen");
+    let imap = server.addr(Listener::Imap);
+    let smtp = server.addr(Listener::Smtp);
+    let lmtp = server.addr(Listener::Lmtp);
+    let pop3 = server.addr(Listener::Pop3);
     let imap_login = format!("a LOGIN {EMAIL} {password}\r\n");
     let pop3_login = format!("USER {EMAIL}\r\nPASS {password}\r\n");
     let trickles = vec![

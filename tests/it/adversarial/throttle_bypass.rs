@@ -13,8 +13,9 @@ use reqwest::StatusCode;
 
 use super::web_brute_force::{Surface, client, sign_in as web_sign_in};
 use super::{Line, RIGHTFUL, plain};
+use postern_testkit::Listener;
 
-const FREE_FAILURES: u64 = 5;
+const FREE_FAILURES: u32 = 5;
 /// Guesses at the victim's passwords.
 const GUESSES: usize = 40;
 /// The attacker signs in as itself after every this many guesses.
@@ -49,7 +50,7 @@ async fn setup() -> Setup {
         c.limits.auth_free_failures = FREE_FAILURES;
         // No pause before failure answers; the source throttle, which this is about, is
         // untouched.
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
     })
     .await;
     server.account(MALLORY, MALLORY_PASSWORD).await;
@@ -59,7 +60,10 @@ async fn setup() -> Setup {
         .await;
     // Mallory's web session, opened before any guess.
     let res = client(Ipv4Addr::LOCALHOST)
-        .post(format!("http://{}/api/v1/login", server.addr("web.listen")))
+        .post(format!(
+            "http://{}/api/v1/login",
+            server.addr(Listener::Web)
+        ))
         .json(&serde_json::json!({"login": MALLORY, "password": MALLORY_PASSWORD}))
         .send()
         .await
@@ -90,7 +94,7 @@ async fn try_sign_in(setup: &Setup, from: Ipv4Addr, way: Way, login: &str, passw
             };
             let (status, cookie) = web_sign_in(
                 &client(from),
-                s.addr("web.listen"),
+                s.addr(Listener::Web),
                 surface,
                 login,
                 password,
@@ -110,7 +114,7 @@ async fn try_sign_in(setup: &Setup, from: Ipv4Addr, way: Way, login: &str, passw
         }
         Way::Link => {
             let res = client(from)
-                .post(format!("http://{}/api/v1/links", s.addr("web.listen")))
+                .post(format!("http://{}/api/v1/links", s.addr(Listener::Web)))
                 .header("cookie", &setup.mallory_cookie)
                 .json(&serde_json::json!({"address": login, "password": password}))
                 .send()
@@ -139,9 +143,9 @@ async fn line_sign_in(
     password: &str,
 ) -> bool {
     let key = match way {
-        Way::Imap => "imap.listen",
-        Way::Pop3 => "pop3.listen",
-        _ => "smtp.listen",
+        Way::Imap => Listener::Imap,
+        Way::Pop3 => Listener::Pop3,
+        _ => Listener::Smtp,
     };
     let addr: SocketAddr = s.addr(key);
     let mut c = Line::connect_from(from, addr).await.expect("connect");
@@ -236,7 +240,7 @@ async fn own_web_sign_ins_between_web_guesses_do_not_reset_the_throttle() {
     let setup = setup().await;
     let evaluated = interleaved(&setup, &[Way::Form, Way::Api], &[Way::Form, Way::Api]).await;
     assert!(
-        evaluated as u64 <= FREE_FAILURES,
+        evaluated as u64 <= u64::from(FREE_FAILURES),
         "{evaluated} of {GUESSES} guesses reached the password check"
     );
     the_victim_still_signs_in(&setup).await;
@@ -262,7 +266,7 @@ async fn own_sign_ins_on_other_protocols_do_not_reset_the_throttle() {
     )
     .await;
     assert!(
-        evaluated as u64 <= FREE_FAILURES,
+        evaluated as u64 <= u64::from(FREE_FAILURES),
         "{evaluated} of {GUESSES} guesses reached the password check"
     );
     the_victim_still_signs_in(&setup).await;
@@ -321,7 +325,7 @@ async fn own_sign_ins_in_parallel_with_guesses_do_not_reset_the_throttle() {
     assert_eq!(guesses, GUESSES);
     // A clean source may have a few attempts under evaluation at once; after those, and
     // whatever its own sign-ins were, nothing more is looked at.
-    let first = FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN.into());
+    let first = u64::from(FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN));
     assert!(
         evaluated <= first.min(WORKERS as u64) + 2,
         "{evaluated} of {attempts} attempts reached the password check"

@@ -14,11 +14,12 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 
 use super::{RIGHTFUL, median, throttle_peak_over};
+use postern_testkit::Listener;
 
 const ATTEMPTS: usize = 10_000;
 /// Requests the attacker keeps in flight at a time.
 const WORKERS: usize = 16;
-const FREE_FAILURES: u64 = 5;
+const FREE_FAILURES: u32 = 5;
 
 /// Which sign-in surface an attempt uses.
 #[derive(Clone, Copy, Debug)]
@@ -112,10 +113,10 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
         c.limits.auth_free_failures = FREE_FAILURES;
         // No pause before failure answers, so that 10,000 attempts take seconds; the source
         // throttle, which this is about, is untouched.
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
     })
     .await;
-    let web = server.addr("web.listen");
+    let web = server.addr(Listener::Web);
     let (login, password) = server.admin();
     let core = Arc::clone(server.core());
     let owner = client(RIGHTFUL);
@@ -218,7 +219,7 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
     // The attacker keeps hammering, so after its first attempts (its free failures, or the
     // few a clean source may have under evaluation at once) its source never waits long
     // enough for another evaluation; a little slack for the doubling delays.
-    let first = FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN.into());
+    let first = u64::from(FREE_FAILURES.max(postern_domain::throttle::PARALLEL_WHEN_CLEAN));
     assert!(
         evaluated <= first + 3,
         "{evaluated} of {attempts} attempts reached the password check"
@@ -246,16 +247,16 @@ async fn web_password_guessing_is_held_while_the_owner_signs_in() {
 /// the throttle remembers no more than its configured number of sources and logins.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_throttle_stays_bounded_under_web_sign_ins_from_many_sources() {
-    const CAP: u64 = 40;
+    const CAP: usize = 40;
     // Each attempt is a real Argon2 check (of a dummy hash, the logins being unknown),
     // so fewer sources than the IMAP variant, still many times the cap.
     const SOURCES: u32 = 300;
     let server = TestServer::start_with(|c| {
-        c.limits.auth_failure_pause_ms = 0;
+        c.limits.auth_failure_pause = std::time::Duration::ZERO;
         c.limits.auth_throttle_entries = CAP;
     })
     .await;
-    let web = server.addr("web.listen");
+    let web = server.addr(Listener::Web);
     let core = Arc::clone(server.core());
     let peak = throttle_peak_over(&core, SOURCES, 8, move |i| async move {
         let from = Ipv4Addr::new(127, 2, (i / 250) as u8, (i % 250) as u8 + 1);
@@ -267,7 +268,7 @@ async fn the_throttle_stays_bounded_under_web_sign_ins_from_many_sources() {
     .await;
     eprintln!("throttle entries peaked at {peak} for {SOURCES} web sources and logins");
     assert!(
-        peak as u64 <= 2 * CAP,
+        peak <= 2 * CAP,
         "{peak} entries for a cap of {CAP} sources and {CAP} logins"
     );
     assert!(core.throttle().entries() > 0);

@@ -1,6 +1,7 @@
 //! curl over imap:// (STARTTLS required, and plain on loopback) and imaps://.
 
 use super::{EMAIL, Env, message};
+use postern_testkit::Listener;
 
 async fn curl(args: &[&str]) -> (bool, String, String) {
     let out = tokio::process::Command::new("curl")
@@ -20,8 +21,8 @@ async fn curl(args: &[&str]) -> (bool, String, String) {
 async fn curl_lists_reads_and_uploads() {
     let env = Env::start().await;
     env.deliver(&message("Curl", "fetched by curl")).await;
-    let plain = env.server.addr("imap.listen");
-    let implicit = env.server.addr("imap.listen_tls");
+    let plain = env.server.addr(Listener::Imap);
+    let implicit = env.server.addr(Listener::ImapTls);
     let user = format!("{EMAIL}:{}", env.password);
 
     // LIST over STARTTLS (curl's --ssl-reqd refuses to go on without it).

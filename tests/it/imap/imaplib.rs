@@ -1,6 +1,7 @@
 //! Python's imaplib, which shares none of our code, against the server.
 
 use super::{EMAIL, Env};
+use postern_testkit::Listener;
 
 const SCRIPT: &str = r#"
 import imaplib, sys
@@ -81,7 +82,7 @@ print('all good')
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_imaplib() {
     let env = Env::start().await;
-    let addr = env.server.addr("imap.listen");
+    let addr = env.server.addr(Listener::Imap);
     let out = tokio::process::Command::new("/usr/bin/python3")
         .args(["-c", SCRIPT])
         .arg(addr.ip().to_string())

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use super::{EMAIL, Env};
+use postern_testkit::Listener;
 
 /// The suite's three summary lines, as numbers.
 #[derive(Debug, PartialEq, Eq)]
@@ -87,7 +88,7 @@ async fn imaptest_compliance_suite_passes() {
     );
 
     let env = Env::start().await;
-    let addr = env.server.addr("imap.listen");
+    let addr = env.server.addr(Listener::Imap);
     let password = env.password.clone();
     let run = tokio::task::spawn_blocking(move || {
         Command::new(tools.join("run.sh"))

@@ -8,7 +8,7 @@ async fn import(env: &Env, args: &[&str]) -> (i32, String) {
         .args(["message", "import"])
         .args(args)
         .env("POSTERN_DATA_DIR", env.server.data_dir())
-        .env("POSTERN_STORE", &env.server.config.store)
+        .env("POSTERN_STORE", env.server.config.store_url())
         .output()
         .await
         .expect("postern runs");

@@ -1,11 +1,12 @@
 //! Connection limits of the IMAP service.
 
 use super::{Client, Env};
+use postern_testkit::Listener;
 
 #[tokio::test]
 async fn connections_over_the_limit_are_refused_with_bye() {
     let env = Env::start_with(|c| c.limits.max_connections_per_ip = 3).await;
-    let addr = env.server.addr("imap.listen");
+    let addr = env.server.addr(Listener::Imap);
     let mut held = Vec::new();
     for _ in 0..3 {
         held.push(env.connect().await);
@@ -17,7 +18,7 @@ async fn connections_over_the_limit_are_refused_with_bye() {
         .expect("read");
     assert_eq!(text, "* BYE Too many connections; try again later\r\n");
     // The implicit-TLS port shares the count.
-    let mut tls = tokio::net::TcpStream::connect(env.server.addr("imap.listen_tls"))
+    let mut tls = tokio::net::TcpStream::connect(env.server.addr(Listener::ImapTls))
         .await
         .expect("connect");
     let mut buf = [0u8; 16];

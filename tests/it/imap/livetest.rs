@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use super::{EMAIL, Env};
+use postern_testkit::Listener;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imapclient_live_tests_pass() {
@@ -21,7 +22,7 @@ async fn imapclient_live_tests_pass() {
         python.display()
     );
     let env = Env::start().await;
-    let addr = env.server.addr("imap.listen");
+    let addr = env.server.addr(Listener::Imap);
     let dir = tempfile::tempdir().unwrap();
     let ini = dir.path().join("livetest.ini");
     std::fs::write(

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{EMAIL, Env, message};
+use postern_testkit::Listener;
 
 async fn mbsync(config: &Path) {
     let out = tokio::process::Command::new("mbsync")
@@ -40,7 +41,7 @@ async fn mbsync_syncs_both_ways() {
     let dir = tempfile::tempdir().expect("temp dir");
     let maildir = dir.path().join("mail");
     std::fs::create_dir_all(&maildir).expect("maildir");
-    let addr = env.server.addr("imap.listen");
+    let addr = env.server.addr(Listener::Imap);
     let config = dir.path().join("mbsyncrc");
     std::fs::write(
         &config,

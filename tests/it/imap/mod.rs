@@ -25,6 +25,7 @@ mod updates;
 mod wire;
 
 use postern_domain::DeviceId;
+use postern_testkit::Listener;
 use postern_testkit::TestServer;
 
 pub use client::Client;
@@ -56,7 +57,7 @@ impl Env {
 
     /// A plain connection to the STARTTLS port, greeting read.
     pub async fn connect(&self) -> Client {
-        Client::connect(self.server.addr("imap.listen")).await
+        Client::connect(self.server.addr(Listener::Imap)).await
     }
 
     /// A signed-in connection with INBOX selected.

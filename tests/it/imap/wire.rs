@@ -2,6 +2,7 @@
 //! failed sign-ins, malformed lines, and limits.
 
 use super::{Client, EMAIL, Env};
+use postern_testkit::Listener;
 
 const CAPS_PLAIN: &str = "IMAP4REV1 LITERAL+ SASL-IR ID ENABLE IDLE STARTTLS AUTH=PLAIN";
 const CAPS_TLS: &str = "IMAP4REV1 LITERAL+ SASL-IR ID ENABLE IDLE AUTH=PLAIN";
@@ -50,7 +51,7 @@ async fn greeting_starttls_and_sign_in() {
 #[tokio::test]
 async fn implicit_tls_port() {
     let env = Env::start().await;
-    let mut c = Client::connect_tls(env.server.addr("imap.listen_tls"), &env.cert_path()).await;
+    let mut c = Client::connect_tls(env.server.addr(Listener::ImapTls), &env.cert_path()).await;
     assert_eq!(
         c.greeting,
         format!("* OK [CAPABILITY {CAPS_TLS}] Postern ready.\r\n")

@@ -4,6 +4,7 @@
 use postern_domain::Email;
 
 use crate::smtp::{args, cert, inbox, printed, python, server_with};
+use postern_testkit::Listener;
 
 const SESSION: &str = r#"
 import poplib, ssl, sys
@@ -60,7 +61,7 @@ async fn poplib_reads_and_deletes_over_stls_and_implicit_tls() {
         args(&[
             "stls",
             "localhost",
-            &server.addr("pop3.listen").port().to_string(),
+            &server.addr(Listener::Pop3).port().to_string(),
             "alice@example.org",
             &pw,
             &cert,
@@ -115,7 +116,7 @@ async fn poplib_reads_and_deletes_over_stls_and_implicit_tls() {
         args(&[
             "tls",
             "localhost",
-            &server.addr("pop3.listen_tls").port().to_string(),
+            &server.addr(Listener::Pop3Tls).port().to_string(),
             "alice@example.org",
             &pw,
             &cert,

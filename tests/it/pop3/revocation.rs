@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::smtp::{inbox, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 const SESSIONS: usize = 10;
 const LIMIT: Duration = Duration::from_millis(100);
@@ -36,7 +37,7 @@ async fn disconnecting_a_device_closes_its_pop3_sessions_at_once() {
         .unwrap();
     let (phone, phone_pw) = server.device("alice@example.org", "Phone", "pop3").await;
     let (_, tablet_pw) = server.device("alice@example.org", "Tablet", "pop3").await;
-    let addr = server.addr("pop3.listen");
+    let addr = server.addr(Listener::Pop3);
     let mut doomed = Vec::new();
     for _ in 0..SESSIONS {
         let mut w = signed_in(addr, &phone_pw).await;

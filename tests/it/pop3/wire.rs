@@ -2,13 +2,14 @@
 
 use crate::smtp::{inbox, plain, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sasl_plain_and_refusals_on_the_wire() {
     let server = server_with(|_| {}).await;
     let (_, pop_pw) = server.device("alice@example.org", "Phone", "pop3").await;
     let (_, smtp_only) = server.device("alice@example.org", "Laptop", "smtp").await;
-    let (mut w, greeting) = Wire::connect(server.addr("pop3.listen")).await;
+    let (mut w, greeting) = Wire::connect(server.addr(Listener::Pop3)).await;
     assert_eq!(greeting, "+OK localhost Postern POP3 ready");
     // A device without POP3 is refused like a wrong password.
     w.send(&format!(
@@ -49,7 +50,7 @@ async fn sasl_plain_and_refusals_on_the_wire() {
     assert!(inbox(&server, "alice@example.org").await.is_empty());
 
     // STLS with pipelined commands behind it is refused.
-    let (mut w, _) = Wire::connect(server.addr("pop3.listen")).await;
+    let (mut w, _) = Wire::connect(server.addr(Listener::Pop3)).await;
     w.send_raw(b"STLS\r\nUSER alice@example.org\r\n").await;
     assert_eq!(w.line().await.as_deref(), Some("+OK Begin TLS negotiation"));
     assert_eq!(w.until_closed().await, "");

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{plain, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 /// The product's promise for expiry, measured from the end date.
 const PROMISE: Duration = Duration::from_secs(1);
@@ -18,7 +19,7 @@ async fn an_expiring_device_loses_its_smtp_and_pop3_sessions_when_it_expires() {
         .await;
     let ends = Instant::now() + lifetime;
 
-    let (mut smtp, _) = Wire::connect(server.addr("smtp.listen")).await;
+    let (mut smtp, _) = Wire::connect(server.addr(Listener::Smtp)).await;
     smtp.cmd("EHLO expiry.test").await;
     assert_eq!(
         smtp.cmd(&format!(
@@ -28,7 +29,7 @@ async fn an_expiring_device_loses_its_smtp_and_pop3_sessions_when_it_expires() {
         .await,
         "235 2.7.0 Authentication successful"
     );
-    let (mut pop3, _) = Wire::connect(server.addr("pop3.listen")).await;
+    let (mut pop3, _) = Wire::connect(server.addr(Listener::Pop3)).await;
     pop3.send("USER alice@example.org").await;
     assert!(pop3.line().await.unwrap().starts_with("+OK"));
     pop3.send(&format!("PASS {password}")).await;

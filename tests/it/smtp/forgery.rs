@@ -5,6 +5,7 @@ use postern_testkit::TestServer;
 
 use super::{inbox, plain};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 /// A server where mallory@ and admin@example.test are two accounts' addresses, and a device
 /// of mallory's that may send mail.
@@ -23,7 +24,7 @@ async fn mallory_and_admin() -> (TestServer, String) {
 /// Signs mallory in on submission (plain text is allowed on loopback) and sends `message`
 /// to `admin@example.test`; returns the reply to the end of DATA.
 async fn submit(server: &TestServer, password: &str, message: &str) -> String {
-    let (mut c, greeting) = Wire::connect(server.addr("smtp.listen")).await;
+    let (mut c, greeting) = Wire::connect(server.addr(Listener::Smtp)).await;
     assert!(greeting.starts_with("220 "), "{greeting}");
     assert!(c.cmd("EHLO laptop.example").await.starts_with("250"));
     let auth = c

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use super::{plain, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 /// A session ready for MAIL: LMTP after LHLO, submission after EHLO and a sign-in.
 async fn ready(addr: SocketAddr, lmtp: bool, password: &str) -> Wire {
@@ -32,8 +33,8 @@ async fn a_size_beyond_the_limit_or_any_integer_is_refused_and_a_malformed_one_i
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     let too_big = "552 5.3.4 Message too big: the limit is 2000 bytes";
     for (key, lmtp, sender) in [
-        ("smtp.listen", false, "alice@example.org"),
-        ("lmtp.listen", true, "a@example.test"),
+        (Listener::Smtp, false, "alice@example.org"),
+        (Listener::Lmtp, true, "a@example.test"),
     ] {
         let mut w = ready(server.addr(key), lmtp, &pw).await;
         for size in [
@@ -72,19 +73,19 @@ async fn addresses_outside_ascii_are_echoed_whole_and_lmtp_asks_for_lhlo() {
     let server = server_with(|_| {}).await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
 
-    let (mut w, _) = Wire::connect(server.addr("lmtp.listen")).await;
+    let (mut w, _) = Wire::connect(server.addr(Listener::Lmtp)).await;
     assert_eq!(
         w.cmd("MAIL FROM:<a@example.test>").await,
         "503 5.5.1 Say LHLO first"
     );
-    let (mut w, _) = Wire::connect(server.addr("smtp.listen")).await;
+    let (mut w, _) = Wire::connect(server.addr(Listener::Smtp)).await;
     assert_eq!(
         w.cmd("MAIL FROM:<alice@example.org>").await,
         "503 5.5.1 Say EHLO first"
     );
 
     // Signed in as alice, sending as someone else: the refusal names that someone whole.
-    let mut w = ready(server.addr("smtp.listen"), false, &pw).await;
+    let mut w = ready(server.addr(Listener::Smtp), false, &pw).await;
     assert_eq!(
         w.cmd("MAIL FROM:<jos\u{e9}\u{e9}\u{e9}@example.org>").await,
         "553 5.7.1 Sender address <jos???@example.org> is not yours: send as <alice@example.org>"

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::{inbox, plain, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 /// Connects to submission, says EHLO and signs in (loopback allows it without TLS).
 async fn signed_in(addr: std::net::SocketAddr, password: &str) -> Wire {
@@ -36,7 +37,7 @@ async fn size_recipients_relay_and_line_limits() {
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
-    let mut w = signed_in(server.addr("smtp.listen"), &pw).await;
+    let mut w = signed_in(server.addr(Listener::Smtp), &pw).await;
 
     assert_eq!(
         w.cmd("MAIL FROM:<alice@example.org> SIZE=5000").await,
@@ -93,7 +94,7 @@ async fn size_recipients_relay_and_line_limits() {
 async fn mail_before_auth_and_wrong_passwords() {
     let server = server_with(|_| {}).await;
     let (_, pop_only) = server.device("alice@example.org", "Phone", "pop3").await;
-    let (mut w, _) = Wire::connect(server.addr("smtp.listen")).await;
+    let (mut w, _) = Wire::connect(server.addr(Listener::Smtp)).await;
     w.cmd("EHLO x").await;
     assert_eq!(
         w.cmd("MAIL FROM:<alice@example.org>").await,
@@ -125,11 +126,11 @@ async fn mail_before_auth_and_wrong_passwords() {
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_connections_are_closed_and_connections_per_ip_are_limited() {
     let server = server_with(|c| {
-        c.limits.idle_timeout_secs = 1;
+        c.limits.idle_timeout = std::time::Duration::from_secs(1);
         c.limits.max_connections_per_ip = 2;
     })
     .await;
-    let addr = server.addr("smtp.listen");
+    let addr = server.addr(Listener::Smtp);
     let (mut first, _) = Wire::connect(addr).await;
     let (_second, _) = Wire::connect(addr).await;
     let (mut third, greeting) = Wire::connect(addr).await;
@@ -148,7 +149,7 @@ async fn idle_connections_are_closed_and_connections_per_ip_are_limited() {
     assert_eq!(first.until_closed().await, "");
 
     // POP3 has the same idle limit.
-    let (mut pop, greeting) = Wire::connect(server.addr("pop3.listen")).await;
+    let (mut pop, greeting) = Wire::connect(server.addr(Listener::Pop3)).await;
     assert!(greeting.starts_with("+OK"), "{greeting}");
     assert_eq!(
         pop.line().await.as_deref(),
@@ -160,7 +161,7 @@ async fn idle_connections_are_closed_and_connections_per_ip_are_limited() {
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_pipelined_behind_starttls_are_not_trusted() {
     let server = server_with(|_| {}).await;
-    let (mut w, _) = Wire::connect(server.addr("smtp.listen")).await;
+    let (mut w, _) = Wire::connect(server.addr(Listener::Smtp)).await;
     w.cmd("EHLO x").await;
     w.send_raw(b"STARTTLS\r\nAUTH PLAIN AGEAYg==\r\n").await;
     assert_eq!(w.reply().await, "220 2.0.0 Ready to start TLS");

@@ -2,6 +2,7 @@
 
 use super::{args, inbox, printed, server_with, swaks};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn swaks_delivers_over_lmtp_with_a_reply_per_recipient() {
@@ -12,7 +13,7 @@ async fn swaks_delivers_over_lmtp_with_a_reply_per_recipient() {
         "-s",
         "127.0.0.1",
         "-p",
-        &server.addr("lmtp.listen").port().to_string(),
+        &server.addr(Listener::Lmtp).port().to_string(),
         "-h",
         "mta.example",
         "-f",
@@ -51,7 +52,7 @@ async fn swaks_delivers_over_lmtp_with_a_reply_per_recipient() {
 #[tokio::test(flavor = "multi_thread")]
 async fn lmtp_on_the_wire() {
     let server = server_with(|_| {}).await;
-    let (mut w, greeting) = Wire::connect(server.addr("lmtp.listen")).await;
+    let (mut w, greeting) = Wire::connect(server.addr(Listener::Lmtp)).await;
     assert_eq!(greeting, "220 localhost LMTP Postern ready");
     assert_eq!(w.cmd("EHLO mta").await, "500 5.5.1 This is LMTP: say LHLO");
     assert_eq!(

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{args, printed, server_with, swaks, wait_for_inbox};
+use postern_testkit::Listener;
 
 /// A private Postfix instance; stopped when dropped.
 struct Postfix {
@@ -135,7 +136,7 @@ fn run(program: &str, arguments: &[&str]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn postfix_delivers_a_domain_to_postern_over_lmtp() {
     let server = server_with(|_| {}).await;
-    let lmtp = server.addr("lmtp.listen");
+    let lmtp = server.addr(Listener::Lmtp);
     let postfix = tokio::task::spawn_blocking(move || Postfix::start("example.org", lmtp))
         .await
         .unwrap();

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::sink::Sink;
 use super::{args, inbox, printed, python, server_with, wait_for_inbox};
+use postern_testkit::Listener;
 
 const SEND: &str = r#"
 import smtplib, sys
@@ -24,7 +25,7 @@ pub(super) async fn send(
     subject: &str,
     rcpts: &[&str],
 ) {
-    let mut a = args(&[&server.addr("smtp.listen").port().to_string(), pw, subject]);
+    let mut a = args(&[&server.addr(Listener::Smtp).port().to_string(), pw, subject]);
     a.extend(args(rcpts));
     let out = python(SEND, a).await;
     assert!(out.status.success(), "{}", printed(&out));
@@ -62,8 +63,8 @@ async fn relays_retries_after_a_temporary_refusal_and_delivers_hosted_copies() {
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = smarthost;
-        c.smtp.retry_schedule = "300ms 300ms".into();
+        c.smtp.smarthost = Some(smarthost);
+        c.smtp.retry_schedule = "300ms 300ms".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -107,8 +108,8 @@ async fn a_permanent_refusal_and_too_many_retries_bounce_to_the_sender() {
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = smarthost;
-        c.smtp.retry_schedule = "200ms 200ms".into();
+        c.smtp.smarthost = Some(smarthost);
+        c.smtp.retry_schedule = "200ms 200ms".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -171,8 +172,8 @@ async fn an_unreachable_smarthost_keeps_the_mail_queued() {
         .unwrap()
         .port();
     let server = server_with(|c| {
-        c.smtp.smarthost = format!("127.0.0.1:{port}");
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(format!("127.0.0.1:{port}"));
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -210,9 +211,9 @@ s.quit()
 async fn an_unknown_address_of_a_hosted_domain_is_refused_not_relayed() {
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
-    let server = server_with(|c| c.smtp.smarthost = smarthost).await;
+    let server = server_with(|c| c.smtp.smarthost = Some(smarthost)).await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
-    let port = server.addr("smtp.listen").port().to_string();
+    let port = server.addr(Listener::Smtp).port().to_string();
     let out = python(REFUSED, args(&[&port, &pw, "nobody@example.org"])).await;
     assert!(out.status.success(), "{}", printed(&out));
     let said = String::from_utf8_lossy(&out.stdout);

@@ -43,11 +43,11 @@ async fn starttls_with_a_checked_certificate_and_a_password() {
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_tls = "starttls".into();
-        c.smtp.smarthost_ca = ca;
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "relay secret".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_tls = "starttls".parse().unwrap();
+        c.smtp.smarthost_ca = Some(ca.into());
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("relay secret".into());
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -68,14 +68,18 @@ async fn auto_mode_sends_no_password_to_an_unchecked_certificate() {
     let (_, _other_dir, other_ca) = tls_sink(None).await;
     let addr = impostor.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_ca = other_ca;
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "relay secret".into();
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_ca = Some(other_ca.into());
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("relay secret".into());
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
-    assert_eq!(server.config.smtp.smarthost_tls, "auto", "the default mode");
+    assert_eq!(
+        server.config.smtp.smarthost_tls,
+        postern_smtp::queue::SmarthostTls::Auto,
+        "the default mode"
+    );
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     send(&server, &pw, "to an impostor", &["far@far.test"]).await;
     let error = queued_error(&server).await;
@@ -92,10 +96,10 @@ async fn auto_mode_with_the_smarthost_ca_signs_in() {
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_ca = ca;
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "relay secret".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_ca = Some(ca.into());
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("relay secret".into());
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -116,10 +120,10 @@ async fn no_password_over_plain_text() {
     .await;
     let addr = plain.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "relay secret".into();
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("relay secret".into());
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -136,10 +140,10 @@ async fn insecure_mode_skips_the_check_and_warns_at_start() {
     let (sink, _dir, _) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr.clone();
-        c.smtp.smarthost_tls = "insecure".into();
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "relay secret".into();
+        c.smtp.smarthost = Some(addr.clone());
+        c.smtp.smarthost_tls = "insecure".parse().unwrap();
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("relay secret".into());
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -210,9 +214,9 @@ async fn an_unknown_certificate_or_missing_starttls_defers_instead_of_sending() 
     let (sink, _dir, _) = tls_sink(None).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_tls = "starttls".into();
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_tls = "starttls".parse().unwrap();
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -224,9 +228,9 @@ async fn an_unknown_certificate_or_missing_starttls_defers_instead_of_sending() 
     let plain = Sink::start().await;
     let addr = plain.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_tls = "starttls".into();
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_tls = "starttls".parse().unwrap();
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;
@@ -244,12 +248,12 @@ async fn a_refused_password_defers() {
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
-        c.smtp.smarthost = addr;
-        c.smtp.smarthost_tls = "starttls".into();
-        c.smtp.smarthost_ca = ca;
-        c.smtp.smarthost_user = "relay-user".into();
-        c.smtp.smarthost_password = "wrong".into();
-        c.smtp.retry_schedule = "1h".into();
+        c.smtp.smarthost = Some(addr);
+        c.smtp.smarthost_tls = "starttls".parse().unwrap();
+        c.smtp.smarthost_ca = Some(ca.into());
+        c.smtp.smarthost_user = Some("relay-user".into());
+        c.smtp.smarthost_password = Some("wrong".into());
+        c.smtp.retry_schedule = "1h".parse().unwrap();
     })
     .await;
     let (_, pw) = server.device("alice@example.org", "Laptop", "smtp").await;

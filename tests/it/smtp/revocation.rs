@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{plain, server_with};
 use crate::wire::Wire;
+use postern_testkit::Listener;
 
 /// Live sessions of the device that gets disconnected.
 const SESSIONS: usize = 10;
@@ -26,7 +27,7 @@ async fn disconnecting_a_device_closes_its_smtp_sessions_at_once() {
     let server = server_with(|_| {}).await;
     let (laptop, laptop_pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     let (_, phone_pw) = server.device("alice@example.org", "Phone", "smtp").await;
-    let addr = server.addr("smtp.listen");
+    let addr = server.addr(Listener::Smtp);
     let mut doomed = Vec::new();
     for i in 0..SESSIONS {
         let mut w = signed_in(addr, "alice@example.org", &laptop_pw).await;

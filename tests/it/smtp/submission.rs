@@ -8,6 +8,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use postern_domain::Actor;
 
 use super::{args, cert, inbox, printed, python, server_with, swaks};
+use postern_testkit::Listener;
 
 const POP_ALL: &str = r#"
 import poplib, ssl, sys
@@ -50,8 +51,8 @@ async fn swaks_and_smtplib_submit_and_another_device_reads_over_pop3() {
     let server = server_with(|_| {}).await;
     let (laptop, alice_pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     let (_, bob_pop) = server.device("bob@example.org", "Phone", "pop3").await;
-    let submission = server.addr("smtp.listen");
-    let submission_tls = server.addr("smtp.listen_tls");
+    let submission = server.addr(Listener::Smtp);
+    let submission_tls = server.addr(Listener::SmtpTls);
     let port = submission.port().to_string();
     let tls_port = submission_tls.port().to_string();
     let cert = cert(&server).display().to_string();
@@ -124,7 +125,7 @@ async fn swaks_and_smtplib_submit_and_another_device_reads_over_pop3() {
         POP_ALL,
         args(&[
             "localhost",
-            &server.addr("pop3.listen_tls").port().to_string(),
+            &server.addr(Listener::Pop3Tls).port().to_string(),
             "bob@example.org",
             &bob_pop,
             &cert,
@@ -175,7 +176,7 @@ async fn a_forged_sender_is_refused() {
         "-s",
         "127.0.0.1",
         "-p",
-        &server.addr("smtp.listen").port().to_string(),
+        &server.addr(Listener::Smtp).port().to_string(),
         "-tls",
         "-a",
         "PLAIN",
@@ -208,7 +209,7 @@ except smtplib.SMTPSenderRefused as e:
 "#;
     let out = python(
         script,
-        args(&[&server.addr("smtp.listen").port().to_string(), &alice_pw]),
+        args(&[&server.addr(Listener::Smtp).port().to_string(), &alice_pw]),
     )
     .await;
     assert_eq!(
@@ -237,13 +238,13 @@ async fn lettre_submits_over_starttls_and_implicit_tls() {
     let transports = [
         (
             "starttls",
-            server.addr("smtp.listen").port(),
+            server.addr(Listener::Smtp).port(),
             Tls::Required(tls()),
             Mechanism::Plain,
         ),
         (
             "implicit",
-            server.addr("smtp.listen_tls").port(),
+            server.addr(Listener::SmtpTls).port(),
             Tls::Wrapper(tls()),
             Mechanism::Login,
         ),
@@ -290,7 +291,7 @@ async fn lettre_submits_over_starttls_and_implicit_tls() {
         POP_ALL,
         args(&[
             "localhost",
-            &server.addr("pop3.listen_tls").port().to_string(),
+            &server.addr(Listener::Pop3Tls).port().to_string(),
             "alice@example.org",
             &alice_pop,
             &cert(&server).display().to_string(),

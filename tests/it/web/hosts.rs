@@ -9,6 +9,7 @@ use postern_testkit::TestServer;
 use reqwest::StatusCode;
 
 use super::harness::form;
+use postern_testkit::Listener;
 
 /// What came back from a sign-in.
 struct SignIn {
@@ -24,7 +25,7 @@ async fn sign_in(server: &TestServer, host: &str, origin: &str) -> SignIn {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .post(format!("http://{}/sign-in", server.addr("web.listen")))
+        .post(format!("http://{}/sign-in", server.addr(Listener::Web)))
         .header("host", host)
         .header("origin", origin)
         .header("sec-fetch-site", "same-origin")
@@ -52,7 +53,7 @@ async fn sign_in(server: &TestServer, host: &str, origin: &str) -> SignIn {
 /// A GET with this `Host`; its status.
 async fn get(server: &TestServer, host: &str, path: &str) -> StatusCode {
     reqwest::Client::new()
-        .get(format!("http://{}{path}", server.addr("web.listen")))
+        .get(format!("http://{}{path}", server.addr(Listener::Web)))
         .header("host", host)
         .send()
         .await
@@ -71,7 +72,7 @@ async fn a_rebound_name_gets_421_and_no_session() {
         "{}",
         r.body
     );
-    let port = server.addr("web.listen").port();
+    let port = server.addr(Listener::Web).port();
     let r = sign_in(
         &server,
         &format!("attacker.test:{port}"),
@@ -87,7 +88,7 @@ async fn a_rebound_name_gets_421_and_no_session() {
     let api = reqwest::Client::new()
         .get(format!(
             "http://{}/api/v1/addresses",
-            server.addr("web.listen")
+            server.addr(Listener::Web)
         ))
         .header("host", "attacker.test")
         .send()
@@ -102,7 +103,7 @@ async fn a_rebound_name_gets_421_and_no_session() {
 async fn every_loopback_name_works_on_the_default_public_url() {
     let server = TestServer::start().await;
     assert_eq!(server.config.web.public_url, "http://127.0.0.1:8080");
-    let port = server.addr("web.listen").port();
+    let port = server.addr(Listener::Web).port();
     for name in ["127.0.0.1", "localhost", "[::1]"] {
         let host = format!("{name}:{port}");
         let r = sign_in(&server, &host, &format!("http://{host}")).await;
@@ -156,7 +157,7 @@ async fn the_public_host_and_the_extra_hosts_only() {
         StatusCode::MISDIRECTED_REQUEST
     );
     // Loopback names are not this server's when the public URL is not on loopback.
-    let port = server.addr("web.listen").port();
+    let port = server.addr(Listener::Web).port();
     assert_eq!(
         get(&server, &format!("127.0.0.1:{port}"), "/sign-in").await,
         StatusCode::MISDIRECTED_REQUEST

@@ -99,7 +99,7 @@ async fn serve_runs_the_web_app_and_stops_on_sigterm() {
 #[tokio::test]
 async fn health_checks_answer_any_host_and_tell_nothing_else() {
     let server = postern_testkit::TestServer::start().await;
-    let web = server.addr("web.listen");
+    let web = server.addr(postern_testkit::Listener::Web);
     let client = reqwest::Client::new();
     for (path, body) in [("/healthz", "ok\n"), ("/readyz", "ready\n")] {
         // A load balancer asks by address, not by the public name.

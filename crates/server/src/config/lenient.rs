@@ -1,5 +1,14 @@
-//! Numbers and lists that may arrive as text from environment variables.
+//! Values of the configuration parsed into their types, accepting text for each of them
+//! (environment variables are always text). An empty text means "not set" where a setting
+//! is optional.
 
+use std::fmt::Display;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, de::Error};
 
 #[derive(Deserialize)]
@@ -9,10 +18,73 @@ enum NumOrText {
     Text(String),
 }
 
-/// A port number; 0 means "not set".
-pub fn port<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+/// A whole number of the field's type, also as text.
+pub fn number<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
     let n = u64(d)?;
-    u16::try_from(n).map_err(|_| D::Error::custom(format!("{n} is not a port number")))
+    T::try_from(n).map_err(|_| D::Error::custom(format!("{n} is too large")))
+}
+
+/// Whole seconds.
+pub fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64(d).map(Duration::from_secs)
+}
+
+/// Whole milliseconds.
+pub fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64(d).map(Duration::from_millis)
+}
+
+/// A text; empty means not set.
+pub fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+/// A path; empty means not set.
+pub fn optional_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    optional_text(d).map(|t| t.map(PathBuf::from))
+}
+
+/// A secret; empty means not set. It is never printed (`Debug` shows it redacted).
+pub fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    optional_text(d).map(|t| t.map(SecretString::from))
+}
+
+/// A listening address such as `127.0.0.1:1143`; empty turns the listener off.
+pub fn listener<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let Some(text) = optional_text(d)? else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| D::Error::custom(format!("{text:?} is not an address like 127.0.0.1:1143")))
+}
+
+/// `host:port`; empty means none.
+pub fn smarthost<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(text) = optional_text(d)? else {
+        return Ok(None);
+    };
+    let port = text.rsplit_once(':').map(|(_, port)| port.parse::<u16>());
+    match port {
+        Some(Ok(_)) => Ok(Some(text.trim().to_owned())),
+        _ => Err(D::Error::custom(format!("{text:?} is not host:port"))),
+    }
+}
+
+/// Any value with a text form of its own (`FromStr`), such as the retry schedule.
+pub fn parsed<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    String::deserialize(d)?.parse().map_err(D::Error::custom)
 }
 
 #[derive(Deserialize)]
@@ -53,7 +125,7 @@ pub fn ip_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<std::net::IpAddr>,
         .collect()
 }
 
-pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match NumOrText::deserialize(d)? {
         NumOrText::Num(n) => Ok(n),
         NumOrText::Text(t) => t

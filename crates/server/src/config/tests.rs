@@ -1,5 +1,9 @@
 //! The configuration's defaults, layers and refusals.
 
+use std::time::Duration;
+
+use postern_smtp::queue::SmarthostTls;
+
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -12,14 +16,26 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn defaults_match_the_product() {
     let c = Config::load(None, env(&[])).unwrap();
-    assert_eq!(c.web.listen, "127.0.0.1:8080");
-    assert_eq!(c.imap.listen, "127.0.0.1:1143");
-    assert_eq!(c.imap.listen_tls, "127.0.0.1:1993");
-    assert_eq!(c.smtp.listen, "127.0.0.1:1587");
-    assert_eq!(c.smtp.listen_tls, "127.0.0.1:1465");
-    assert_eq!(c.pop3.listen, "127.0.0.1:1110");
-    assert_eq!(c.pop3.listen_tls, "127.0.0.1:1995");
-    assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    let listening: Vec<String> = Listener::ALL
+        .iter()
+        .map(|l| format!("{l} {}", c.listen(*l).unwrap()))
+        .collect();
+    assert_eq!(
+        listening,
+        [
+            "imap.listen 127.0.0.1:1143",
+            "imap.listen_tls 127.0.0.1:1993",
+            "lmtp.listen 127.0.0.1:1024",
+            "pop3.listen 127.0.0.1:1110",
+            "pop3.listen_tls 127.0.0.1:1995",
+            "smtp.listen 127.0.0.1:1587",
+            "smtp.listen_tls 127.0.0.1:1465",
+            "web.listen 127.0.0.1:8080",
+        ]
+    );
+    assert_eq!(c.smtp.smarthost_tls, SmarthostTls::Auto);
+    assert_eq!(c.smtp.retry_schedule.max_attempts(), 14);
+    assert!(c.smtp.smarthost.is_none() && c.tls.cert.is_none());
     assert_eq!(c.store_url(), "sqlite://./data/postern.db");
     assert_eq!(c.pepper_path(), PathBuf::from("./data/pepper"));
     assert_eq!(c.domain, "localhost");
@@ -29,10 +45,10 @@ fn defaults_match_the_product() {
 fn timeouts_have_sane_defaults_and_cannot_be_zero() {
     let c = Config::load(None, env(&[])).unwrap();
     // RFC 5321 4.5.3.2 asks for at least 5 minutes, RFC 1939 for at least 10.
-    assert_eq!(c.limits.idle_timeout_secs, 600);
-    assert_eq!(c.limits.login_timeout_secs, 60);
+    assert_eq!(c.limits.idle_timeout, Duration::from_secs(600));
+    assert_eq!(c.limits.login_timeout, Duration::from_secs(60));
     // RFC 3501 5.4: at least 30 minutes.
-    assert_eq!(c.limits.imap_autologout_secs, 1800);
+    assert_eq!(c.limits.imap_autologout, Duration::from_secs(1800));
     let err = Config::load(None, env(&[("POSTERN_LIMITS__LOGIN_TIMEOUT_SECS", "0")]));
     assert!(
         err.unwrap_err().to_string().contains("login_timeout_secs"),
@@ -87,12 +103,12 @@ fn file_then_environment() {
     )
     .unwrap();
     assert_eq!(c.domain, "example.org");
-    assert_eq!(c.imap.listen, "127.0.0.1:2143");
-    assert_eq!(c.imap.listen_tls, "127.0.0.1:1993");
-    assert_eq!(c.smtp.smarthost, "relay.example.org:25");
+    assert_eq!(c.imap.listen, "127.0.0.1:2143".parse().ok());
+    assert_eq!(c.imap.listen_tls, "127.0.0.1:1993".parse().ok());
+    assert_eq!(c.smtp.smarthost.as_deref(), Some("relay.example.org:25"));
     assert_eq!(c.limits.max_message_bytes, 1000);
     assert_eq!(c.limits.max_connections, 7);
-    assert_eq!(c.lmtp.listen, "127.0.0.1:1024");
+    assert_eq!(c.lmtp.listen, "127.0.0.1:1024".parse().ok());
 }
 
 #[test]
@@ -129,7 +145,8 @@ fn trusted_proxies_from_file_or_environment() {
 #[test]
 fn empty_listen_turns_a_listener_off_and_bad_values_are_named() {
     let c = Config::load(None, env(&[("POSTERN_POP3__LISTEN", "")])).unwrap();
-    assert!(c.pop3.listen.is_empty());
+    assert!(c.pop3.listen.is_none());
+
     let e = Config::load(None, env(&[("POSTERN_IMAP__LISTEN", "nowhere")])).unwrap_err();
     assert!(e.to_string().starts_with("imap.listen:"), "{e}");
     let e = Config::load(None, env(&[("POSTERN_NOPE", "1")])).unwrap_err();
@@ -140,4 +157,47 @@ fn empty_listen_turns_a_listener_off_and_bad_values_are_named() {
     assert!(e.to_string().starts_with("smtp.retry_schedule:"), "{e}");
     let e = Config::load(None, env(&[("POSTERN_DOMAIN", "not a domain")])).unwrap_err();
     assert!(e.to_string().starts_with("domain:"), "{e}");
+}
+
+#[test]
+fn smarthost_settings_are_typed_and_the_password_never_printed() {
+    let c = Config::load(
+        None,
+        env(&[
+            ("POSTERN_SMTP__SMARTHOST", "[::1]:2525"),
+            ("POSTERN_SMTP__SMARTHOST_TLS", "StartTLS"),
+            ("POSTERN_SMTP__SMARTHOST_USER", "relay"),
+            ("POSTERN_SMTP__SMARTHOST_PASSWORD", "hunter2-secret"),
+            ("POSTERN_SMTP__SMARTHOST_CA", "/etc/relay-ca.pem"),
+            ("POSTERN_SMTP__RETRY_SCHEDULE", "1s, 2m"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.smtp.smarthost_tls, SmarthostTls::StartTls);
+    assert_eq!(
+        c.smtp.smarthost_ca,
+        Some(PathBuf::from("/etc/relay-ca.pem"))
+    );
+    assert_eq!(c.smtp.retry_schedule.max_attempts(), 3);
+    assert!(
+        !format!("{c:?}").contains("hunter2"),
+        "the password is redacted"
+    );
+    for (key, value, named) in [
+        (
+            "POSTERN_SMTP__SMARTHOST",
+            "relay.example.org",
+            "smtp.smarthost:",
+        ),
+        ("POSTERN_SMTP__SMARTHOST_TLS", "ssl", "smtp.smarthost_tls:"),
+        (
+            "POSTERN_SMTP__SMARTHOST_USER",
+            "relay",
+            "smtp.smarthost_user:",
+        ),
+        ("POSTERN_TLS__CERT", "/etc/cert.pem", "tls:"),
+    ] {
+        let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+        assert!(e.to_string().starts_with(named), "{key}={value}: {e}");
+    }
 }

@@ -1,20 +1,17 @@
-//! What a loaded configuration must satisfy before anything starts.
+//! What a parsed configuration must satisfy as a whole before anything starts: the rules
+//! that span several values. Each value was parsed into its type on loading.
 
-use std::net::SocketAddr;
+use postern_smtp::queue::SmarthostTls;
 
 use super::{Config, ConfigError};
 
 impl Config {
     /// The first setting that cannot work, as a one-line error.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        for (key, value) in self.listeners() {
-            if !value.is_empty() && value.parse::<SocketAddr>().is_err() {
-                return Err(ConfigError::Invalid {
-                    key,
-                    message: format!("{value:?} is not an address like 127.0.0.1:1143"),
-                });
-            }
-        }
+        let invalid = |key, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
         if postern_domain::Email::parse(&format!("admin@{}", self.domain)).is_err() {
             return Err(ConfigError::Invalid {
                 key: "domain",
@@ -22,66 +19,33 @@ impl Config {
             });
         }
         if self.hostname.trim().is_empty() {
-            return Err(ConfigError::Invalid {
-                key: "hostname",
-                message: "must not be empty".into(),
-            });
+            return Err(invalid("hostname", "must not be empty"));
         }
         self.validate_web()?;
-        if self.tls.cert.is_empty() != self.tls.key.is_empty() {
-            return Err(ConfigError::Invalid {
-                key: "tls",
-                message: "set both cert and key, or neither".into(),
-            });
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err(invalid("tls", "set both cert and key, or neither"));
         }
-        if !self.smtp.smarthost.is_empty() && !self.smtp.smarthost.contains(':') {
-            return Err(ConfigError::Invalid {
-                key: "smtp.smarthost",
-                message: format!("{:?} is not host:port", self.smtp.smarthost),
-            });
+        let smtp = &self.smtp;
+        if smtp.smarthost_tls == SmarthostTls::None && smtp.smarthost_user.is_some() {
+            return Err(invalid(
+                "smtp.smarthost_tls",
+                "\"none\" with smarthost_user: the password is never sent without TLS",
+            ));
         }
-        match postern_smtp::queue::SmarthostTls::parse(&self.smtp.smarthost_tls) {
-            Err(message) => {
-                return Err(ConfigError::Invalid {
-                    key: "smtp.smarthost_tls",
-                    message,
-                });
-            }
-            Ok(postern_smtp::queue::SmarthostTls::None) if !self.smtp.smarthost_user.is_empty() => {
-                return Err(ConfigError::Invalid {
-                    key: "smtp.smarthost_tls",
-                    message: "\"none\" with smarthost_user: the password is never sent without TLS"
-                        .into(),
-                });
-            }
-            Ok(_) => {}
-        }
-        if self.smtp.smarthost_user.is_empty() != self.smtp.smarthost_password.is_empty() {
-            return Err(ConfigError::Invalid {
-                key: "smtp.smarthost_user",
-                message: "set both smarthost_user and smarthost_password, or neither".into(),
-            });
-        }
-        if let Err(message) = postern_smtp::queue::RetrySchedule::parse(&self.smtp.retry_schedule) {
-            return Err(ConfigError::Invalid {
-                key: "smtp.retry_schedule",
-                message,
-            });
+        if smtp.smarthost_user.is_some() != smtp.smarthost_password.is_some() {
+            return Err(invalid(
+                "smtp.smarthost_user",
+                "set both smarthost_user and smarthost_password, or neither",
+            ));
         }
         let timeouts = [
-            ("limits.idle_timeout_secs", self.limits.idle_timeout_secs),
-            ("limits.login_timeout_secs", self.limits.login_timeout_secs),
-            (
-                "limits.imap_autologout_secs",
-                self.limits.imap_autologout_secs,
-            ),
+            ("limits.idle_timeout_secs", self.limits.idle_timeout),
+            ("limits.login_timeout_secs", self.limits.login_timeout),
+            ("limits.imap_autologout_secs", self.limits.imap_autologout),
         ];
         for (key, value) in timeouts {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    key,
-                    message: "must be at least 1 second".into(),
-                });
+            if value.is_zero() {
+                return Err(invalid(key, "must be at least 1 second"));
             }
         }
         // Hours and minutes beyond these would overflow the time arithmetic; no session

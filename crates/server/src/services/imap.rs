@@ -3,15 +3,14 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Result;
 use postern_imap::ImapConfig;
 use postern_imap::literal_budget::LiteralBudget;
-use postern_net::{ConnectionLimits, Tracker};
+use postern_net::Tracker;
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{Config, Listener};
 use crate::serve::{ServiceContext, bind};
 
 /// Written to a connection over the limits before it is closed.
@@ -26,8 +25,8 @@ pub fn imap_config(config: &Config) -> ImapConfig {
         max_literal,
         // Two messages of the largest size at once, whatever the number of sessions.
         literals_per_address: LiteralBudget::new(2 * u64::from(max_literal)),
-        login_timeout: Duration::from_secs(config.limits.login_timeout_secs),
-        autologout: Duration::from_secs(config.limits.imap_autologout_secs),
+        login_timeout: config.limits.login_timeout,
+        autologout: config.limits.imap_autologout,
         ..ImapConfig::default()
     }
 }
@@ -36,22 +35,14 @@ pub fn imap_config(config: &Config) -> ImapConfig {
 pub async fn start(
     ctx: &ServiceContext,
     tasks: &mut JoinSet<()>,
-    addrs: &mut BTreeMap<&'static str, SocketAddr>,
+    addrs: &mut BTreeMap<Listener, SocketAddr>,
 ) -> Result<()> {
     let config = Arc::new(imap_config(&ctx.config));
-    let tracker = Tracker::new(ConnectionLimits {
-        max_connections: usize::try_from(ctx.config.limits.max_connections).unwrap_or(usize::MAX),
-        max_per_ip: usize::try_from(ctx.config.limits.max_connections_per_ip).unwrap_or(usize::MAX),
-    });
-    let listeners = [
-        ("imap.listen", &ctx.config.imap.listen, false),
-        ("imap.listen_tls", &ctx.config.imap.listen_tls, true),
-    ];
-    for (key, addr, implicit_tls) in listeners {
-        let Some(listener) = bind(key, addr).await? else {
+    let tracker = Tracker::new(super::limits(&ctx.config));
+    for name in [Listener::Imap, Listener::ImapTls] {
+        let Some(listener) = bind(&ctx.config, name, addrs).await? else {
             continue;
         };
-        addrs.insert(key, listener.local_addr()?);
         let core = Arc::clone(&ctx.core);
         let config = Arc::clone(&config);
         let tls = ctx.tls.clone();
@@ -65,7 +56,7 @@ pub async fn start(
         };
         tasks.spawn(postern_net::serve(
             listener,
-            implicit_tls.then(|| ctx.tls.clone()),
+            name.implicit_tls().then(|| ctx.tls.clone()),
             Arc::clone(&tracker),
             TOO_MANY,
             ctx.shutdown.clone(),

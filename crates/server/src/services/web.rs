@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use postern_web::{MailServer, Security, WebOptions};
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{Config, Listener};
 use crate::serve::{ServiceContext, bind};
 
 /// How often sessions past their timeouts are deleted.
@@ -19,27 +19,24 @@ const SESSION_SWEEP: Duration = Duration::from_secs(600);
 pub async fn start(
     ctx: &ServiceContext,
     tasks: &mut JoinSet<()>,
-    addrs: &mut BTreeMap<&'static str, SocketAddr>,
+    addrs: &mut BTreeMap<Listener, SocketAddr>,
 ) -> Result<()> {
-    let Some(listener) = bind("web.listen", &ctx.config.web.listen).await? else {
+    let Some(listener) = bind(&ctx.config, Listener::Web, addrs).await? else {
         return Ok(());
     };
     let bound = listener.local_addr().context("web listener address")?;
-    addrs.insert("web.listen", bound);
     let mut options = WebOptions::new(ctx.config.web.public_url.clone());
     options.listen_port = Some(bound.port());
     options.extra_hosts = ctx.config.web.extra_hosts.clone();
     options.mail_servers = mail_servers(&ctx.config, addrs);
     options.mail_domain = ctx.config.domain.clone();
     options.hostname = ctx.config.hostname.clone();
-    options.relay = !ctx.config.smtp.smarthost.is_empty();
-    options.max_recipients =
-        usize::try_from(ctx.config.limits.max_recipients).unwrap_or(usize::MAX);
-    options.max_message_bytes =
-        usize::try_from(ctx.config.limits.max_message_bytes).unwrap_or(usize::MAX);
+    options.relay = ctx.config.smtp.smarthost.is_some();
+    options.max_recipients = ctx.config.limits.max_recipients;
+    options.max_message_bytes = ctx.config.limits.max_message_bytes;
     options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
     options.session_idle = session_minutes(ctx.config.web.session_idle_minutes);
-    options.session_lifetime = session_minutes(ctx.config.web.session_max_hours * 60);
+    options.session_lifetime = session_minutes(ctx.config.web.session_max_hours.saturating_mul(60));
     let app = postern_web::router(ctx.core.clone(), options.clone());
     let shutdown = ctx.shutdown.clone();
     tasks.spawn(async move {
@@ -66,66 +63,45 @@ pub async fn start(
 }
 
 /// A session timeout; the configuration's checks keep it far from `i64`'s limits.
-fn session_minutes(minutes: u64) -> time::Duration {
-    time::Duration::minutes(i64::try_from(minutes).unwrap_or(i64::MAX / 60))
+fn session_minutes(minutes: u32) -> time::Duration {
+    time::Duration::minutes(i64::from(minutes))
 }
 
 /// The servers a mail program is told about, in order of preference: the configured
 /// `hostname`, and for each listener that is on its public port if one is set, else its
 /// bound port (or configured one).
-fn mail_servers(config: &Config, bound: &BTreeMap<&'static str, SocketAddr>) -> Vec<MailServer> {
+fn mail_servers(config: &Config, bound: &BTreeMap<Listener, SocketAddr>) -> Vec<MailServer> {
     let (imap, smtp, pop3) = (&config.imap, &config.smtp, &config.pop3);
     let listeners = [
         (
             "IMAP",
-            "imap.listen_tls",
-            &imap.listen_tls,
+            Listener::ImapTls,
             imap.public_port_tls,
             Security::Tls,
         ),
-        (
-            "IMAP",
-            "imap.listen",
-            &imap.listen,
-            imap.public_port,
-            Security::StartTls,
-        ),
+        ("IMAP", Listener::Imap, imap.public_port, Security::StartTls),
         (
             "SMTP",
-            "smtp.listen_tls",
-            &smtp.listen_tls,
+            Listener::SmtpTls,
             smtp.public_port_tls,
             Security::Tls,
         ),
-        (
-            "SMTP",
-            "smtp.listen",
-            &smtp.listen,
-            smtp.public_port,
-            Security::StartTls,
-        ),
+        ("SMTP", Listener::Smtp, smtp.public_port, Security::StartTls),
         (
             "POP3",
-            "pop3.listen_tls",
-            &pop3.listen_tls,
+            Listener::Pop3Tls,
             pop3.public_port_tls,
             Security::Tls,
         ),
-        (
-            "POP3",
-            "pop3.listen",
-            &pop3.listen,
-            pop3.public_port,
-            Security::StartTls,
-        ),
+        ("POP3", Listener::Pop3, pop3.public_port, Security::StartTls),
     ];
     listeners
         .into_iter()
-        .filter(|(_, _, configured, _, _)| !configured.is_empty())
-        .filter_map(|(protocol, key, configured, public, security)| {
-            let port = match (public, bound.get(key)) {
+        .filter_map(|(protocol, listener, public, security)| {
+            let configured = config.listen(listener)?;
+            let port = match (public, bound.get(&listener)) {
                 (0, Some(addr)) => addr.port(),
-                (0, None) => configured.parse::<SocketAddr>().ok()?.port(),
+                (0, None) => configured.port(),
                 (public, _) => public,
             };
             (port != 0).then(|| MailServer {
@@ -148,9 +124,9 @@ mod tests {
             hostname: "mail.example.com".into(),
             ..Config::default()
         };
-        config.pop3.listen = String::new();
+        config.pop3.listen = None;
         let mut bound = BTreeMap::new();
-        bound.insert("imap.listen_tls", "127.0.0.1:4993".parse().unwrap());
+        bound.insert(Listener::ImapTls, "127.0.0.1:4993".parse().unwrap());
         let servers = mail_servers(&config, &bound);
         let ports: Vec<_> = servers.iter().map(|s| (s.protocol, s.port)).collect();
         assert_eq!(
@@ -173,11 +149,11 @@ mod tests {
         config.imap.public_port_tls = 993;
         config.smtp.public_port = 587;
         // A public port of a listener that is off advertises nothing.
-        config.pop3.listen_tls = String::new();
+        config.pop3.listen_tls = None;
         config.pop3.public_port_tls = 995;
         let mut bound = BTreeMap::new();
-        bound.insert("imap.listen_tls", "127.0.0.1:4993".parse().unwrap());
-        bound.insert("smtp.listen", "127.0.0.1:4587".parse().unwrap());
+        bound.insert(Listener::ImapTls, "127.0.0.1:4993".parse().unwrap());
+        bound.insert(Listener::Smtp, "127.0.0.1:4587".parse().unwrap());
         let ports: Vec<_> = mail_servers(&config, &bound)
             .iter()
             .map(|s| (s.protocol, s.port, s.security))

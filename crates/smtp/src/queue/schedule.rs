@@ -33,6 +33,14 @@ impl RetrySchedule {
     }
 }
 
+impl std::str::FromStr for RetrySchedule {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        RetrySchedule::parse(text)
+    }
+}
+
 impl Default for RetrySchedule {
     fn default() -> Self {
         RetrySchedule::parse(DEFAULT_SCHEDULE).unwrap_or(RetrySchedule(Vec::new()))

@@ -48,6 +48,14 @@ impl SmarthostTls {
     }
 }
 
+impl std::str::FromStr for SmarthostTls {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        SmarthostTls::parse(text)
+    }
+}
+
 /// The smarthost and how to talk to it.
 #[derive(Clone)]
 pub struct Smarthost {

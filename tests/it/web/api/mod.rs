@@ -14,6 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::start_time;
+use postern_testkit::Listener;
 
 pub const ADMIN: &str = "admin@localhost";
 
@@ -46,7 +47,7 @@ impl Api {
     pub async fn start_with(adjust: impl FnOnce(&mut postern_server::config::Config)) -> Self {
         let clock = Arc::new(ManualClock::new(start_time()));
         let server = TestServer::start_with_clock(adjust, clock.clone()).await;
-        let base = format!("http://{}", server.addr("web.listen"));
+        let base = format!("http://{}", server.addr(Listener::Web));
         Api {
             server,
             clock,

@@ -301,7 +301,7 @@ async fn the_operator_resets_two_step_verification_from_the_command_line() {
 
     let cli = |args: &[&str]| {
         let out = postern(&api.server.data_dir())
-            .env("POSTERN_STORE", &api.server.config.store)
+            .env("POSTERN_STORE", api.server.config.store_url())
             .args(args)
             .output()
             .unwrap();

@@ -5,16 +5,17 @@
 use reqwest::StatusCode;
 
 use super::{ADMIN, Site, sign_in_with};
+use postern_testkit::Listener;
 
 /// `(protocol, port, security)` of every mail listener of the server, implicit TLS first.
 fn listeners(site: &Site) -> Vec<(String, u16, String)> {
     [
-        ("imap", "imap.listen_tls", "SSL"),
-        ("imap", "imap.listen", "STARTTLS"),
-        ("pop3", "pop3.listen_tls", "SSL"),
-        ("pop3", "pop3.listen", "STARTTLS"),
-        ("smtp", "smtp.listen_tls", "SSL"),
-        ("smtp", "smtp.listen", "STARTTLS"),
+        ("imap", Listener::ImapTls, "SSL"),
+        ("imap", Listener::Imap, "STARTTLS"),
+        ("pop3", Listener::Pop3Tls, "SSL"),
+        ("pop3", Listener::Pop3, "STARTTLS"),
+        ("smtp", Listener::SmtpTls, "SSL"),
+        ("smtp", Listener::Smtp, "STARTTLS"),
     ]
     .into_iter()
     .map(|(p, key, s)| (p.to_owned(), site.port(key), s.to_owned()))
@@ -109,8 +110,8 @@ async fn advertised_ports_follow_the_public_settings() {
         c.hostname = "mail.example.net".into();
         c.imap.public_port_tls = 993;
         c.smtp.public_port = 587;
-        c.pop3.listen.clear();
-        c.pop3.listen_tls.clear();
+        c.pop3.listen = None;
+        c.pop3.listen_tls = None;
     })
     .await;
     let xml = site.get("/mail/config-v1.1.xml").await.text();
@@ -135,13 +136,13 @@ async fn advertised_ports_follow_the_public_settings() {
             (
                 "imap".into(),
                 host.clone(),
-                site.port("imap.listen"),
+                site.port(Listener::Imap),
                 "STARTTLS".into()
             ),
             (
                 "smtp".into(),
                 host.clone(),
-                site.port("smtp.listen_tls"),
+                site.port(Listener::SmtpTls),
                 "SSL".into()
             ),
             ("smtp".into(), host, 587, "STARTTLS".into()),
@@ -219,17 +220,17 @@ async fn autodiscover_answers_outlook_with_the_running_listeners() {
             [
                 (
                     "imap".to_owned(),
-                    site.port("imap.listen_tls"),
+                    site.port(Listener::ImapTls),
                     "SSL".to_owned()
                 ),
                 (
                     "pop3".to_owned(),
-                    site.port("pop3.listen_tls"),
+                    site.port(Listener::Pop3Tls),
                     "SSL".to_owned()
                 ),
                 (
                     "smtp".to_owned(),
-                    site.port("smtp.listen_tls"),
+                    site.port(Listener::SmtpTls),
                     "SSL".to_owned()
                 ),
             ]

@@ -19,6 +19,7 @@ use reqwest::header::HeaderMap;
 
 use super::harness::form;
 use super::start_time;
+use postern_testkit::Listener;
 
 pub const ADMIN: &str = "admin@localhost";
 
@@ -64,7 +65,7 @@ impl Site {
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let clock = Arc::new(ManualClock::new(start_time()));
         let server = TestServer::start_with_clock(adjust, clock.clone()).await;
-        let base = format!("http://{}", server.addr("web.listen"));
+        let base = format!("http://{}", server.addr(Listener::Web));
         Site {
             server,
             clock,
@@ -144,7 +145,7 @@ impl Site {
     }
 
     /// A listener's port.
-    pub fn port(&self, key: &str) -> u16 {
+    pub fn port(&self, key: Listener) -> u16 {
         self.server.addr(key).port()
     }
 }

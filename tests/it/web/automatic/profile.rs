@@ -8,6 +8,7 @@ use postern_domain::{Actor, DomainError, Email, Protocol};
 use reqwest::StatusCode;
 
 use super::{ADMIN, Page, Site, client, decode_qr_svg, qr_svg_of, read, sign_in_with};
+use postern_testkit::Listener;
 
 /// Asks for a profile for a new device from the automatic tab, confirming the account
 /// password when asked; returns the profile page's path.
@@ -178,11 +179,11 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
     };
     assert_eq!(
         port("IncomingMailServerPortNumber"),
-        site.port("imap.listen_tls")
+        site.port(Listener::ImapTls)
     );
     assert_eq!(
         port("OutgoingMailServerPortNumber"),
-        site.port("smtp.listen_tls")
+        site.port(Listener::SmtpTls)
     );
     let password = string(mail, "IncomingPassword").to_owned();
     assert_eq!(string(mail, "OutgoingPassword"), password);
@@ -222,7 +223,7 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
             &site.server,
             "pop3",
             "localhost",
-            site.port("pop3.listen_tls"),
+            site.port(Listener::Pop3Tls),
             "SSL",
             ADMIN,
             &password
@@ -284,7 +285,7 @@ async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
             &site.server,
             "imap",
             "localhost",
-            site.port("imap.listen_tls"),
+            site.port(Listener::ImapTls),
             "SSL",
             ADMIN,
             &password

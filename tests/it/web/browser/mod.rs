@@ -27,6 +27,7 @@ use serde_json::json;
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::start_time;
+use postern_testkit::Listener;
 
 /// Browsers are heavy on a small machine: one at a time.
 static BROWSER: Mutex<()> = Mutex::const_new(());
@@ -157,7 +158,7 @@ impl Browser {
             clock.clone(),
         )
         .await;
-        let base = format!("http://{}", server.addr("web.listen"));
+        let base = format!("http://{}", server.addr(Listener::Web));
         let tab = Tab::open(&base, setup).await;
         Browser {
             tab,

@@ -11,6 +11,7 @@ use super::{ADMIN, CAROL, account, with_carol};
 use crate::smtp::sink::Sink;
 use crate::smtp::{args, inbox, printed, python};
 use crate::web::harness::form;
+use postern_testkit::Listener;
 
 /// A browser-like client of a real server's web listener, signed in.
 struct Web {
@@ -26,7 +27,7 @@ impl Web {
             .build()
             .unwrap();
         let mut web = Web {
-            base: format!("http://{}", server.addr("web.listen")),
+            base: format!("http://{}", server.addr(Listener::Web)),
             http,
             cookie: String::new(),
         };
@@ -100,7 +101,7 @@ M.logout()
 async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
-    let server = TestServer::start_with(|c| c.smtp.smarthost = smarthost).await;
+    let server = TestServer::start_with(|c| c.smtp.smarthost = Some(smarthost)).await;
     server.account(CAROL, "carol's long password").await;
     server.address(CAROL, CAROL).await;
     let (_, carol_pw) = server.device(CAROL, "Laptop", "imap").await;
@@ -124,7 +125,7 @@ async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(headers["location"], "/mail/admin@localhost");
 
-    let port = server.addr("imap.listen").port().to_string();
+    let port = server.addr(Listener::Imap).port().to_string();
     let out = python(READ, args(&[&port, CAROL, &carol_pw])).await;
     assert!(out.status.success(), "{}", printed(&out));
     let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
