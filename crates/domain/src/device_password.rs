@@ -159,7 +159,7 @@ impl PasswordDigest {
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
         let array: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| DomainError::Store("password digest of the wrong length".into()))?;
+            .map_err(|_| DomainError::store("password digest of the wrong length"))?;
         Ok(PasswordDigest(array))
     }
 }

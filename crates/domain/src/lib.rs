@@ -38,7 +38,7 @@ pub use crate::description::Description;
 pub use crate::device_password::{DevicePassword, PasswordDigest, Pepper};
 pub use crate::devices::{IssuedPassword, SignedIn};
 pub use crate::email::{Email, Login};
-pub use crate::error::{DomainError, Result};
+pub use crate::error::{DomainError, Result, StoreFailure};
 pub use crate::expiry::Expiry;
 pub use crate::ids::{AccountId, AddressId, DeviceId};
 pub use crate::mailboxes::Mailboxes;

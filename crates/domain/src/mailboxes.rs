@@ -345,7 +345,7 @@ async fn index_of(content: &[u8], internal_date: OffsetDateTime) -> Result<Messa
     let owned = content.to_vec();
     tokio::task::spawn_blocking(move || MessageIndex::of(&owned, internal_date))
         .await
-        .map_err(|e| DomainError::Store(format!("indexing a message failed: {e}")))
+        .map_err(|e| DomainError::store_caused_by("indexing a message failed", e))
 }
 
 /// The UID lists of the largest mailboxes read lately: selecting a mailbox of 100,000

@@ -9,10 +9,10 @@ pub(crate) fn db(e: sqlx::Error) -> DomainError {
     {
         return DomainError::Conflict("it already exists".to_owned());
     }
-    DomainError::Store(e.to_string())
+    DomainError::store_caused_by("the database failed", e)
 }
 
 /// A stored value that does not parse back: the store was changed behind our back.
 pub(crate) fn corrupt(what: &str) -> DomainError {
-    DomainError::Store(format!("unreadable {what} in the store"))
+    DomainError::store(format!("unreadable {what} in the store"))
 }

@@ -63,7 +63,7 @@ fn values(row: &AnyRow) -> Result<Vec<Value>> {
                 AnyTypeInfoKind::Text => Value::Text(row.try_get(i).map_err(db)?),
                 AnyTypeInfoKind::Blob => Value::Blob(row.try_get(i).map_err(db)?),
                 other => {
-                    return Err(DomainError::Store(format!(
+                    return Err(DomainError::store(format!(
                         "column {} has an unexpected type {other:?} ({})",
                         row.column(i).name(),
                         row.column(i).type_info().name()

@@ -100,7 +100,7 @@ impl DeviceRepo for SqlStore {
         insert_activity(&mut tx, activity).await?;
         let device = device_in(&mut tx, d.id)
             .await?
-            .ok_or_else(|| DomainError::Store("created device vanished".into()))?;
+            .ok_or_else(|| DomainError::store("created device vanished"))?;
         tx.commit().await.map_err(db)?;
         Ok(device)
     }

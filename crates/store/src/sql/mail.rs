@@ -165,7 +165,7 @@ impl MailRepo for SqlStore {
         tx.commit().await.map_err(db)?;
         Ok(Appended {
             mailbox,
-            uid: u32::try_from(uid).map_err(|_| DomainError::Store("UIDs exhausted".into()))?,
+            uid: u32::try_from(uid).map_err(|_| DomainError::store("UIDs exhausted"))?,
             uidvalidity: u32::try_from(uidvalidity).unwrap_or(1),
             modseq,
         })

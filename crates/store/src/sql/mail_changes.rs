@@ -265,7 +265,7 @@ pub(super) async fn copy(
     let modseq: i64 = dest.try_get("modseq").map_err(db)?;
     let uidvalidity: i64 = dest.try_get("uidvalidity").map_err(db)?;
     if first + count > i64::from(u32::MAX) {
-        return Err(DomainError::Store("UIDs exhausted".into()));
+        return Err(DomainError::store("UIDs exhausted"));
     }
     let mut copied = Copied {
         uidvalidity: u32::try_from(uidvalidity).unwrap_or(1),

@@ -249,11 +249,12 @@ impl SqlStore {
             })
             .connect_with(connect.clone())
             .await
-            .map_err(|e| DomainError::Store(format!("cannot open {}: {e}", path.display())))?;
-        migrator(Backend::Sqlite)
-            .run(&writer)
-            .await
-            .map_err(|e| DomainError::Store(format!("migrating {}: {e}", path.display())))?;
+            .map_err(|e| {
+                DomainError::store_caused_by(format!("cannot open {}", path.display()), e)
+            })?;
+        migrator(Backend::Sqlite).run(&writer).await.map_err(|e| {
+            DomainError::store_caused_by(format!("migrating {}", path.display()), e)
+        })?;
         let reader = AnyPoolOptions::new()
             .max_connections(options.max_connections.clamp(1, 8))
             .test_before_acquire(false)
@@ -292,11 +293,11 @@ impl SqlStore {
             })
             .connect(url)
             .await
-            .map_err(|e| DomainError::Store(format!("cannot connect to PostgreSQL: {e}")))?;
+            .map_err(|e| DomainError::store_caused_by("cannot connect to PostgreSQL", e))?;
         migrator(Backend::Postgres)
             .run(&pool)
             .await
-            .map_err(|e| DomainError::Store(format!("migrating PostgreSQL: {e}")))?;
+            .map_err(|e| DomainError::store_caused_by("migrating PostgreSQL", e))?;
         Ok(SqlStore {
             backend: Backend::Postgres,
             writer: pool.clone(),
