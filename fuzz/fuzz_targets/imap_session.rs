@@ -83,7 +83,7 @@ fn setup() -> Setup {
     });
     let config = ImapConfig {
         max_literal: 64 * 1024,
-        max_line: 4096,
+        max_line_bytes: 4096,
         ..ImapConfig::default()
     };
     Setup {

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use postern_pop3::Settings;
-use postern_pop3::session::{AuthOutcome, Entry, Event, Maildrop, Session};
+use postern_pop3::session::{AuthOutcome, Entry, Event, LineSession, Maildrop, Request, Session};
 
 const MESSAGES: [(u32, &[u8]); 3] = [
     (1, b"Subject: a\r\n\r\n.dot\r\nline\r\n"),
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         loop {
             match session.feed(&mut input) {
                 Event::NeedInput => break,
-                Event::Authenticate { password, .. } => {
+                Event::Request(Request::Authenticate { password, .. }) => {
                     let outcome = if password.as_str() == "pw" {
                         AuthOutcome::SignedIn(Maildrop {
                             uidvalidity: 7,
@@ -45,12 +45,12 @@ fuzz_target!(|data: &[u8]| {
                     };
                     session.authenticated(outcome);
                 }
-                Event::Fetch { uid } => {
+                Event::Request(Request::Fetch { uid }) => {
                     let content = MESSAGES.iter().find(|(u, _)| *u == uid).map(|(_, c)| *c);
                     assert!(content.is_some(), "fetched a message not in the maildrop");
                     session.fetched(content.filter(|_| uid != 5 || flags & 8 == 0));
                 }
-                Event::Update { deleted } => {
+                Event::Request(Request::Update { deleted }) => {
                     assert!(!expunged, "QUIT committed twice");
                     assert!(!deleted.is_empty());
                     assert!(deleted.iter().all(|u| MESSAGES.iter().any(|(m, _)| m == u)));

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use postern_domain::Email;
-use postern_smtp::session::{AuthOutcome, DeliveryOutcome, Event, Session, Verdict};
+use postern_smtp::session::{
+    AuthOutcome, DeliveryOutcome, Event, LineSession, Request, Session, Verdict,
+};
 use postern_smtp::{Mode, Settings};
 
 pub fn run(mode: Mode, data: &[u8]) {
@@ -31,7 +33,7 @@ pub fn run(mode: Mode, data: &[u8]) {
         loop {
             match session.feed(&mut input) {
                 Event::NeedInput => break,
-                Event::Authenticate { login, password } => {
+                Event::Request(Request::Authenticate { login, password }) => {
                     failures += 1;
                     let outcome = if password.as_str() == "pw" && login.contains('@') {
                         match Email::parse(&login) {
@@ -47,7 +49,7 @@ pub fn run(mode: Mode, data: &[u8]) {
                     };
                     session.authenticated(outcome);
                 }
-                Event::CheckRecipient(email) => {
+                Event::Request(Request::CheckRecipient(email)) => {
                     let verdict = match email.domain() {
                         "example.org" => Verdict::Hosted,
                         "down.test" => Verdict::Unavailable,
@@ -55,7 +57,7 @@ pub fn run(mode: Mode, data: &[u8]) {
                     };
                     session.recipient_checked(verdict);
                 }
-                Event::Deliver(t) => {
+                Event::Request(Request::Deliver(t)) => {
                     assert!(!t.recipients.is_empty());
                     // Bare LFs become CRLF after the size check, so at most twice the limit.
                     assert!(t.message.len() <= 2 * 4096);

@@ -17,7 +17,7 @@ pub struct ImapConfig {
     /// shared by every session made with this configuration.
     pub literals_per_address: Arc<LiteralBudget>,
     /// Longest command line outside literals, in bytes.
-    pub max_line: u32,
+    pub max_line_bytes: u32,
     /// How long a signed-in session may stay silent (RFC 3501 asks for at least 30 minutes).
     pub autologout: Duration,
     /// How long a session may take to sign in.
@@ -36,7 +36,7 @@ impl Default for ImapConfig {
             max_literal: 50 * 1024 * 1024,
             max_literal_unauthenticated: 8 * 1024,
             literals_per_address: LiteralBudget::new(2 * 50 * 1024 * 1024),
-            max_line: 64 * 1024,
+            max_line_bytes: 64 * 1024,
             autologout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(60),
             idle_poll: Duration::from_secs(30),

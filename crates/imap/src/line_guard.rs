@@ -13,7 +13,7 @@ use crate::literal_budget::AddressShare;
 
 /// Follows the input's lines and literals.
 pub(crate) struct LineGuard {
-    max_line: usize,
+    max_line_bytes: usize,
     max_literal: u64,
     /// Whether a non-synchronising literal over the limit closes the connection.
     strict: bool,
@@ -54,9 +54,9 @@ pub(crate) struct Seen {
 
 impl LineGuard {
     /// A guard whose literal limit is strict (a session not signed in) or not.
-    pub fn new(max_line: u32, max_literal: u32, strict: bool) -> Self {
+    pub fn new(max_line_bytes: u32, max_literal: u32, strict: bool) -> Self {
         LineGuard {
-            max_line: max_line as usize,
+            max_line_bytes: max_line_bytes as usize,
             max_literal: u64::from(max_literal),
             strict,
             share: None,
@@ -127,7 +127,7 @@ impl LineGuard {
             self.tail[self.tail.len() - 1] = b;
             if b == b'\n' {
                 self.end_line(out, &mut seen);
-            } else if self.line > self.max_line {
+            } else if self.line > self.max_line_bytes {
                 out.push(b);
                 out.extend_from_slice(b"\0\r\n");
                 self.dropping = true;

@@ -1,6 +1,8 @@
 //! Listeners shared by every protocol: one accept loop with connection limits and graceful
-//! shutdown, a stream that is plain or TLS (and can turn TLS mid-way), and TLS set-up.
+//! shutdown, a stream that is plain or TLS (and can turn TLS mid-way), TLS set-up, and one
+//! connection loop for the line protocols.
 
+mod conversation;
 mod deadline;
 pub mod line;
 mod listen;
@@ -9,6 +11,7 @@ pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 
+pub use conversation::{Event, LineSession, LoopSettings, Responder, converse};
 pub use deadline::ReadDeadline;
 pub use line::{Line, LineBuffer};
 pub use listen::{Connection, ConnectionLimits, Tracker, serve};

@@ -14,16 +14,16 @@ pub enum Line {
 #[derive(Debug)]
 pub struct LineBuffer {
     buf: Vec<u8>,
-    max: usize,
+    max_line_bytes: usize,
     skipping: bool,
 }
 
 impl LineBuffer {
-    /// A buffer for lines of at most `max` bytes (without the line end).
-    pub fn new(max: usize) -> Self {
+    /// A buffer for lines of at most `max_line_bytes` bytes (without the line end).
+    pub fn new(max_line_bytes: usize) -> Self {
         LineBuffer {
             buf: Vec::new(),
-            max,
+            max_line_bytes,
             skipping: false,
         }
     }
@@ -63,7 +63,7 @@ impl LineBuffer {
                     if whole.last() == Some(&b'\r') {
                         whole.pop();
                     }
-                    if whole.len() > self.max {
+                    if whole.len() > self.max_line_bytes {
                         Some(Line::TooLong)
                     } else {
                         Some(Line::Complete(whole))
@@ -71,7 +71,7 @@ impl LineBuffer {
                 }
                 None => {
                     // One byte of slack for a CR that may precede the LF of the next read.
-                    if self.buf.len() + input.len() > self.max + 1 {
+                    if self.buf.len() + input.len() > self.max_line_bytes + 1 {
                         self.buf.clear();
                         self.skipping = true;
                         *input = &[];

@@ -1,4 +1,4 @@
-//! Replies that the connection handler sends on its own, outside any command.
+//! Replies that the connection loop sends on its own, outside any command.
 
 /// The device signed in on this connection was disconnected or its password reset.
 pub const REVOKED: &[u8] = b"421 4.7.0 This device was disconnected; closing the connection\r\n";

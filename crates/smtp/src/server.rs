@@ -1,21 +1,18 @@
-//! The connection handler: reads bytes into a [`Session`], answers its events with the domain's
-//! services, writes its replies, and closes the connection on revocation, idleness or shutdown.
+//! The connection handler: answers a [`Session`]'s requests with the domain's services.
+//! Reading, writing, STARTTLS, deadlines, revocation and shutdown are the connection loop's
+//! ([`postern_net::converse`]); the message body is the session's.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use postern_domain::revocation::RevocationWatch;
 use postern_domain::submit::Destination;
 use postern_domain::{Core, DomainError, Email, Protocol, SignedIn};
-use postern_net::{CancellationToken, Connection, Peer, ReadDeadline, Stream, TlsAcceptor};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use postern_net::{Connection, LoopSettings, Peer, Responder, TlsAcceptor, converse};
 
 use crate::deliver::Deliverer;
-use crate::reply;
-use crate::session::{AuthOutcome, Event, Session, Verdict};
+use crate::session::{AuthOutcome, Request, Session, Verdict};
 use crate::settings::{Mode, Settings};
 
-/// How long a STARTTLS handshake may take.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Bytes read at a time.
 const READ_BUFFER: usize = 16 * 1024;
 
@@ -25,11 +22,6 @@ pub struct SmtpServer {
     settings: Arc<Settings>,
     tls: TlsAcceptor,
     deliverer: Deliverer,
-}
-
-enum End {
-    Close,
-    StartTls,
 }
 
 impl SmtpServer {
@@ -49,156 +41,84 @@ impl SmtpServer {
 
     /// Runs one connection to its end.
     pub async fn handle(self: Arc<Self>, connection: Connection, mode: Mode) {
-        let Connection {
-            mut stream,
-            peer,
-            shutdown,
-        } = connection;
-        let mut first = true;
-        // Submission must sign in within the sign-in timeout of connecting, STARTTLS or not.
-        let login_by = (mode == Mode::Submission)
-            .then(|| tokio::time::Instant::now() + self.settings.login_timeout);
-        loop {
-            let mut session = Session::new(
-                Arc::clone(&self.settings),
-                mode,
-                stream.is_tls(),
-                true,
-                peer.is_loopback(),
-            );
-            if first && !self.write(&mut stream, &session.greeting()).await {
-                return;
-            }
-            first = false;
-            match self
-                .converse(&mut stream, &mut session, mode, &peer, &shutdown, login_by)
-                .await
-            {
-                End::Close => break,
-                End::StartTls => {
-                    let upgrade = stream.start_tls(&self.tls);
-                    stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, upgrade).await {
-                        Ok(Ok(s)) => s,
-                        Ok(Err(e)) => {
-                            tracing::debug!(remote = %peer.remote, "STARTTLS failed: {e}");
-                            return;
-                        }
-                        Err(_) => return,
-                    };
-                }
-            }
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
+        let settings = LoopSettings {
+            idle_timeout: self.settings.idle_timeout,
+            // Only submission signs in; LMTP comes from a trusted MTA.
+            login_timeout: (mode == Mode::Submission).then_some(self.settings.login_timeout),
+            read_buffer: READ_BUFFER,
+        };
+        let responder = Envelopes {
+            server: &self,
+            mode,
+            peer: connection.peer,
+            signed_in: None,
+        };
+        converse(connection, &self.tls, settings, responder).await;
+    }
+}
+
+/// Answers the requests of one connection's sessions.
+struct Envelopes<'a> {
+    server: &'a SmtpServer,
+    mode: Mode,
+    peer: Peer,
+    signed_in: Option<SignedIn>,
+}
+
+impl Responder for Envelopes<'_> {
+    type Session = Session;
+
+    fn start(&mut self, tls: bool) -> Session {
+        self.signed_in = None;
+        let settings = Arc::clone(&self.server.settings);
+        Session::new(settings, self.mode, tls, true, self.peer.is_loopback())
     }
 
-    async fn converse(
-        &self,
-        stream: &mut Stream,
-        session: &mut Session,
-        mode: Mode,
-        peer: &Peer,
-        shutdown: &CancellationToken,
-        login_by: Option<tokio::time::Instant>,
-    ) -> End {
-        let mut signed_in: Option<SignedIn> = None;
-        let mut deadline = ReadDeadline::new(self.settings.idle_timeout, login_by);
-        let mut buf = vec![0u8; READ_BUFFER];
-        loop {
-            let read = tokio::select! {
-                r = tokio::time::timeout_at(deadline.at(), stream.read(&mut buf)) => r,
-                () = revoked(&mut signed_in) => {
-                    self.write(stream, reply::REVOKED).await;
-                    return End::Close;
-                }
-                () = shutdown.cancelled() => {
-                    self.write(stream, reply::SHUTDOWN).await;
-                    return End::Close;
-                }
-            };
-            let n = match read {
-                Err(_) => {
-                    self.write(stream, reply::TIMEOUT).await;
-                    return End::Close;
-                }
-                Ok(Ok(0)) | Ok(Err(_)) => return End::Close,
-                Ok(Ok(n)) => n,
-            };
-            deadline.received(n);
-            let mut input = &buf[..n];
-            loop {
-                match session.feed(&mut input) {
-                    Event::NeedInput => break,
-                    Event::Authenticate { login, password } => {
-                        let outcome = self
-                            .sign_in(session, &login, &password, peer, &mut signed_in)
-                            .await;
-                        if matches!(outcome, AuthOutcome::SignedIn(_)) {
-                            deadline.signed_in();
-                        }
-                        session.authenticated(outcome);
-                    }
-                    Event::CheckRecipient(email) => {
-                        let verdict = self.check_recipient(&email).await;
-                        session.recipient_checked(verdict);
-                    }
-                    Event::Deliver(transaction) => {
-                        if signed_in
-                            .as_ref()
-                            .is_some_and(|s| s.revocation.is_revoked())
-                        {
-                            self.write(stream, reply::REVOKED).await;
-                            return End::Close;
-                        }
-                        let outcomes = self.deliverer.deliver(mode, peer.ip(), &transaction).await;
-                        session.delivered(&outcomes);
-                    }
-                    Event::StartTls => {
-                        self.write(stream, &session.take_output()).await;
-                        // Commands pipelined behind STARTTLS would cross into the TLS
-                        // session unencrypted-but-trusted (CVE-2011-0411): refuse them.
-                        if !input.is_empty() {
-                            return End::Close;
-                        }
-                        return End::StartTls;
-                    }
-                    Event::Close => {
-                        self.write(stream, &session.take_output()).await;
-                        return End::Close;
-                    }
-                }
+    async fn answer(&mut self, session: &mut Session, request: Request) {
+        match request {
+            Request::Authenticate { login, password } => {
+                let outcome = self.sign_in(session, &login, &password).await;
+                session.authenticated(outcome);
             }
-            let output = session.take_output();
-            if !output.is_empty() {
-                deadline.replied();
+            Request::CheckRecipient(email) => {
+                let verdict = self.check_recipient(&email).await;
+                session.recipient_checked(verdict);
             }
-            if !self.write(stream, &output).await {
-                return End::Close;
+            Request::Deliver(transaction) => {
+                let deliverer = &self.server.deliverer;
+                let outcomes = deliverer
+                    .deliver(self.mode, self.peer.ip(), &transaction)
+                    .await;
+                session.delivered(&outcomes);
             }
         }
     }
 
-    async fn sign_in(
-        &self,
-        session: &Session,
-        login: &str,
-        password: &str,
-        peer: &Peer,
-        signed_in: &mut Option<SignedIn>,
-    ) -> AuthOutcome {
-        match self
-            .core
-            .verify(login, password, Protocol::Smtp, peer.ip())
+    fn commits(request: &Request) -> bool {
+        matches!(request, Request::Deliver(_))
+    }
+
+    fn revocation(&mut self) -> Option<&mut RevocationWatch> {
+        self.signed_in.as_mut().map(|s| &mut s.revocation)
+    }
+}
+
+impl Envelopes<'_> {
+    async fn sign_in(&mut self, session: &Session, login: &str, password: &str) -> AuthOutcome {
+        let core = &self.server.core;
+        match core
+            .verify(login, password, Protocol::Smtp, self.peer.ip())
             .await
         {
             Ok(mut s) => {
                 if s.client.is_none()
                     && let Some(hello) = session.hello_name()
                 {
-                    self.core.record_client(&mut s, hello).await;
+                    core.record_client(&mut s, hello).await;
                 }
-                tracing::info!(device = %s.device_id, remote = %peer.remote, "SMTP sign-in");
+                tracing::info!(device = %s.device_id, remote = %self.peer.remote, "SMTP sign-in");
                 let email = s.email.clone();
-                *signed_in = Some(s);
+                self.signed_in = Some(s);
                 AuthOutcome::SignedIn(email)
             }
             Err(DomainError::AuthFailed) => AuthOutcome::Failed,
@@ -212,7 +132,7 @@ impl SmtpServer {
 
     /// Whether a recipient is hosted here, unknown in a hosted domain, or elsewhere.
     async fn check_recipient(&self, email: &Email) -> Verdict {
-        match self.core.destination(email).await {
+        match self.server.core.destination(email).await {
             Ok(Destination::Hosted) => Verdict::Hosted,
             Ok(Destination::UnknownHosted) => Verdict::UnknownHosted,
             Ok(Destination::Elsewhere) => Verdict::NotHosted,
@@ -221,28 +141,5 @@ impl SmtpServer {
                 Verdict::Unavailable
             }
         }
-    }
-
-    /// Writes and flushes; false when the client is gone or stopped reading.
-    async fn write(&self, stream: &mut Stream, bytes: &[u8]) -> bool {
-        if bytes.is_empty() {
-            return true;
-        }
-        let write = async {
-            stream.write_all(bytes).await?;
-            stream.flush().await
-        };
-        matches!(
-            tokio::time::timeout(self.settings.idle_timeout, write).await,
-            Ok(Ok(()))
-        )
-    }
-}
-
-/// Resolves when the signed-in device is revoked; never when nobody signed in.
-async fn revoked(signed_in: &mut Option<SignedIn>) {
-    match signed_in {
-        Some(s) => s.revocation.revoked().await,
-        None => std::future::pending().await,
     }
 }

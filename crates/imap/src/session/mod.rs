@@ -108,7 +108,7 @@ impl Session {
         options.max_command_size = self
             .config
             .max_literal
-            .saturating_add(self.config.max_line)
+            .saturating_add(self.config.max_line_bytes)
             .max(self.config.max_literal.saturating_add(1));
         let limit = format!(
             "Literal too large (the limit is {} bytes)",
@@ -303,7 +303,7 @@ impl Session {
         } else if too_long {
             format!(
                 "Line too long (the limit is {} bytes)",
-                self.config.max_line
+                self.config.max_line_bytes
             )
         } else if command_too_long {
             "Command too long".to_owned()
@@ -319,7 +319,7 @@ impl Session {
     /// The input filter of a new connection: the small literal limit of a session not
     /// signed in.
     pub(crate) fn line_guard(&self) -> crate::line_guard::LineGuard {
-        crate::line_guard::LineGuard::new(self.config.max_line, self.literal_limit(), true)
+        crate::line_guard::LineGuard::new(self.config.max_line_bytes, self.literal_limit(), true)
     }
 
     /// The signed-in address's part of the literal budget; none before sign-in.

@@ -4,9 +4,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use zeroize::Zeroizing;
 
-use super::{Event, Maildrop, Session, State, Waiting};
+use super::{Event, Maildrop, Request, Session, State, Waiting};
 
-/// The answer to [`Event::Authenticate`].
+/// The answer to [`Request::Authenticate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthOutcome {
     /// Signed in; the INBOX as it is now.
@@ -96,10 +96,10 @@ impl Session {
 
     fn authenticate(&mut self, login: String, password: Zeroizing<String>) -> Option<Event> {
         self.waiting = Some(Waiting::Auth);
-        Some(Event::Authenticate { login, password })
+        Some(Event::Request(Request::Authenticate { login, password }))
     }
 
-    /// The answer to [`Event::Authenticate`].
+    /// The answer to [`Request::Authenticate`].
     pub fn authenticated(&mut self, outcome: AuthOutcome) {
         if self.waiting != Some(Waiting::Auth) {
             return;

@@ -18,6 +18,8 @@ use zeroize::Zeroizing;
 use crate::command::{self, Command, ParseError};
 
 pub use auth::AuthOutcome;
+/// The trait of the session's I/O: [`Session::feed`], [`Session::greeting`] and the like.
+pub use postern_net::LineSession;
 
 /// Limits and names of a POP3 listener.
 #[derive(Clone, Debug)]
@@ -63,11 +65,9 @@ pub struct Maildrop {
     pub messages: Vec<Entry>,
 }
 
-/// What the session needs from the connection handler.
+/// What the session asks of the store; [`Event::Request`] brings it out of [`Session::feed`].
 #[derive(Debug)]
-pub enum Event {
-    /// Everything fed so far is handled; read more and flush the output.
-    NeedInput,
+pub enum Request {
     /// Check a device password, load the INBOX, then call [`Session::authenticated`].
     Authenticate {
         login: String,
@@ -77,11 +77,10 @@ pub enum Event {
     Fetch { uid: u32 },
     /// QUIT: remove these messages for good, then call [`Session::updated`].
     Update { deleted: Vec<u32> },
-    /// Flush the output, then start TLS and a new session.
-    StartTls,
-    /// Flush the output and close the connection.
-    Close,
 }
+
+/// What the session needs from the connection loop.
+pub type Event = postern_net::Event<Request>;
 
 enum State {
     Authorization {
@@ -134,54 +133,6 @@ impl Session {
             errors: 0,
             auth_failures: 0,
             out: Vec::new(),
-        }
-    }
-
-    /// The first words of a connection.
-    pub fn greeting(&self) -> Vec<u8> {
-        format!("+OK {} Postern POP3 ready\r\n", self.settings.hostname).into_bytes()
-    }
-
-    /// Replies waiting to be written; the caller writes and clears them.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
-    }
-
-    /// Whether the session ended.
-    pub fn is_closed(&self) -> bool {
-        matches!(self.state, State::Closed)
-    }
-
-    /// Handles bytes from the front of `input` until an event needs the caller.
-    pub fn feed(&mut self, input: &mut &[u8]) -> Event {
-        loop {
-            if matches!(self.state, State::Closed) {
-                return Event::Close;
-            }
-            if self.waiting.is_some() || input.is_empty() {
-                return Event::NeedInput;
-            }
-            let line = match self.line.push(input) {
-                None => continue,
-                Some(Line::TooLong) => {
-                    if matches!(self.state, State::AuthPlain) {
-                        self.state = State::Authorization { user: None };
-                    }
-                    self.err("Line too long");
-                    continue;
-                }
-                Some(Line::Complete(line)) => line,
-            };
-            if matches!(self.state, State::AuthPlain) {
-                self.state = State::Authorization { user: None };
-                if let Some(event) = self.auth_plain_response(&line) {
-                    return event;
-                }
-                continue;
-            }
-            if let Some(event) = self.command(&line) {
-                return event;
-            }
         }
     }
 
@@ -257,5 +208,49 @@ impl Session {
             _ => format!("No message {number}"),
         };
         self.err(&text)
+    }
+}
+
+impl LineSession for Session {
+    type Request = Request;
+
+    const REVOKED: &'static [u8] =
+        b"-ERR [AUTH] This device was disconnected; closing the connection\r\n";
+    const TIMEOUT: &'static [u8] = b"-ERR Idle for too long; closing the connection\r\n";
+    const SHUTDOWN: &'static [u8] = b"-ERR [SYS/TEMP] The server is shutting down\r\n";
+
+    fn greeting(&self) -> Vec<u8> {
+        format!("+OK {} Postern POP3 ready\r\n", self.settings.hostname).into_bytes()
+    }
+
+    fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    fn step(&mut self, input: &mut &[u8]) -> Option<Event> {
+        let line = match self.line.push(input)? {
+            Line::TooLong => {
+                if matches!(self.state, State::AuthPlain) {
+                    self.state = State::Authorization { user: None };
+                }
+                // Too many errors close the session, which the next feed reports.
+                self.err("Line too long");
+                return None;
+            }
+            Line::Complete(line) => line,
+        };
+        if matches!(self.state, State::AuthPlain) {
+            self.state = State::Authorization { user: None };
+            return self.auth_plain_response(&line);
+        }
+        self.command(&line)
+    }
+
+    fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
     }
 }

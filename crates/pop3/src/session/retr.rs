@@ -1,6 +1,6 @@
 //! RETR and TOP: a message (or its headers and first lines), dot-stuffed, ending in ".".
 
-use super::{Event, Session, Waiting};
+use super::{Event, Request, Session, Waiting};
 
 impl Session {
     pub(super) fn retr(&mut self, number: u32, top: Option<u32>) -> Option<Event> {
@@ -8,12 +8,12 @@ impl Session {
             return self.no_such_message(number);
         };
         self.waiting = Some(Waiting::Fetch { top });
-        Some(Event::Fetch {
+        Some(Event::Request(Request::Fetch {
             uid: self.maildrop.messages[i].uid,
-        })
+        }))
     }
 
-    /// The answer to [`Event::Fetch`]: the content, or `None` if it is gone meanwhile.
+    /// The answer to [`Request::Fetch`]: the content, or `None` if it is gone meanwhile.
     pub fn fetched(&mut self, content: Option<&[u8]>) {
         let Some(Waiting::Fetch { top }) = self.waiting.take() else {
             return;

@@ -27,7 +27,7 @@ impl World {
             loop {
                 match s.feed(&mut rest) {
                     Event::NeedInput => break,
-                    Event::Authenticate { login, password } => {
+                    Event::Request(Request::Authenticate { login, password }) => {
                         let ok = login == "me@example.org" && password.as_str() == "pw w";
                         s.authenticated(if ok {
                             AuthOutcome::SignedIn(Maildrop {
@@ -44,14 +44,14 @@ impl World {
                             AuthOutcome::Failed
                         });
                     }
-                    Event::Fetch { uid } => {
+                    Event::Request(Request::Fetch { uid }) => {
                         let content = MESSAGES
                             .iter()
                             .find(|(u, _)| *u == uid && !self.gone.contains(u))
                             .map(|(_, c)| *c);
                         s.fetched(content);
                     }
-                    Event::Update { deleted } => {
+                    Event::Request(Request::Update { deleted }) => {
                         self.expunged.extend(deleted);
                         s.updated(true);
                     }

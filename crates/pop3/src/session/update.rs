@@ -1,7 +1,7 @@
 //! DELE, RSET and QUIT: deletions are only marked until QUIT, which removes them for good
 //! (the UPDATE state of RFC 1939).
 
-use super::{Event, Session, State, Waiting};
+use super::{Event, Request, Session, State, Waiting};
 
 impl Session {
     pub(super) fn dele(&mut self, number: u32) -> Option<Event> {
@@ -31,10 +31,10 @@ impl Session {
             return self.close_ok("Bye");
         }
         self.waiting = Some(Waiting::Update);
-        Some(Event::Update { deleted })
+        Some(Event::Request(Request::Update { deleted }))
     }
 
-    /// The answer to [`Event::Update`]: whether the deletions were committed.
+    /// The answer to [`Request::Update`]: whether the deletions were committed.
     pub fn updated(&mut self, committed: bool) {
         if self.waiting != Some(Waiting::Update) {
             return;

@@ -6,9 +6,9 @@ use postern_domain::Email;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN};
 use zeroize::Zeroizing;
 
-use super::{Event, Session, State, Waiting};
+use super::{Event, Request, Session, State, Waiting};
 
-/// The answer to [`Event::Authenticate`].
+/// The answer to [`Request::Authenticate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthOutcome {
     /// The password opens this address.
@@ -101,13 +101,13 @@ impl Session {
     fn authenticate(&mut self, user: Vec<u8>, pass: Vec<u8>) -> Option<Event> {
         let pass = Zeroizing::new(pass);
         self.waiting = Some(Waiting::Auth);
-        Some(Event::Authenticate {
+        Some(Event::Request(Request::Authenticate {
             login: String::from_utf8_lossy(&user).into_owned(),
             password: Zeroizing::new(String::from_utf8_lossy(&pass).into_owned()),
-        })
+        }))
     }
 
-    /// The answer to [`Event::Authenticate`].
+    /// The answer to [`Request::Authenticate`].
     pub fn authenticated(&mut self, outcome: AuthOutcome) {
         if self.waiting != Some(Waiting::Auth) {
             return;

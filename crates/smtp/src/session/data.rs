@@ -5,10 +5,10 @@ use smtp_proto::request::receiver::DataReceiver;
 
 use postern_domain::author::check_authors;
 
-use super::{Event, Session, State, Transaction, Waiting};
+use super::{Event, Request, Session, State, Transaction, Waiting};
 use crate::settings::Mode;
 
-/// The answer to [`Event::Deliver`] for one recipient.
+/// The answer to [`Request::Deliver`] for one recipient.
 pub use postern_domain::submit::DeliveryOutcome;
 
 impl Session {
@@ -50,10 +50,10 @@ impl Session {
             signed_in: self.signed_in.clone(),
         };
         self.waiting = Some(Waiting::Delivery);
-        Some(Event::Deliver(transaction))
+        Some(Event::Request(Request::Deliver(transaction)))
     }
 
-    /// The answer to [`Event::Deliver`]: one outcome per recipient, in their order.
+    /// The answer to [`Request::Deliver`]: one outcome per recipient, in their order.
     pub fn delivered(&mut self, outcomes: &[DeliveryOutcome]) {
         if self.waiting != Some(Waiting::Delivery) {
             return;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use postern_domain::Email;
 use postern_net::{Line, LineBuffer};
 use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver};
-use smtp_proto::{Error as ParseError, Request};
+use smtp_proto::{Error as ParseError, Request as Command};
 use zeroize::Zeroizing;
 
 use crate::reply;
@@ -25,13 +25,14 @@ use crate::settings::{Mode, Settings};
 
 pub use auth::AuthOutcome;
 pub use data::DeliveryOutcome;
+/// The trait of the session's I/O: [`Session::feed`], [`Session::greeting`] and the like.
+pub use postern_net::LineSession;
 pub use rcpt::Verdict;
 
-/// What the session needs from the connection handler.
+/// What the session asks of the store or the network; [`Event::Request`] brings it out of
+/// [`Session::feed`].
 #[derive(Debug)]
-pub enum Event {
-    /// Everything fed so far is handled; read more and flush the output.
-    NeedInput,
+pub enum Request {
     /// Check a device password, then call [`Session::authenticated`].
     Authenticate {
         login: String,
@@ -42,11 +43,10 @@ pub enum Event {
     /// Commit the message, then call [`Session::delivered`]. Nothing may be acknowledged
     /// before it is on disk.
     Deliver(Transaction),
-    /// Flush the output, then start TLS and a new session (bytes already read must be dropped).
-    StartTls,
-    /// Flush the output and close the connection.
-    Close,
 }
+
+/// What the session needs from the connection loop.
+pub type Event = postern_net::Event<Request>;
 
 /// Where a recipient's mail goes: the domain's one delivery path decides.
 pub use postern_domain::submit::Route;
@@ -143,15 +143,6 @@ impl Session {
         }
     }
 
-    /// The first words of a connection.
-    pub fn greeting(&self) -> Vec<u8> {
-        let kind = match self.mode {
-            Mode::Submission => "ESMTP",
-            Mode::Lmtp => "LMTP",
-        };
-        format!("220 {} {kind} Postern ready\r\n", self.settings.hostname).into_bytes()
-    }
-
     /// The name the client gave in its greeting.
     pub fn hello_name(&self) -> Option<&str> {
         self.hello.as_deref()
@@ -162,111 +153,37 @@ impl Session {
         self.signed_in.as_ref()
     }
 
-    /// Replies waiting to be written; the caller writes and clears them.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
-    }
-
-    /// Whether the session ended (QUIT, too many errors, STARTTLS).
-    pub fn is_closed(&self) -> bool {
-        matches!(self.state, State::Closed)
-    }
-
-    /// Handles bytes from the front of `input` until an event needs the caller. Call again
-    /// with what is left after answering the event.
-    pub fn feed(&mut self, input: &mut &[u8]) -> Event {
-        loop {
-            if matches!(self.state, State::Closed) {
-                return Event::Close;
-            }
-            if self.waiting.is_some() || input.is_empty() {
-                return Event::NeedInput;
-            }
-            if let Some(event) = self.step(input) {
-                return event;
-            }
-        }
-    }
-
-    fn step(&mut self, input: &mut &[u8]) -> Option<Event> {
-        match &mut self.state {
-            State::Data(rx) => {
-                let mut it = input.iter();
-                let done = rx.ingest(&mut it, &mut self.message);
-                *input = it.as_slice();
-                if done {
-                    self.state = State::Command;
-                    return self.end_of_data();
-                }
-                if self.message.len() > self.settings.max_message_bytes {
-                    let discard = DummyDataReceiver::new_data(rx);
-                    self.message = Vec::new();
-                    self.state = State::Discard(discard, 552, self.too_big_text());
-                }
-                None
-            }
-            State::Discard(rx, ..) => {
-                let mut it = input.iter();
-                let done = rx.ingest(&mut it);
-                *input = it.as_slice();
-                if done
-                    && let State::Discard(_, code, text) =
-                        std::mem::replace(&mut self.state, State::Command)
-                {
-                    self.reset_transaction();
-                    return self.fail(code, &text);
-                }
-                None
-            }
-            _ => {
-                let line = match self.line.push(input)? {
-                    Line::Complete(line) => line,
-                    Line::TooLong => {
-                        self.state = State::Command;
-                        return self.fail(500, "5.5.2 Line too long");
-                    }
-                };
-                match std::mem::replace(&mut self.state, State::Command) {
-                    State::AuthPlain => self.auth_plain_response(&line),
-                    State::AuthLoginUser => self.auth_login_user(&line),
-                    State::AuthLoginPassword(user) => self.auth_login_password(user, &line),
-                    _ => self.command(&line),
-                }
-            }
-        }
-    }
-
     fn command(&mut self, line: &[u8]) -> Option<Event> {
         let line = mail::clamp_size(line, self.settings.max_message_bytes);
         let mut bytes = Vec::with_capacity(line.len() + 2);
         bytes.extend_from_slice(&line);
         bytes.extend_from_slice(b"\r\n");
-        let request = match Request::parse(&mut bytes.iter()) {
+        let request = match Command::parse(&mut bytes.iter()) {
             Ok(request) => request.into_owned(),
             Err(e) => return self.parse_error(e),
         };
         match request {
-            Request::Ehlo { host } => self.ehlo(host),
-            Request::Helo { host } => self.helo(host),
-            Request::Lhlo { host } => self.lhlo(host),
-            Request::Auth {
+            Command::Ehlo { host } => self.ehlo(host),
+            Command::Helo { host } => self.helo(host),
+            Command::Lhlo { host } => self.lhlo(host),
+            Command::Auth {
                 mechanism,
                 initial_response,
             } => self.auth(mechanism, initial_response),
-            Request::Mail { from } => self.mail(from),
-            Request::Rcpt { to } => self.rcpt(to),
-            Request::Data => self.data(),
-            Request::Bdat { chunk_size, .. } => self.bdat(chunk_size),
-            Request::StartTls => self.starttls(),
-            Request::Rset => self.rset(),
-            Request::Noop { .. } => self.ok(250, "2.0.0 OK"),
-            Request::Quit => self.quit(),
-            Request::Vrfy { .. } => self.ok(252, "2.5.2 Cannot verify addresses; send mail"),
-            Request::Help { .. } => self.ok(214, "2.0.0 Postern: see RFC 5321 and RFC 6409"),
-            Request::Expn { .. }
-            | Request::Etrn { .. }
-            | Request::Atrn { .. }
-            | Request::Burl { .. } => self.fail(502, "5.5.1 Command not implemented"),
+            Command::Mail { from } => self.mail(from),
+            Command::Rcpt { to } => self.rcpt(to),
+            Command::Data => self.data(),
+            Command::Bdat { chunk_size, .. } => self.bdat(chunk_size),
+            Command::StartTls => self.starttls(),
+            Command::Rset => self.rset(),
+            Command::Noop { .. } => self.ok(250, "2.0.0 OK"),
+            Command::Quit => self.quit(),
+            Command::Vrfy { .. } => self.ok(252, "2.5.2 Cannot verify addresses; send mail"),
+            Command::Help { .. } => self.ok(214, "2.0.0 Postern: see RFC 5321 and RFC 6409"),
+            Command::Expn { .. }
+            | Command::Etrn { .. }
+            | Command::Atrn { .. }
+            | Command::Burl { .. } => self.fail(502, "5.5.1 Command not implemented"),
         }
     }
 
@@ -332,5 +249,81 @@ impl Session {
             "5.3.4 Message too big: the limit is {} bytes",
             self.settings.max_message_bytes
         )
+    }
+}
+
+impl LineSession for Session {
+    type Request = Request;
+
+    const REVOKED: &'static [u8] = reply::REVOKED;
+    const TIMEOUT: &'static [u8] = reply::TIMEOUT;
+    const SHUTDOWN: &'static [u8] = reply::SHUTDOWN;
+
+    fn greeting(&self) -> Vec<u8> {
+        let kind = match self.mode {
+            Mode::Submission => "ESMTP",
+            Mode::Lmtp => "LMTP",
+        };
+        format!("220 {} {kind} Postern ready\r\n", self.settings.hostname).into_bytes()
+    }
+
+    fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    fn step(&mut self, input: &mut &[u8]) -> Option<Event> {
+        match &mut self.state {
+            State::Data(rx) => {
+                let mut it = input.iter();
+                let done = rx.ingest(&mut it, &mut self.message);
+                *input = it.as_slice();
+                if done {
+                    self.state = State::Command;
+                    return self.end_of_data();
+                }
+                if self.message.len() > self.settings.max_message_bytes {
+                    let discard = DummyDataReceiver::new_data(rx);
+                    self.message = Vec::new();
+                    self.state = State::Discard(discard, 552, self.too_big_text());
+                }
+                None
+            }
+            State::Discard(rx, ..) => {
+                let mut it = input.iter();
+                let done = rx.ingest(&mut it);
+                *input = it.as_slice();
+                if done
+                    && let State::Discard(_, code, text) =
+                        std::mem::replace(&mut self.state, State::Command)
+                {
+                    self.reset_transaction();
+                    return self.fail(code, &text);
+                }
+                None
+            }
+            _ => {
+                let line = match self.line.push(input)? {
+                    Line::Complete(line) => line,
+                    Line::TooLong => {
+                        self.state = State::Command;
+                        return self.fail(500, "5.5.2 Line too long");
+                    }
+                };
+                match std::mem::replace(&mut self.state, State::Command) {
+                    State::AuthPlain => self.auth_plain_response(&line),
+                    State::AuthLoginUser => self.auth_login_user(&line),
+                    State::AuthLoginPassword(user) => self.auth_login_password(user, &line),
+                    _ => self.command(&line),
+                }
+            }
+        }
+    }
+
+    fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
     }
 }

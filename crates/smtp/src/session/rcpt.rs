@@ -4,10 +4,10 @@ use postern_domain::Email;
 use smtp_proto::RcptTo;
 
 use super::mail::printable;
-use super::{Event, Recipient, Route, Session, Waiting};
+use super::{Event, Recipient, Request, Route, Session, Waiting};
 use crate::settings::Mode;
 
-/// The answer to [`Event::CheckRecipient`].
+/// The answer to [`Request::CheckRecipient`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// A hosted address.
@@ -43,10 +43,10 @@ impl Session {
             return self.fail(452, &text);
         }
         self.waiting = Some(Waiting::Recipient(email.clone()));
-        Some(Event::CheckRecipient(email))
+        Some(Event::Request(Request::CheckRecipient(email)))
     }
 
-    /// The answer to [`Event::CheckRecipient`].
+    /// The answer to [`Request::CheckRecipient`].
     pub fn recipient_checked(&mut self, verdict: Verdict) {
         let Some(Waiting::Recipient(email)) = self.waiting.take() else {
             return;

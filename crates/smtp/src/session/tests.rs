@@ -30,7 +30,7 @@ impl World {
             loop {
                 match s.feed(&mut rest) {
                     Event::NeedInput => break,
-                    Event::Authenticate { login, password } => {
+                    Event::Request(Request::Authenticate { login, password }) => {
                         let ok = login == "me@example.org" && password.as_str() == "pw";
                         s.authenticated(if ok {
                             AuthOutcome::SignedIn(Email::parse(&login).unwrap())
@@ -38,14 +38,14 @@ impl World {
                             AuthOutcome::Failed
                         });
                     }
-                    Event::CheckRecipient(email) => {
+                    Event::Request(Request::CheckRecipient(email)) => {
                         s.recipient_checked(if email.domain() == "example.org" {
                             Verdict::Hosted
                         } else {
                             Verdict::NotHosted
                         });
                     }
-                    Event::Deliver(t) => {
+                    Event::Request(Request::Deliver(t)) => {
                         let outcome = self.outcome.clone().unwrap_or(DeliveryOutcome::Stored);
                         let n = t.recipients.len();
                         self.delivered.push(t);
