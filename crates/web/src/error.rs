@@ -199,7 +199,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let back_to = (req.method() == Method::GET)
         .then(|| req.uri().path_and_query().map(|p| p.as_str().to_owned()))
         .flatten();
-    let had_session = session::presented_token(req.headers(), &state.options).is_some();
+    let had_session = session::presented_token(req.headers(), &state.settings).is_some();
     let mut res = next.run(req).await;
     let Some(failure) = res.extensions_mut().remove::<Failure>() else {
         return res;
@@ -221,8 +221,10 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         };
         let mut res = Redirect::to(&target).into_response();
         if had_session {
-            res.headers_mut()
-                .append(header::SET_COOKIE, session::clearing_cookie(&state.options));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session::clearing_cookie(&state.settings),
+            );
         }
         return res;
     }

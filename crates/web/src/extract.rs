@@ -72,7 +72,7 @@ impl FromRequestParts<AppState> for ClientIp {
         Ok(ClientIp(client_ip(
             peer.ip(),
             &parts.headers,
-            &state.options.trusted_proxies,
+            &state.settings.trusted_proxies,
         )))
     }
 }

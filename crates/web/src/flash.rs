@@ -9,14 +9,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::options::WebOptions;
 use crate::session::read_cookie;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 const NAME: &str = "postern_flash";
 
-fn cookie(options: &WebOptions, value: &str, max_age: u32) -> HeaderValue {
-    let secure = if options.https() { "; Secure" } else { "" };
+fn cookie(settings: &Settings, value: &str, max_age: u32) -> HeaderValue {
+    let secure = if settings.https() { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{NAME}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
@@ -24,11 +24,11 @@ fn cookie(options: &WebOptions, value: &str, max_age: u32) -> HeaderValue {
 }
 
 /// The `Set-Cookie` value that carries `message` to the next page.
-pub fn set(options: &WebOptions, message: &str) -> (header::HeaderName, HeaderValue) {
+pub fn set(settings: &Settings, message: &str) -> (header::HeaderName, HeaderValue) {
     // Hex keeps any text inside the cookie grammar.
     (
         header::SET_COOKIE,
-        cookie(options, &hex::encode(message), 60),
+        cookie(settings, &hex::encode(message), 60),
     )
 }
 
@@ -61,7 +61,7 @@ pub async fn clear_after_showing(
         .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     if had && page && res.status() == StatusCode::OK {
         res.headers_mut()
-            .append(header::SET_COOKIE, cookie(&state.options, "", 0));
+            .append(header::SET_COOKIE, cookie(&state.settings, "", 0));
     }
     res
 }

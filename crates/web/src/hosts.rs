@@ -9,12 +9,12 @@
 use axum::http::Uri;
 use axum::http::uri::Authority;
 
-use crate::options::WebOptions;
+use crate::settings::Settings;
 
 /// Names of the loopback interface, as they appear in a `Host` header or an origin.
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// The accepted hosts and origins, worked out once from the options.
+/// The accepted hosts and origins, worked out once from the settings.
 #[derive(Clone, Debug)]
 pub struct Hosts {
     /// `http` or `https`, from the public URL.
@@ -32,15 +32,19 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    /// The rules for `options`. A public URL that does not parse accepts no host at all
-    /// (the configuration is checked at start, so this is for hand-made options).
-    pub fn new(options: &WebOptions) -> Self {
-        let uri = options.public_url.trim().parse::<Uri>().unwrap_or_default();
+    /// The rules for `settings`. A public URL that does not parse accepts no host at all
+    /// (the configuration is checked at start, so this is for hand-made settings).
+    pub fn new(settings: &Settings) -> Self {
+        let uri = settings
+            .public_url
+            .trim()
+            .parse::<Uri>()
+            .unwrap_or_default();
         let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
         let host = uri.host().unwrap_or_default().to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or_else(|| default_port(&scheme));
         let loopback = is_loopback(&host);
-        let extra = options
+        let extra = settings
             .extra_hosts
             .iter()
             .filter_map(|h| {
@@ -53,7 +57,7 @@ impl Hosts {
             host,
             port,
             loopback,
-            listen_port: options.listen_port,
+            listen_port: settings.listen_port,
             extra,
         }
     }
@@ -152,7 +156,7 @@ mod tests {
     use super::*;
 
     fn hosts(public_url: &str, extra: &[&str], listen_port: Option<u16>) -> Hosts {
-        let mut o = WebOptions::new(public_url);
+        let mut o = Settings::new(public_url);
         o.extra_hosts = extra.iter().map(|s| (*s).to_owned()).collect();
         o.listen_port = listen_port;
         Hosts::new(&o)

@@ -20,12 +20,11 @@ mod health;
 mod hosts;
 pub mod mail;
 mod memory;
-mod options;
 mod pages;
-mod profiles;
 mod qr;
 mod security;
 mod session;
+mod settings;
 mod state;
 
 use std::future::Future;
@@ -38,16 +37,16 @@ use tokio::net::TcpListener;
 
 pub use crate::error::{WebError, WebResult};
 pub use crate::hosts::{check_extra_host, check_public_url};
-pub use crate::options::{MailServer, Security, WebOptions};
 pub use crate::qr::svg as qr_code_svg;
 pub use crate::session::sweep_expired_sessions;
+pub use crate::settings::{MailServer, Security, Settings};
 use crate::state::AppState;
 
 /// The whole application: pages, the API, static files, and the layers every response
 /// passes through (error rendering, host and cross-site checks, security headers); the
 /// health checks beside them.
-pub fn router(core: Arc<Core>, options: WebOptions) -> Router {
-    let state = AppState::new(core, options);
+pub fn router(core: Arc<Core>, settings: Settings) -> Router {
+    let state = AppState::new(core, settings);
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())

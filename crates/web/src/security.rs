@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn decides_from_fetch_metadata_and_origin() {
-        let o = Hosts::new(&crate::options::WebOptions::new("https://mail.example.com"));
+        let o = Hosts::new(&crate::settings::Settings::new("https://mail.example.com"));
         assert!(same_site(&headers(&[]), &o));
         assert!(same_site(
             &headers(&[("sec-fetch-site", "same-origin")]),

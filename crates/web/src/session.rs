@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::{WebError, WebResult};
-use crate::options::WebOptions;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// The SHA-256 of a session token: what the store keys sessions by.
@@ -38,20 +38,20 @@ fn hash_token(token: &str) -> Option<TokenHash> {
 
 /// The session cookie's name: with the `__Host-` prefix over HTTPS, which browsers only
 /// accept from a secure page for the whole site.
-pub fn cookie_name(options: &WebOptions) -> &'static str {
-    if options.https() {
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.https() {
         "__Host-postern_session"
     } else {
         "postern_session"
     }
 }
 
-fn cookie_header(options: &WebOptions, value: &str, max_age: Option<i64>) -> HeaderValue {
+fn cookie_header(settings: &Settings, value: &str, max_age: Option<i64>) -> HeaderValue {
     let mut text = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Strict",
-        cookie_name(options)
+        cookie_name(settings)
     );
-    if options.https() {
+    if settings.https() {
         text.push_str("; Secure");
     }
     if let Some(age) = max_age {
@@ -61,8 +61,8 @@ fn cookie_header(options: &WebOptions, value: &str, max_age: Option<i64>) -> Hea
 }
 
 /// A `Set-Cookie` value that removes the session cookie.
-pub fn clearing_cookie(options: &WebOptions) -> HeaderValue {
-    cookie_header(options, "", Some(0))
+pub fn clearing_cookie(settings: &Settings) -> HeaderValue {
+    cookie_header(settings, "", Some(0))
 }
 
 /// A cookie's value from the request headers.
@@ -78,8 +78,8 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The hash of the session token the request carries, valid or not.
-pub fn presented_token(headers: &HeaderMap, options: &WebOptions) -> Option<TokenHash> {
-    read_cookie(headers, cookie_name(options)).and_then(hash_token)
+pub fn presented_token(headers: &HeaderMap, settings: &Settings) -> Option<TokenHash> {
+    read_cookie(headers, cookie_name(settings)).and_then(hash_token)
 }
 
 /// The longest `User-Agent` kept with a session; the rest is cut off.
@@ -94,7 +94,7 @@ pub async fn start(
     ip: IpAddr,
 ) -> WebResult<HeaderValue> {
     let sessions = state.core.web_sessions();
-    if let Some(old) = presented_token(headers, &state.options) {
+    if let Some(old) = presented_token(headers, &state.settings) {
         sessions.delete_session(&old).await?;
         forget(state, &old);
     }
@@ -122,16 +122,16 @@ pub async fn start(
         user_agent,
     };
     sessions.create_session(&hash, &session).await?;
-    Ok(cookie_header(&state.options, &token, None))
+    Ok(cookie_header(&state.settings, &token, None))
 }
 
 /// Ends the session the request carries, if any. Returns the `Set-Cookie` value that clears it.
 pub async fn end(state: &AppState, headers: &HeaderMap) -> WebResult<HeaderValue> {
-    if let Some(hash) = presented_token(headers, &state.options) {
+    if let Some(hash) = presented_token(headers, &state.settings) {
         state.core.web_sessions().delete_session(&hash).await?;
         forget(state, &hash);
     }
-    Ok(clearing_cookie(&state.options))
+    Ok(clearing_cookie(&state.settings))
 }
 
 /// Drops what this process keeps for a session that has ended: its one-time pages (a new
@@ -151,17 +151,17 @@ pub async fn sign_out_one(
 ) -> WebResult<Option<HeaderValue>> {
     let ended = state.core.sign_out_browser(&viewer.account, id).await?;
     forget(state, &ended);
-    Ok((ended == viewer.token).then(|| clearing_cookie(&state.options)))
+    Ok((ended == viewer.token).then(|| clearing_cookie(&state.settings)))
 }
 
 /// Deletes every session past its idle or absolute timeout; returns how many.
 pub async fn sweep_expired_sessions(
     core: &Core,
-    options: &WebOptions,
+    settings: &Settings,
 ) -> postern_domain::Result<u64> {
     let now = core.clock().now();
     core.web_sessions()
-        .delete_expired_sessions(now - options.session_idle, now - options.session_lifetime)
+        .delete_expired_sessions(now - settings.session_idle, now - settings.session_lifetime)
         .await
 }
 
@@ -181,7 +181,7 @@ impl Viewer {
 
     /// Whether the account password was confirmed within the re-authentication window.
     pub fn confirmed_recently(&self, state: &AppState) -> bool {
-        state.now() - self.session.confirmed_at < state.options.reauth_window
+        state.now() - self.session.confirmed_at < state.settings.reauth_window
     }
 
     /// `ReauthRequired` unless the account password was confirmed recently.
@@ -210,14 +210,14 @@ impl Viewer {
 /// was asked for in a session (a profile link) dies with it, even where no cookie comes back.
 pub async fn is_live(state: &AppState, token: &TokenHash) -> WebResult<bool> {
     Ok(match state.core.web_sessions().session(token).await? {
-        Some((session, _)) => !expired(&session, state.now(), &state.options),
+        Some((session, _)) => !expired(&session, state.now(), &state.settings),
         None => false,
     })
 }
 
-fn expired(session: &WebSession, now: OffsetDateTime, options: &WebOptions) -> bool {
-    now - session.last_seen_at >= options.session_idle
-        || now - session.created_at >= options.session_lifetime
+fn expired(session: &WebSession, now: OffsetDateTime, settings: &Settings) -> bool {
+    now - session.last_seen_at >= settings.session_idle
+        || now - session.created_at >= settings.session_lifetime
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -225,14 +225,14 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> WebResult<Self> {
         let token =
-            presented_token(&parts.headers, &state.options).ok_or(WebError::Unauthenticated)?;
+            presented_token(&parts.headers, &state.settings).ok_or(WebError::Unauthenticated)?;
         let sessions = state.core.web_sessions();
         let (mut session, account) = sessions
             .session(&token)
             .await?
             .ok_or(WebError::Unauthenticated)?;
         let now = state.now();
-        if expired(&session, now, &state.options) {
+        if expired(&session, now, &state.settings) {
             sessions.delete_session(&token).await?;
             return Err(WebError::Unauthenticated);
         }
@@ -262,13 +262,13 @@ mod tests {
         assert!(hash_token("zz").is_none());
         assert!(hash_token(&t[..62]).is_none());
 
-        let plain = WebOptions::new("http://127.0.0.1:8080");
+        let plain = Settings::new("http://127.0.0.1:8080");
         let c = cookie_header(&plain, &t, None);
         assert_eq!(
             c.to_str().unwrap(),
             format!("postern_session={t}; Path=/; HttpOnly; SameSite=Strict")
         );
-        let secure = WebOptions::new("https://mail.example.com");
+        let secure = Settings::new("https://mail.example.com");
         let c = clearing_cookie(&secure);
         assert_eq!(
             c.to_str().unwrap(),

@@ -6,16 +6,16 @@ use postern_domain::Core;
 use postern_domain::throttle::{Throttle, ThrottleConfig};
 use time::OffsetDateTime;
 
+use crate::apple_profile::Profiles;
 use crate::hosts::Hosts;
 use crate::memory::{AwaitingCode, OneTime, Pending, Revealed};
-use crate::options::WebOptions;
-use crate::profiles::Profiles;
+use crate::settings::Settings;
 
 /// The application state: cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub core: Arc<Core>,
-    pub options: Arc<WebOptions>,
+    pub settings: Arc<Settings>,
     /// The names requests may be sent to and the origin pages post from.
     pub hosts: Arc<Hosts>,
     /// New passwords between the request that made them and the page that shows them.
@@ -31,16 +31,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for `core` with `options`.
-    pub fn new(core: Arc<Core>, options: WebOptions) -> Self {
+    /// State for `core` with `settings`.
+    pub fn new(core: Arc<Core>, settings: Settings) -> Self {
         AppState {
             core,
             revealed: Arc::new(OneTime::new(time::Duration::minutes(2))),
             pending: Arc::new(OneTime::new(time::Duration::minutes(15))),
             awaiting_code: Arc::new(OneTime::new(time::Duration::minutes(5))),
-            profiles: Arc::new(Profiles::new(options.profile_link_life)),
-            hosts: Arc::new(Hosts::new(&options)),
-            options: Arc::new(options),
+            profiles: Arc::new(Profiles::new(settings.profile_link_life)),
+            hosts: Arc::new(Hosts::new(&settings)),
+            settings: Arc::new(settings),
             profile_guesses: Arc::new(Throttle::new(ThrottleConfig {
                 free_failures: 10,
                 failure_pause: std::time::Duration::ZERO,

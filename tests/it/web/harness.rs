@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use postern_domain::clock::ManualClock;
 use postern_testkit::TestServer;
-use postern_web::WebOptions;
+use postern_web::Settings;
 use tower::ServiceExt;
 
 use super::start_time;
@@ -93,11 +93,11 @@ pub struct App {
 
 impl App {
     pub async fn start() -> Self {
-        Self::start_with(WebOptions::new("http://postern.test")).await
+        Self::start_with(Settings::new("http://postern.test")).await
     }
 
-    pub async fn start_with(options: WebOptions) -> Self {
-        let host = options
+    pub async fn start_with(settings: Settings) -> Self {
+        let host = settings
             .public_url
             .parse::<axum::http::Uri>()
             .unwrap()
@@ -106,7 +106,7 @@ impl App {
             .to_string();
         let clock = Arc::new(ManualClock::new(start_time()));
         let server = TestServer::start_with_clock(|_| {}, clock.clone()).await;
-        let router = postern_web::router(server.core().clone(), options)
+        let router = postern_web::router(server.core().clone(), settings)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         App {
             server,

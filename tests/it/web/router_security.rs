@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use postern_domain::{Actor, Email, Protocol};
-use postern_web::WebOptions;
+use postern_web::Settings;
 
 use super::harness::App;
 
@@ -327,7 +327,7 @@ async fn sessions_rotate_at_sign_in_and_die_at_sign_out() {
 
 #[tokio::test]
 async fn over_https_the_cookie_is_secure() {
-    let app = App::start_with(WebOptions::new("https://mail.example.com")).await;
+    let app = App::start_with(Settings::new("https://mail.example.com")).await;
     let (login, password) = app.server.admin();
     let r = app
         .post(

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use postern_web::{MailServer, Security, WebOptions};
+use postern_web::{MailServer, Security, Settings};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, Listener};
@@ -25,19 +25,20 @@ pub async fn start(
         return Ok(());
     };
     let bound = listener.local_addr().context("web listener address")?;
-    let mut options = WebOptions::new(ctx.config.web.public_url.clone());
-    options.listen_port = Some(bound.port());
-    options.extra_hosts = ctx.config.web.extra_hosts.clone();
-    options.mail_servers = mail_servers(&ctx.config, addrs);
-    options.mail_domain = ctx.config.domain.clone();
-    options.hostname = ctx.config.hostname.clone();
-    options.relay = ctx.config.smtp.smarthost.is_some();
-    options.max_recipients = ctx.config.limits.max_recipients;
-    options.max_message_bytes = ctx.config.limits.max_message_bytes;
-    options.trusted_proxies = ctx.config.web.trusted_proxies.clone();
-    options.session_idle = session_minutes(ctx.config.web.session_idle_minutes);
-    options.session_lifetime = session_minutes(ctx.config.web.session_max_hours.saturating_mul(60));
-    let app = postern_web::router(ctx.core.clone(), options.clone());
+    let mut settings = Settings::new(ctx.config.web.public_url.clone());
+    settings.listen_port = Some(bound.port());
+    settings.extra_hosts = ctx.config.web.extra_hosts.clone();
+    settings.mail_servers = mail_servers(&ctx.config, addrs);
+    settings.mail_domain = ctx.config.domain.clone();
+    settings.hostname = ctx.config.hostname.clone();
+    settings.relay = ctx.config.smtp.smarthost.is_some();
+    settings.max_recipients = ctx.config.limits.max_recipients;
+    settings.max_message_bytes = ctx.config.limits.max_message_bytes;
+    settings.trusted_proxies = ctx.config.web.trusted_proxies.clone();
+    settings.session_idle = session_minutes(ctx.config.web.session_idle_minutes);
+    settings.session_lifetime =
+        session_minutes(ctx.config.web.session_max_hours.saturating_mul(60));
+    let app = postern_web::router(ctx.core.clone(), settings.clone());
     let shutdown = ctx.shutdown.clone();
     tasks.spawn(async move {
         if let Err(e) = postern_web::serve(listener, app, shutdown.cancelled_owned()).await {
@@ -52,7 +53,7 @@ pub async fn start(
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(SESSION_SWEEP) => {}
             }
-            match postern_web::sweep_expired_sessions(&core, &options).await {
+            match postern_web::sweep_expired_sessions(&core, &settings).await {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!("{n} expired web sessions deleted"),
                 Err(e) => tracing::warn!("deleting expired web sessions failed: {e}"),

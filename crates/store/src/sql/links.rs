@@ -1,9 +1,9 @@
-//! Links, the activity log and the revocation log.
+//! Links: addresses shown in another account's webmail through a device password.
 
 use async_trait::async_trait;
 use postern_domain::clock::{from_millis, to_millis};
-use postern_domain::model::{ActivityEntry, Link, Revocation};
-use postern_domain::repo::{ActivityRepo, LinkRepo, RevocationLog};
+use postern_domain::model::{ActivityEntry, Link};
+use postern_domain::repo::LinkRepo;
 use postern_domain::{AccountId, AddressId, DeviceId, DomainError, Result};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -118,63 +118,5 @@ impl LinkRepo for SqlStore {
         .map_err(db)?
         .map(|r| link(&r))
         .transpose()
-    }
-}
-
-#[async_trait]
-impl ActivityRepo for SqlStore {
-    async fn activity_of(&self, address: AddressId, limit: u32) -> Result<Vec<ActivityEntry>> {
-        sqlx::query(
-            "SELECT address_id, at, kind, device_id, device_description, actor FROM activity \
-             WHERE address_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(address.0)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(rows::activity)
-        .collect()
-    }
-}
-
-#[async_trait]
-impl RevocationLog for SqlStore {
-    async fn revocations_after(&self, seq: i64) -> Result<Vec<Revocation>> {
-        sqlx::query(
-            "SELECT seq, device_id, through_generation FROM revocations WHERE seq > $1 ORDER BY seq LIMIT 1000",
-        )
-        .bind(seq)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            let device: String = r.try_get("device_id").map_err(db)?;
-            Ok(Revocation {
-                seq: r.try_get("seq").map_err(db)?,
-                device_id: DeviceId::parse(&device).map_err(|_| corrupt("revoked device"))?,
-                through_generation: r.try_get("through_generation").map_err(db)?,
-            })
-        })
-        .collect()
-    }
-
-    async fn wait_for_revocations(&self, max_wait: std::time::Duration) {
-        match (&self.notifications, &self.changes) {
-            (Some(listener), _) => listener.wait("postern_revocations", max_wait).await,
-            (None, Some(changes)) => changes.wait(max_wait).await,
-            (None, None) => tokio::time::sleep(max_wait).await,
-        }
-    }
-
-    async fn last_revocation_seq(&self) -> Result<i64> {
-        sqlx::query("SELECT coalesce(max(seq), 0) AS seq FROM revocations")
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db)?
-            .try_get("seq")
-            .map_err(db)
     }
 }

@@ -15,6 +15,7 @@ use sqlx::{AnyPool, Connection, Executor, SqlSafeStr, Transaction, any::Any};
 use crate::error::db;
 
 mod accounts;
+mod activity;
 pub mod copy;
 pub use copy::{REBUILT, TABLES};
 mod devices;
@@ -26,6 +27,7 @@ mod mail_changes;
 mod mailboxes;
 mod notify;
 mod queue;
+mod revocations;
 mod rows;
 mod search;
 mod sessions;

@@ -87,7 +87,7 @@ pub async fn pox(State(state): State<AppState>, body: Bytes) -> WebResult<Respon
         };
         return Ok(xml(page.render()?));
     };
-    let servers = &state.options.mail_servers;
+    let servers = &state.settings.mail_servers;
     let page = Settings {
         email: email.to_string(),
         servers: ["IMAP", "POP3", "SMTP"]
@@ -139,7 +139,7 @@ fn json_answer(state: &AppState, email: &str, protocol: &str) -> Response {
     }
     let url = format!(
         "{}/autodiscover/autodiscover.xml",
-        state.options.public_url.trim_end_matches('/')
+        state.settings.public_url.trim_end_matches('/')
     );
     Json(json!({"Protocol": "AutodiscoverV1", "Url": url})).into_response()
 }

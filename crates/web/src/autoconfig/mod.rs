@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::options::{MailServer, Security};
+use crate::settings::{MailServer, Security};
 use crate::state::AppState;
 
 /// Largest Autodiscover request read; real ones are a few hundred bytes.
@@ -64,7 +64,7 @@ impl ServerEntry {
     }
 }
 
-/// Every advertised server of `protocol`, implicit TLS first (the order of the options).
+/// Every advertised server of `protocol`, implicit TLS first (the order of the settings).
 fn all_of(servers: &[MailServer], protocol: &str) -> Vec<ServerEntry> {
     servers
         .iter()

@@ -39,20 +39,20 @@ pub async fn config(
             .map_err(|_| WebError::BadRequest("emailaddress: not an email address".into()))?
             .domain()
             .to_owned(),
-        _ => state.options.mail_domain.clone(),
+        _ => state.settings.mail_domain.clone(),
     };
-    let servers = &state.options.mail_servers;
+    let servers = &state.settings.mail_servers;
     let mut incoming = all_of(servers, "IMAP");
     incoming.extend(all_of(servers, "POP3"));
     let file = ConfigFile {
         domain,
         hostname: state
-            .options
+            .settings
             .mail_servers
             .first()
             .map(|s| s.host.clone())
             .unwrap_or_default(),
-        public_url: state.options.public_url.clone(),
+        public_url: state.settings.public_url.clone(),
         incoming,
         outgoing: all_of(servers, "SMTP"),
     };

@@ -10,8 +10,8 @@ use postern_domain::submit::{DeliveryOutcome, Destination, Envelope, Route};
 use postern_domain::{Core, Email};
 
 use super::compose::{Draft, build};
-use crate::options::WebOptions;
 use crate::session::random_token;
+use crate::settings::Settings;
 
 /// Why a message was not sent, in words for the person who wrote it.
 pub type Refusal = String;
@@ -29,7 +29,7 @@ pub struct Outgoing<'a> {
 /// Sends a message from `address`; `ip` is the browser's, for the trace.
 pub async fn send(
     core: &Core,
-    options: &WebOptions,
+    settings: &Settings,
     address: &Address,
     ip: IpAddr,
     outgoing: &Outgoing<'_>,
@@ -57,17 +57,17 @@ pub async fn send(
         if recipients.iter().any(|(e, _)| e == email) {
             continue;
         }
-        recipients.push((email.clone(), route(core, options, email).await?));
+        recipients.push((email.clone(), route(core, settings, email).await?));
     }
-    if recipients.len() > options.max_recipients {
+    if recipients.len() > settings.max_recipients {
         return Err(format!(
             "Too many recipients: at most {} per message.",
-            options.max_recipients
+            settings.max_recipients
         ));
     }
     let now = core.clock().now();
     let id = random_token::<16>().map_err(|_| unavailable())?;
-    let message_id = format!("{id}@{}", options.hostname);
+    let message_id = format!("{id}@{}", settings.hostname);
     let message = build(&Draft {
         from: &address.email,
         to,
@@ -80,17 +80,17 @@ pub async fn send(
     .map_err(|_| unavailable())?;
     // The rule SMTP submission follows, on the message as it will leave.
     check_authors(&address.email, &message).map_err(|e| format!("{e}."))?;
-    if message.len() > options.max_message_bytes {
+    if message.len() > settings.max_message_bytes {
         return Err(format!(
             "The message is too large: at most {} bytes.",
-            options.max_message_bytes
+            settings.max_message_bytes
         ));
     }
     let date = now
         .format(&time::format_description::well_known::Rfc2822)
         .unwrap_or_default();
-    let with = if options.https() { "HTTPS" } else { "HTTP" };
-    let hostname = &options.hostname;
+    let with = if settings.https() { "HTTPS" } else { "HTTP" };
+    let hostname = &settings.hostname;
     let trace = move |rcpt: Option<&Email>| {
         let for_part = rcpt.map(|r| format!("\r\n\tfor <{r}>")).unwrap_or_default();
         format!(
@@ -130,10 +130,10 @@ pub async fn send(
 }
 
 /// Where mail for `email` goes, or why it cannot be sent there.
-async fn route(core: &Core, options: &WebOptions, email: &Email) -> Result<Route, Refusal> {
+async fn route(core: &Core, settings: &Settings, email: &Email) -> Result<Route, Refusal> {
     match core.destination(email).await {
         Ok(Destination::Hosted) => Ok(Route::Hosted),
-        Ok(Destination::Elsewhere) if options.relay => Ok(Route::Remote),
+        Ok(Destination::Elsewhere) if settings.relay => Ok(Route::Remote),
         Ok(Destination::Elsewhere) => Err(format!(
             "{email}: this server does not send mail to other domains (no smarthost is configured)."
         )),

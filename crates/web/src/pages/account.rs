@@ -171,7 +171,7 @@ pub async fn submit(
         ));
     }
     Ok((
-        [flash::set(&state.options, &notice)],
+        [flash::set(&state.settings, &notice)],
         Redirect::to("/account/password"),
     )
         .into_response())

@@ -77,7 +77,7 @@ pub async fn submit(
             let email = link.address.email;
             let notice = format!("{email} was added to your Mail.");
             return Ok((
-                [flash::set(&state.options, &notice)],
+                [flash::set(&state.settings, &notice)],
                 Redirect::to(&mail_url(&email)),
             )
                 .into_response());

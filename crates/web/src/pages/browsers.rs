@@ -84,7 +84,7 @@ pub async fn sign_out(
             .into_response());
     }
     Ok((
-        [flash::set(&state.options, "That browser is signed out.")],
+        [flash::set(&state.settings, "That browser is signed out.")],
         Redirect::to(URL),
     )
         .into_response())
@@ -101,7 +101,7 @@ pub async fn sign_out_others(State(state): State<AppState>, viewer: Viewer) -> W
     }
     Ok((
         [flash::set(
-            &state.options,
+            &state.settings,
             "Every other browser is signed out.",
         )],
         Redirect::to(URL),

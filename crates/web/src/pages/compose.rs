@@ -123,13 +123,20 @@ pub async fn submit(
                 subject: &form.subject,
                 text: &form.text,
             };
-            send(&state.core, &state.options, &address.address, ip, &outgoing).await
+            send(
+                &state.core,
+                &state.settings,
+                &address.address,
+                ip,
+                &outgoing,
+            )
+            .await
         }
         Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => Ok((
-            [flash::set(&state.options, "Your message was sent.")],
+            [flash::set(&state.settings, "Your message was sent.")],
             Redirect::to(&mail_url(&email)),
         )
             .into_response()),

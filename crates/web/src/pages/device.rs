@@ -127,7 +127,7 @@ pub async fn disconnect(
         .await?;
     let notice = format!("“{}” was disconnected.", device.description);
     Ok((
-        [flash::set(&state.options, &notice)],
+        [flash::set(&state.settings, &notice)],
         Redirect::to(&devices_url(&email)),
     )
         .into_response())

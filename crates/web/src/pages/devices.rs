@@ -81,5 +81,5 @@ pub async fn set_alerts(
         format!("Sign-in alerts are off for {email}.")
     };
     let back = format!("/settings/{}/devices", seg(&email));
-    Ok(([flash::set(&state.options, &notice)], Redirect::to(&back)).into_response())
+    Ok(([flash::set(&state.settings, &notice)], Redirect::to(&back)).into_response())
 }

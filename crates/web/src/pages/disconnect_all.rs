@@ -55,7 +55,7 @@ pub async fn disconnect(
         n => format!("{n} devices were disconnected."),
     };
     Ok((
-        [flash::set(&state.options, &notice)],
+        [flash::set(&state.settings, &notice)],
         Redirect::to(&devices_url(&email)),
     )
         .into_response())

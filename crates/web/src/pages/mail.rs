@@ -67,5 +67,5 @@ pub async fn remove_link(
     let email = email_param(&email)?;
     state.core.unlink_address(&viewer.account, &email).await?;
     let notice = format!("{email} was removed from your Mail.");
-    Ok(([flash::set(&state.options, &notice)], Redirect::to("/")).into_response())
+    Ok(([flash::set(&state.settings, &notice)], Redirect::to("/")).into_response())
 }

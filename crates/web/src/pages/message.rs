@@ -280,7 +280,7 @@ pub async fn mark(
     }
     Ok((
         [flash::set(
-            &state.options,
+            &state.settings,
             "The message was marked as unread.",
         )],
         Redirect::to(&folder_url(email, &mailbox.name)),
@@ -305,7 +305,7 @@ pub async fn delete(
         "The message was deleted."
     };
     Ok((
-        [flash::set(&state.options, notice)],
+        [flash::set(&state.settings, notice)],
         Redirect::to(&folder_url(&address.address.email, &mailbox.name)),
     )
         .into_response())

@@ -106,7 +106,7 @@ pub async fn show(
         description: r.description.clone(),
         reset: r.reset,
         password: r.password.expose_secret(),
-        servers: server_rows(&state.options.mail_servers),
+        servers: server_rows(&state.settings.mail_servers),
         user_name: r.email.to_string(),
         done_url: format!("{}#device-{}", devices_url(&r.email), r.device_id),
     };

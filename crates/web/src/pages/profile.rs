@@ -17,12 +17,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use postern_domain::{Actor, DomainError};
 
 use crate::apple_profile;
+use crate::apple_profile::{Stage, Ticket};
 use crate::error::WebResult;
 use crate::extract::{ClientIp, Path};
 use crate::flash::Flash;
 use crate::memory::PendingAction;
 use crate::pages::view::{Chrome, device_url, devices_url, setup_url, when};
-use crate::profiles::{Stage, Ticket};
 use crate::qr;
 use crate::session::{self, Viewer};
 use crate::state::AppState;
@@ -97,7 +97,7 @@ pub async fn show(
     let (qr_svg, download_url) = match &view.download {
         Some(token) => {
             let path = format!("/profile/{token}");
-            let url = format!("{}{path}", state.options.public_url.trim_end_matches('/'));
+            let url = format!("{}{path}", state.settings.public_url.trim_end_matches('/'));
             (qr::svg(&url, "QR code of the profile’s link")?, path)
         }
         None => (String::new(), String::new()),
@@ -206,7 +206,7 @@ async fn make(
             state.core.device(&actor, *device_id).await?.protocols
         }
     };
-    let servers = apple_profile::servers_for(&state.options.mail_servers, protocols).ok_or(
+    let servers = apple_profile::servers_for(&state.settings.mail_servers, protocols).ok_or(
         DomainError::Conflict("the device may not use the services of a profile".into()),
     )?;
     let issued = match ticket.action {

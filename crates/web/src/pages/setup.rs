@@ -282,8 +282,8 @@ async fn page(
         },
         errors,
         manual: form.manual(),
-        servers: server_rows(&state.options.mail_servers),
-        profile_available: apple_profile::available(&state.options.mail_servers),
+        servers: server_rows(&state.settings.mail_servers),
+        profile_available: apple_profile::available(&state.settings.mail_servers),
         user_name: chosen.map(|e| e.to_string()).unwrap_or_default(),
     })
 }
@@ -327,7 +327,7 @@ async fn decide(
     delivery: Delivery,
 ) -> WebResult<Response> {
     let email = Email::parse(&form.address).map_err(|_| WebError::NoRoute)?;
-    let servers = &state.options.mail_servers;
+    let servers = &state.settings.mail_servers;
     let profile_fits = |protocols: ProtocolSet| {
         delivery == Delivery::Shown || apple_profile::servers_for(servers, protocols).is_some()
     };

@@ -222,5 +222,5 @@ pub async fn turn_off(
         Err(e) => return Err(e.into()),
     }
     let notice = "Two-step verification is off. Signing in needs only your password.";
-    Ok(([flash::set(&state.options, notice)], Redirect::to(URL)).into_response())
+    Ok(([flash::set(&state.settings, notice)], Redirect::to(URL)).into_response())
 }

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::flash::Flash;
-use crate::options::MailServer;
 use crate::session::Viewer;
+use crate::settings::MailServer;
 
 /// The frame around every page: who is signed in, the notice to show, where we are.
 pub struct Chrome {

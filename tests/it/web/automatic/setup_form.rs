@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use postern_domain::{Actor, Email};
-use postern_web::{MailServer, Security, WebOptions};
+use postern_web::{MailServer, Security, Settings};
 
 use super::ADMIN;
 use crate::web::harness::{App, Reply};
@@ -32,17 +32,17 @@ fn ticked(body: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn with_servers() -> WebOptions {
-    let mut options = WebOptions::new("http://postern.test");
+fn with_servers() -> Settings {
+    let mut settings = Settings::new("http://postern.test");
     for (protocol, port) in [("IMAP", 993), ("SMTP", 465), ("POP3", 995)] {
-        options.mail_servers.push(MailServer {
+        settings.mail_servers.push(MailServer {
             protocol,
             host: "mail.example.com".into(),
             port,
             security: Security::Tls,
         });
     }
-    options
+    settings
 }
 
 async fn submit(app: &App, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Reply {

@@ -82,6 +82,6 @@ pub async fn reauth(
         .await?;
     viewer.confirm(&state).await?;
     Ok(JsonBody(ReauthJson {
-        confirmed_until: rfc3339(viewer.session.confirmed_at + state.options.reauth_window),
+        confirmed_until: rfc3339(viewer.session.confirmed_at + state.settings.reauth_window),
     }))
 }

@@ -34,7 +34,7 @@ pub struct MailServer {
 
 /// Settings of the web app.
 #[derive(Clone, Debug)]
-pub struct WebOptions {
+pub struct Settings {
     /// The address people reach the web app at; an `https://` one makes cookies `Secure`.
     pub public_url: String,
     /// The servers mail programs are told about (the setup assistant, autoconfig,
@@ -68,10 +68,10 @@ pub struct WebOptions {
     pub listen_port: Option<u16>,
 }
 
-impl WebOptions {
+impl Settings {
     /// Defaults for a web app reached at `public_url`.
     pub fn new(public_url: impl Into<String>) -> Self {
-        WebOptions {
+        Settings {
             public_url: public_url.into(),
             mail_servers: Vec::new(),
             mail_domain: "localhost".into(),
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn scheme() {
-        assert!(WebOptions::new("HTTPS://mail.example.com/postern/").https());
-        assert!(!WebOptions::new("http://127.0.0.1:8080").https());
+        assert!(Settings::new("HTTPS://mail.example.com/postern/").https());
+        assert!(!Settings::new("http://127.0.0.1:8080").https());
     }
 }

@@ -10,7 +10,7 @@ use postern_domain::{DomainError, Protocol, ProtocolSet};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{WebError, WebResult};
-use crate::options::MailServer;
+use crate::settings::MailServer;
 
 /// The servers a profile names: where mail is read, and where it is sent.
 #[derive(Clone, Copy, Debug)]
@@ -193,7 +193,7 @@ pub fn file_name(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Security;
+    use crate::settings::Security;
 
     fn server(protocol: &'static str, port: u16, security: Security) -> MailServer {
         MailServer {
