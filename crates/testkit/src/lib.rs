@@ -1,8 +1,11 @@
 //! Test support: a whole Postern server on port 0 with its own temporary data directory,
 //! and shortcuts to create accounts, addresses and devices.
 
-// Test support: a failed set-up must stop the test loudly.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test support: a failed set-up must stop the test loudly"
+)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 /// Walks `X-Forwarded-For` from the nearest hop while the hops are trusted proxies.
-pub(crate) fn client_ip(
+pub fn client_ip(
     peer: IpAddr,
     headers: &axum::http::HeaderMap,
     trusted: &[IpAddr],

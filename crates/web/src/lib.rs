@@ -12,7 +12,6 @@ mod api;
 mod apple_profile;
 mod assets;
 mod autoconfig;
-pub mod decode;
 mod error;
 mod extract;
 mod flash;
@@ -36,6 +35,7 @@ use postern_domain::Core;
 use tokio::net::TcpListener;
 
 pub use crate::error::{WebError, WebResult};
+pub use crate::extract::client_ip;
 pub use crate::hosts::{check_extra_host, check_public_url};
 pub use crate::qr::svg as qr_code_svg;
 pub use crate::session::sweep_expired_sessions;

@@ -1,8 +1,11 @@
 //! The IMAP server, from the outside: exact bytes, real clients (Python's imaplib, curl,
 //! mbsync), revocation, limits and RFC 3501 behaviour.
 
-// Helpers of tests: a broken set-up should fail the test loudly.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "tests: a failed step must stop the test loudly"
+)]
 
 mod client;
 mod compliance;
