@@ -96,7 +96,7 @@ pub(crate) async fn start(
     uid: bool,
 ) -> Result<(), Refusal> {
     let numbers = if uid { Numbers::Uid } else { Numbers::Sequence };
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     let (id, read_only) = (sel.id, sel.read_only);
     let picked = resolve(set, numbers, sel)?;
     let mut items = match names {
@@ -127,7 +127,7 @@ pub(crate) async fn start(
             .store_flags(id, &uids, FlagOp::Add, &flag)
             .await?;
         seen = changed.iter().map(|m| m.uid).collect();
-        if let Some(sel) = s.selected.as_deref_mut() {
+        if let Ok((_, sel)) = s.state.selected_mut() {
             sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
         }
     }
@@ -172,7 +172,12 @@ pub(crate) async fn resume(s: &mut Session, server: &mut Server, mut job: Box<Fe
         }
         match batch(s, server, &mut job).await {
             Ok(Some(last)) if !job.todo.is_empty() => {
-                s.job = Some((last, job));
+                // Handed back only when the mailbox is gone: closing, so nothing more is sent.
+                if let Err(job) = s.state.park_fetch(last, job)
+                    && !s.is_closing()
+                {
+                    server.enqueue_status(Refusal::bad("No mailbox selected").status(job.tag));
+                }
                 return;
             }
             Ok(_) => {}
@@ -189,7 +194,7 @@ async fn batch(
     server: &mut Server,
     job: &mut FetchJob,
 ) -> Result<Option<ResponseHandle>, Refusal> {
-    let id = s.selected()?.id;
+    let id = s.state.selected()?.id;
     let mail = s.core.mailboxes();
     let with_content = job.needs_content();
     let limit = if with_content {
@@ -238,11 +243,10 @@ async fn batch(
         } else {
             None
         };
-        let recent = s.selected()?.is_recent(uid);
+        let (_, sel) = s.state.selected_mut()?;
+        let recent = sel.is_recent(uid);
         let items = items_for(job, meta, recent, content.as_deref());
-        if items.iter().any(|i| matches!(i, MessageDataItem::Flags(_)))
-            && let Some(sel) = s.selected.as_deref_mut()
-        {
+        if items.iter().any(|i| matches!(i, MessageDataItem::Flags(_))) {
             selected::tell_keywords(sel, server, &meta.flags);
         }
         if let Ok(items) = Vec1::try_from(items) {

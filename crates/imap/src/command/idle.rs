@@ -11,20 +11,20 @@ use crate::session::Session;
 use crate::session::selected::{self, Expunges};
 
 pub(crate) async fn start(s: &mut Session, server: &mut Server, tag: Tag<'static>) {
-    if s.user.is_none() {
+    let Some(idle) = s.state.idle_slot() else {
         let _ = server.idle_reject(tagged(tag, StatusKind::Bad, None, "Sign in first"));
         return;
-    }
+    };
     let go_on = CommandContinuationRequest::basic(None, text("idling"))
         .unwrap_or_else(|_| CommandContinuationRequest::base64(&b""[..]));
     if server.idle_accept(go_on).is_ok() {
-        s.idle_tag = Some(tag);
+        *idle = Some(tag);
         selected::sync(s, server, Expunges::Send).await;
     }
 }
 
 pub(crate) async fn done(s: &mut Session, server: &mut Server) {
-    if let Some(tag) = s.idle_tag.take() {
+    if let Some(tag) = s.state.idle_slot().and_then(Option::take) {
         selected::sync(s, server, Expunges::Send).await;
         server.enqueue_status(Done::ok("IDLE terminated").status(tag));
     }

@@ -119,7 +119,7 @@ async fn answer(s: &mut Session, server: &mut Server, request: Request) -> Outco
         return Err(Refusal::bad("Mailbox pattern too long"));
     }
     let matches = |name: &str| fulls.iter().any(|full| names::matches(full, name));
-    let mut mailboxes = s.core.mailboxes().mailboxes(s.address()?).await?;
+    let mut mailboxes = s.core.mailboxes().mailboxes(s.state.address()?).await?;
     mailboxes.sort_by(|a, b| (a.name != "INBOX", &a.name).cmp(&(b.name != "INBOX", &b.name)));
     for mb in &mailboxes {
         if !matches(&mb.name) || (subscribed_only && !mb.subscribed) {

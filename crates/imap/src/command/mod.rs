@@ -9,7 +9,7 @@ use imap_next::server::Server;
 use crate::error::{Done, Outcome, Refusal};
 use crate::responses::{bye, tagged};
 use crate::session::selected::{self, Expunges};
-use crate::session::{Action, Session};
+use crate::session::{Action, Session, State};
 
 pub(crate) mod append;
 pub(crate) mod authenticate;
@@ -80,13 +80,13 @@ pub(crate) async fn extended_list(s: &mut Session, server: &mut Server, line: &[
     };
     let (tag, outcome) = match parsed {
         list_extended::Parsed::Unsupported(tag, text) => (tag, Err(Refusal::bad(text))),
-        list_extended::Parsed::List(list) if s.user.is_some() => {
+        list_extended::Parsed::List(list) if s.is_authenticated() => {
             let outcome = list::run_extended(s, server, &list).await;
             (list.tag, outcome)
         }
         list_extended::Parsed::List(list) => (list.tag, Err(Refusal::bad("Sign in first"))),
     };
-    if s.selected.is_some() && !s.is_closing() {
+    if s.state.selected().is_ok() {
         selected::sync(s, server, Expunges::Send).await;
     }
     server.enqueue_status(match outcome {
@@ -99,11 +99,21 @@ pub(crate) async fn extended_list(s: &mut Session, server: &mut Server, line: &[
 /// Runs one command.
 pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'static>) -> Action {
     let Command { tag, body } = command;
-    let state_error = match (needs(&body), s.user.is_some(), s.selected.is_some()) {
-        (Needs::NotAuthenticated, true, _) => Some("Already signed in"),
-        (Needs::Authenticated, false, _) | (Needs::Selected, false, _) => Some("Sign in first"),
-        (Needs::Selected, true, false) => Some("No mailbox selected"),
-        _ => None,
+    let state_error = match (needs(&body), &s.state) {
+        (Needs::NotAuthenticated, State::Authenticated { .. } | State::Selected { .. }) => {
+            Some("Already signed in")
+        }
+        (Needs::Authenticated | Needs::Selected, State::NotAuthenticated(_)) => {
+            Some("Sign in first")
+        }
+        (Needs::Selected, State::Authenticated { .. }) => Some("No mailbox selected"),
+        // Commands are not taken once the goodbye is queued (see `Session::on_event`), and
+        // nothing queued after it would be sent.
+        (_, State::Logout { .. }) => return Action::Continue,
+        (Needs::Any, _)
+        | (Needs::NotAuthenticated, State::NotAuthenticated(_))
+        | (Needs::Authenticated, State::Authenticated { .. } | State::Selected { .. })
+        | (Needs::Selected, State::Selected { .. }) => None,
     };
     if let Some(text) = state_error {
         server.enqueue_status(tagged(tag, StatusKind::Bad, None, text));
@@ -120,10 +130,13 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
         CommandBody::StartTLS => {
             if s.info.tls {
                 Err(Refusal::bad("TLS is already active"))
-            } else {
+            } else if let Some(pre) = s.state.not_authenticated() {
                 let done = Done::ok("Begin TLS negotiation now").status(tag);
-                s.starttls = Some(server.enqueue_status(done));
+                pre.starttls = Some(server.enqueue_status(done));
                 return Action::Continue;
+            } else {
+                // `needs` let only a session not signed in this far.
+                Err(Refusal::bad("Already signed in"))
             }
         }
         CommandBody::Fetch {
@@ -146,7 +159,7 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
         },
         body => dispatch(s, server, &tag, body).await,
     };
-    if s.selected.is_some() && !s.is_closing() {
+    if s.state.selected().is_ok() {
         selected::sync(s, server, mode).await;
     }
     let status = match outcome {
@@ -199,7 +212,7 @@ async fn dispatch(
         } => append::run(s, &mailbox, &flags, date.as_ref(), &message).await,
         C::Close => expunge::close(s).await,
         C::Unselect => {
-            s.selected = None;
+            s.state.deselect();
             Ok(Done::ok("UNSELECT completed"))
         }
         C::Expunge => expunge::run(s, None).await,

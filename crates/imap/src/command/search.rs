@@ -146,7 +146,7 @@ pub(crate) async fn run(
             ));
         }
     }
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     if sel.uids.is_empty() {
         server.enqueue_data(Data::Search(Vec::new()));
         return Ok(Done::ok("SEARCH completed"));
@@ -159,7 +159,7 @@ pub(crate) async fn run(
     );
     let id = sel.id;
     let uids = s.core.mailboxes().search(id, &wanted).await?;
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     // Only the messages this session knows of: arrivals it has not announced yet are left
     // for the next search, as are those it still shows though they are gone.
     let found: Vec<NonZeroU32> = uids

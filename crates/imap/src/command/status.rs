@@ -21,7 +21,7 @@ pub(crate) async fn run(
     let name = names::from_wire(mailbox)?;
     let mail = s.core.mailboxes();
     let found = mail
-        .mailbox(s.address()?, &name)
+        .mailbox(s.state.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
     if !found.selectable {
