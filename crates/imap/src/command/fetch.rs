@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::core::{IString, Literal, NString, Tag, Vec1};
 use imap_codec::imap_types::fetch::{
     MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
@@ -100,7 +101,11 @@ pub(crate) async fn start(
     let (id, read_only) = (sel.id, sel.read_only);
     let picked = resolve(set, numbers, sel)?;
     let mut items = match names {
-        MacroOrMessageDataItemNames::Macro(m) => m.expand().into_iter().map(static_name).collect(),
+        MacroOrMessageDataItemNames::Macro(m) => m
+            .expand()
+            .into_iter()
+            .map(IntoStatic::into_static)
+            .collect(),
         MacroOrMessageDataItemNames::MessageDataItemNames(items) => items,
     };
     if items.iter().any(|i| {
@@ -140,18 +145,6 @@ pub(crate) async fn start(
     };
     resume(s, server, Box::new(job)).await;
     Ok(())
-}
-
-fn static_name(name: MessageDataItemName<'_>) -> MessageDataItemName<'static> {
-    use MessageDataItemName as N;
-    match name {
-        N::Flags => N::Flags,
-        N::InternalDate => N::InternalDate,
-        N::Rfc822Size => N::Rfc822Size,
-        N::Envelope => N::Envelope,
-        N::Body => N::Body,
-        _ => N::Uid,
-    }
 }
 
 /// Sends the next batch, or completes the FETCH.
@@ -338,6 +331,13 @@ fn items_for(
                 view.map(|v| v.root().body_bytes().to_vec())
                     .unwrap_or_default(),
             )),
+            // Refused before the FETCH starts.
+            N::Binary { .. } | N::BinarySize { .. } => continue,
+            // Items of imap-types features not turned on here (MODSEQ): never parsed.
+            #[allow(
+                unreachable_patterns,
+                reason = "variants that exist only with imap-types features Postern does not enable"
+            )]
             _ => continue,
         });
     }

@@ -2,7 +2,6 @@
 //! answers with its tagged status.
 
 use imap_codec::imap_types::command::{Command, CommandBody};
-use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
 use imap_next::server::Server;
 
@@ -57,11 +56,42 @@ fn needs(body: &CommandBody<'_>) -> Needs {
         | C::Store { .. }
         | C::Copy { .. }
         | C::Move { .. } => Needs::Selected,
+        C::Select { .. }
+        | C::Examine { .. }
+        | C::Create { .. }
+        | C::Delete { .. }
+        | C::Rename { .. }
+        | C::Subscribe { .. }
+        | C::Unsubscribe { .. }
+        | C::List { .. }
+        | C::Lsub { .. }
+        | C::Status { .. }
+        | C::Append { .. }
+        | C::Namespace
+        | C::Enable { .. }
+        | C::Idle => Needs::Authenticated,
+        // Not supported: refused as unknown, but only to a client that has signed in, so that
+        // nobody learns more before sign-in. SORT and THREAD (RFC 5256) need a selected
+        // mailbox, yet the refusal is the same there.
+        C::Sort { .. }
+        | C::Thread { .. }
+        | C::Compress { .. }
+        | C::GetQuota { .. }
+        | C::GetQuotaRoot { .. }
+        | C::SetQuota { .. } => Needs::Authenticated,
+        // Commands of imap-types features not turned on here (METADATA): never parsed, so
+        // never seen; like the unsupported ones above if they ever were.
+        #[allow(
+            unreachable_patterns,
+            reason = "variants that exist only with imap-types features Postern does not enable"
+        )]
         _ => Needs::Authenticated,
     }
 }
 
-/// Whether the command's answer may carry EXPUNGE responses.
+/// Whether the command's answer may carry EXPUNGE responses: not during FETCH, STORE or
+/// SEARCH (RFC 3501 7.4.1), which RFC 4315 allows again for their UID forms. Every other
+/// command may.
 fn expunges(body: &CommandBody<'_>) -> Expunges {
     use CommandBody as C;
     match body {
@@ -157,7 +187,7 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
             Ok(()) => return Action::Continue,
             Err(refusal) => Err(refusal),
         },
-        body => dispatch(s, server, &tag, body).await,
+        body => dispatch(s, server, body).await,
     };
     if s.state.selected().is_ok() {
         selected::sync(s, server, mode).await;
@@ -170,12 +200,7 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
     Action::Continue
 }
 
-async fn dispatch(
-    s: &mut Session,
-    server: &mut Server,
-    tag: &Tag<'static>,
-    body: CommandBody<'static>,
-) -> Outcome {
+async fn dispatch(s: &mut Session, server: &mut Server, body: CommandBody<'static>) -> Outcome {
     use CommandBody as C;
     match body {
         C::Capability => capability::run(s, server),
@@ -239,9 +264,22 @@ async fn dispatch(
             mailbox,
             uid,
         } => copy::run(s, server, &sequence_set, &mailbox, uid, true).await,
-        _ => {
-            let _ = tag;
+        C::Sort { .. }
+        | C::Thread { .. }
+        | C::Compress { .. }
+        | C::GetQuota { .. }
+        | C::GetQuotaRoot { .. }
+        | C::SetQuota { .. } => Err(Refusal::bad("Command not supported")),
+        // Answered before dispatch (LOGOUT, STARTTLS, FETCH) or by their own events of
+        // imap-next (AUTHENTICATE, IDLE): never here, and refused like the rest if they were.
+        C::Logout | C::StartTLS | C::Fetch { .. } | C::Authenticate { .. } | C::Idle => {
             Err(Refusal::bad("Command not supported"))
         }
+        // Commands of imap-types features not turned on here (METADATA): never parsed.
+        #[allow(
+            unreachable_patterns,
+            reason = "variants that exist only with imap-types features Postern does not enable"
+        )]
+        _ => Err(Refusal::bad("Command not supported")),
     }
 }
