@@ -78,7 +78,12 @@ impl From<DomainError> for Refusal {
             DomainError::Throttled => {
                 Refusal::no("UNAVAILABLE", "Too many failed attempts; try again later")
             }
-            other => {
+            // A second factor and re-confirming the account password are the web app's: a
+            // device password never asks for them, so here they are failures like the rest.
+            other @ (DomainError::CodeRequired
+            | DomainError::ReauthRequired
+            | DomainError::Store(_)
+            | DomainError::Internal(_)) => {
                 tracing::error!("IMAP command failed: {other}");
                 Refusal::no("SERVERBUG", "Internal error; try again later")
             }

@@ -127,12 +127,13 @@ pub(crate) fn from_wire(mailbox: &Mailbox<'_>) -> Result<String, Refusal> {
     Ok(normalise(trimmed))
 }
 
-/// A store name as sent to a client.
-pub(crate) fn to_wire(name: &str) -> Mailbox<'static> {
+/// A store name as sent to a client; `None` for one no IMAP string can carry (a NUL),
+/// which [`from_wire`] never lets in.
+pub(crate) fn to_wire(name: &str) -> Option<Mailbox<'static>> {
     if name == "INBOX" {
-        return Mailbox::Inbox;
+        return Some(Mailbox::Inbox);
     }
-    Mailbox::try_from(encode_mutf7(name)).unwrap_or(Mailbox::Inbox)
+    Mailbox::try_from(encode_mutf7(name)).ok()
 }
 
 /// Whether `name` matches a LIST pattern (`*` matches anything, `%` anything but `/`).

@@ -73,7 +73,7 @@ pub(crate) async fn world() -> World {
     }
 }
 
-fn remote(loopback: bool, tls: bool) -> SessionInfo {
+pub(crate) fn remote(loopback: bool, tls: bool) -> SessionInfo {
     SessionInfo {
         ip: if loopback {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
@@ -85,7 +85,7 @@ fn remote(loopback: bool, tls: bool) -> SessionInfo {
     }
 }
 
-fn harness(w: &World, info: SessionInfo) -> Harness {
+pub(crate) fn harness(w: &World, info: SessionInfo) -> Harness {
     Harness::new(Session::new(
         Arc::clone(&w.core),
         Arc::new(ImapConfig::default()),
@@ -93,7 +93,7 @@ fn harness(w: &World, info: SessionInfo) -> Harness {
     ))
 }
 
-async fn say(h: &mut Harness, input: &str) -> String {
+pub(crate) async fn say(h: &mut Harness, input: &str) -> String {
     h.feed(input.as_bytes()).await;
     String::from_utf8(h.take_output()).unwrap()
 }

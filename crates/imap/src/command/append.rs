@@ -21,7 +21,7 @@ pub(crate) async fn run(
     let name = names::from_wire(mailbox)?;
     let mail = s.core.mailboxes();
     let target = mail
-        .mailbox(s.address()?, &name)
+        .mailbox(s.state.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("TRYCREATE", "No such mailbox"))?;
     if !target.selectable {

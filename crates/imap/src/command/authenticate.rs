@@ -20,29 +20,30 @@ pub(crate) async fn start(s: &mut Session, server: &mut Server, command: Command
         mechanism,
         initial_response,
     } = command;
-    let refusal = if s.user.is_some() {
-        Some(Refusal::bad("Already signed in"))
-    } else if mechanism != AuthMechanism::Plain {
-        Some(Refusal::no(
+    let plaintext_allowed = s.capability_state().plaintext_allowed();
+    let waiting = match s.state.not_authenticated() {
+        None => Err(Refusal::bad("Already signed in")),
+        Some(_) if mechanism != AuthMechanism::Plain => Err(Refusal::no(
             "CANNOT",
             "Unsupported authentication mechanism",
-        ))
-    } else if !s.capability_state().plaintext_allowed() {
-        Some(Refusal::no(
+        )),
+        Some(_) if !plaintext_allowed => Err(Refusal::no(
             "PRIVACYREQUIRED",
             "Use STARTTLS before signing in",
-        ))
-    } else {
-        None
+        )),
+        Some(pre) => Ok(pre),
     };
-    if let Some(refusal) = refusal {
-        let _ = server.authenticate_finish(refusal.status(tag));
-        return;
-    }
+    let pre = match waiting {
+        Ok(pre) => pre,
+        Err(refusal) => {
+            let _ = server.authenticate_finish(refusal.status(tag));
+            return;
+        }
+    };
     match initial_response {
         Some(response) => finish_plain(s, server, tag, response.declassify()).await,
         None => {
-            s.auth_tag = Some(tag);
+            pre.auth_tag = Some(tag);
             let go_on = CommandContinuationRequest::base64(Cow::Borrowed(&b""[..]));
             let _ = server.authenticate_continue(go_on);
         }
@@ -51,7 +52,7 @@ pub(crate) async fn start(s: &mut Session, server: &mut Server, command: Command
 
 /// The client's SASL response (or `*` to cancel).
 pub(crate) async fn data(s: &mut Session, server: &mut Server, data: AuthenticateData<'static>) {
-    let Some(tag) = s.auth_tag.take() else {
+    let Some(tag) = s.state.not_authenticated().and_then(|p| p.auth_tag.take()) else {
         let _ = server.authenticate_finish(bad(None, "Unexpected SASL data"));
         return;
     };
@@ -85,7 +86,7 @@ async fn finish_plain(s: &mut Session, server: &mut Server, tag: Tag<'static>, d
             Err(refusal) => refusal.status(tag),
         },
         None => {
-            s.auth_failures += 1;
+            s.state.failed_sign_in();
             Refusal::bad("Malformed PLAIN response").status(tag)
         }
     };

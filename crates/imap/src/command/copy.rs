@@ -36,7 +36,7 @@ pub(crate) async fn run(
     move_: bool,
 ) -> Outcome {
     let numbers = if uid { Numbers::Uid } else { Numbers::Sequence };
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     let (source, read_only) = (sel.id, sel.read_only);
     let uids: Vec<u32> = resolve(set, numbers, sel)?
         .into_iter()
@@ -48,7 +48,7 @@ pub(crate) async fn run(
     let name = names::from_wire(mailbox)?;
     let mail = s.core.mailboxes();
     let target = mail
-        .mailbox(s.address()?, &name)
+        .mailbox(s.state.address()?, &name)
         .await?
         .ok_or_else(|| Refusal::no("TRYCREATE", "No such mailbox"))?;
     if !target.selectable {

@@ -14,7 +14,7 @@ pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>) -> Outcome {
     let now = s.core.clock().now();
     s.core
         .mailboxes()
-        .create_mailbox(s.address()?, &name, now)
+        .create_mailbox(s.state.address()?, &name, now)
         .await?;
     Ok(Done::ok("CREATE completed"))
 }

@@ -11,15 +11,15 @@ pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>) -> Outcome {
     if name == "INBOX" {
         return Err(Refusal::no("CANNOT", "INBOX cannot be deleted"));
     }
-    let address = s.address()?;
+    let address = s.state.address()?;
     let mail = s.core.mailboxes();
     let found = mail
         .mailbox(address, &name)
         .await?
         .ok_or_else(|| Refusal::no("NONEXISTENT", "No such mailbox"))?;
     mail.delete_mailbox(address, &name).await?;
-    if s.selected.as_ref().is_some_and(|sel| sel.id == found.id) {
-        s.selected = None;
+    if s.state.selected().is_ok_and(|sel| sel.id == found.id) {
+        s.state.deselect();
     }
     Ok(Done::ok("DELETE completed"))
 }

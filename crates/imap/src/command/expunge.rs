@@ -9,7 +9,7 @@ use crate::session::sequence::{Numbers, resolve};
 /// Removes the messages flagged `\Deleted`; the EXPUNGE responses follow from the look for
 /// changes that ends every command.
 pub(crate) async fn run(s: &mut Session, uids: Option<&SequenceSet>) -> Outcome {
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     if sel.read_only {
         return Err(Refusal::no("CANNOT", "The mailbox is read-only"));
     }
@@ -32,9 +32,9 @@ pub(crate) async fn run(s: &mut Session, uids: Option<&SequenceSet>) -> Outcome 
 
 /// CLOSE: expunges silently (unless read-only) and leaves the mailbox.
 pub(crate) async fn close(s: &mut Session) -> Outcome {
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     let (id, read_only) = (sel.id, sel.read_only);
-    s.selected = None;
+    s.state.deselect();
     if !read_only {
         s.core.mailboxes().expunge_deleted(id, None).await?;
     }

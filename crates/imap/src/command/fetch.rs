@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use imap_codec::imap_types::IntoStatic;
 use imap_codec::imap_types::core::{IString, Literal, NString, Tag, Vec1};
 use imap_codec::imap_types::fetch::{
     MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
@@ -96,11 +97,15 @@ pub(crate) async fn start(
     uid: bool,
 ) -> Result<(), Refusal> {
     let numbers = if uid { Numbers::Uid } else { Numbers::Sequence };
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     let (id, read_only) = (sel.id, sel.read_only);
     let picked = resolve(set, numbers, sel)?;
     let mut items = match names {
-        MacroOrMessageDataItemNames::Macro(m) => m.expand().into_iter().map(static_name).collect(),
+        MacroOrMessageDataItemNames::Macro(m) => m
+            .expand()
+            .into_iter()
+            .map(IntoStatic::into_static)
+            .collect(),
         MacroOrMessageDataItemNames::MessageDataItemNames(items) => items,
     };
     if items.iter().any(|i| {
@@ -127,7 +132,7 @@ pub(crate) async fn start(
             .store_flags(id, &uids, FlagOp::Add, &flag)
             .await?;
         seen = changed.iter().map(|m| m.uid).collect();
-        if let Some(sel) = s.selected.as_deref_mut() {
+        if let Ok((_, sel)) = s.state.selected_mut() {
             sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
         }
     }
@@ -140,18 +145,6 @@ pub(crate) async fn start(
     };
     resume(s, server, Box::new(job)).await;
     Ok(())
-}
-
-fn static_name(name: MessageDataItemName<'_>) -> MessageDataItemName<'static> {
-    use MessageDataItemName as N;
-    match name {
-        N::Flags => N::Flags,
-        N::InternalDate => N::InternalDate,
-        N::Rfc822Size => N::Rfc822Size,
-        N::Envelope => N::Envelope,
-        N::Body => N::Body,
-        _ => N::Uid,
-    }
 }
 
 /// Sends the next batch, or completes the FETCH.
@@ -172,7 +165,12 @@ pub(crate) async fn resume(s: &mut Session, server: &mut Server, mut job: Box<Fe
         }
         match batch(s, server, &mut job).await {
             Ok(Some(last)) if !job.todo.is_empty() => {
-                s.job = Some((last, job));
+                // Handed back only when the mailbox is gone: closing, so nothing more is sent.
+                if let Err(job) = s.state.park_fetch(last, job)
+                    && !s.is_closing()
+                {
+                    server.enqueue_status(Refusal::bad("No mailbox selected").status(job.tag));
+                }
                 return;
             }
             Ok(_) => {}
@@ -189,7 +187,7 @@ async fn batch(
     server: &mut Server,
     job: &mut FetchJob,
 ) -> Result<Option<ResponseHandle>, Refusal> {
-    let id = s.selected()?.id;
+    let id = s.state.selected()?.id;
     let mail = s.core.mailboxes();
     let with_content = job.needs_content();
     let limit = if with_content {
@@ -238,11 +236,10 @@ async fn batch(
         } else {
             None
         };
-        let recent = s.selected()?.is_recent(uid);
+        let (_, sel) = s.state.selected_mut()?;
+        let recent = sel.is_recent(uid);
         let items = items_for(job, meta, recent, content.as_deref());
-        if items.iter().any(|i| matches!(i, MessageDataItem::Flags(_)))
-            && let Some(sel) = s.selected.as_deref_mut()
-        {
+        if items.iter().any(|i| matches!(i, MessageDataItem::Flags(_))) {
             selected::tell_keywords(sel, server, &meta.flags);
         }
         if let Ok(items) = Vec1::try_from(items) {
@@ -334,6 +331,13 @@ fn items_for(
                 view.map(|v| v.root().body_bytes().to_vec())
                     .unwrap_or_default(),
             )),
+            // Refused before the FETCH starts.
+            N::Binary { .. } | N::BinarySize { .. } => continue,
+            // Items of imap-types features not turned on here (MODSEQ): never parsed.
+            #[allow(
+                unreachable_patterns,
+                reason = "variants that exist only with imap-types features Postern does not enable"
+            )]
             _ => continue,
         });
     }

@@ -37,9 +37,10 @@ pub(crate) async fn run(
     parameters: Option<Vec<(IString<'static>, NString<'static>)>>,
 ) -> Outcome {
     if let Some(name) = parameters.as_deref().and_then(client_name) {
-        match s.user.as_deref_mut() {
-            Some(user) => s.core.record_client(user, &name).await,
-            None => s.client_id = Some(name),
+        if let Some(user) = s.state.user_mut() {
+            s.core.record_client(user, &name).await;
+        } else if let Some(pre) = s.state.not_authenticated() {
+            pre.client_id = Some(name);
         }
     }
     let q = |t: &'static str| IString::from(Quoted::unvalidated(t));

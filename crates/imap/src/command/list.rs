@@ -1,7 +1,7 @@
 //! LIST and LSUB (RFC 3501 6.3.8, 6.3.9) with CHILDREN (RFC 3348) and SPECIAL-USE
 //! (RFC 6154) attributes.
 
-use imap_codec::imap_types::core::{Atom, QuotedChar};
+use imap_codec::imap_types::core::{AString, Atom, IString, Quoted, QuotedChar};
 use imap_codec::imap_types::flag::FlagNameAttribute;
 use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::response::Data;
@@ -103,7 +103,7 @@ async fn answer(s: &mut Session, server: &mut Server, request: Request) -> Outco
     let delimiter = QuotedChar::try_from(DELIMITER).ok();
     if patterns.len() == 1 && patterns[0].is_empty() && !lsub {
         // The hierarchy delimiter and root (RFC 3501 6.3.8).
-        let root = Mailbox::try_from("").unwrap_or(Mailbox::Inbox);
+        let root = Mailbox::from(AString::String(IString::from(Quoted::unvalidated(""))));
         server.enqueue_data(Data::List {
             items: vec![FlagNameAttribute::Noselect],
             delimiter,
@@ -119,7 +119,7 @@ async fn answer(s: &mut Session, server: &mut Server, request: Request) -> Outco
         return Err(Refusal::bad("Mailbox pattern too long"));
     }
     let matches = |name: &str| fulls.iter().any(|full| names::matches(full, name));
-    let mut mailboxes = s.core.mailboxes().mailboxes(s.address()?).await?;
+    let mut mailboxes = s.core.mailboxes().mailboxes(s.state.address()?).await?;
     mailboxes.sort_by(|a, b| (a.name != "INBOX", &a.name).cmp(&(b.name != "INBOX", &b.name)));
     for mb in &mailboxes {
         if !matches(&mb.name) || (subscribed_only && !mb.subscribed) {
@@ -157,7 +157,10 @@ async fn answer(s: &mut Session, server: &mut Server, request: Request) -> Outco
                 items.extend(attribute(special(use_)));
             }
         }
-        let mailbox = names::to_wire(&mb.name);
+        let Some(mailbox) = names::to_wire(&mb.name) else {
+            tracing::warn!(name = %mb.name, "a mailbox name no IMAP string can carry is left out");
+            continue;
+        };
         server.enqueue_data(if lsub {
             Data::Lsub {
                 items,

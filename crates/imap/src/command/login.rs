@@ -34,18 +34,18 @@ pub(crate) async fn sign_in(s: &mut Session, user: &str, password: &str) -> Outc
         .await
     {
         Ok(mut signed_in) => {
-            if let Some(client) = s.client_id.take() {
+            if let Some(client) = s.state.not_authenticated().and_then(|p| p.client_id.take()) {
                 s.core.record_client(&mut signed_in, &client).await;
             }
-            s.user = Some(Box::new(signed_in));
-            s.auth_failures = 0;
+            // The count of failures stays behind with the unauthenticated state.
+            s.state.sign_in(Box::new(signed_in));
             Ok(Done::with(
                 Code::Capability(capabilities(s.capability_state())),
                 "Signed in",
             ))
         }
         Err(e) => {
-            s.auth_failures += 1;
+            s.state.failed_sign_in();
             Err(Refusal::from(e))
         }
     }

@@ -2,14 +2,13 @@
 //! answers with its tagged status.
 
 use imap_codec::imap_types::command::{Command, CommandBody};
-use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::StatusKind;
 use imap_next::server::Server;
 
 use crate::error::{Done, Outcome, Refusal};
 use crate::responses::{bye, tagged};
 use crate::session::selected::{self, Expunges};
-use crate::session::{Action, Session};
+use crate::session::{Action, Session, State};
 
 pub(crate) mod append;
 pub(crate) mod authenticate;
@@ -57,11 +56,42 @@ fn needs(body: &CommandBody<'_>) -> Needs {
         | C::Store { .. }
         | C::Copy { .. }
         | C::Move { .. } => Needs::Selected,
+        C::Select { .. }
+        | C::Examine { .. }
+        | C::Create { .. }
+        | C::Delete { .. }
+        | C::Rename { .. }
+        | C::Subscribe { .. }
+        | C::Unsubscribe { .. }
+        | C::List { .. }
+        | C::Lsub { .. }
+        | C::Status { .. }
+        | C::Append { .. }
+        | C::Namespace
+        | C::Enable { .. }
+        | C::Idle => Needs::Authenticated,
+        // Not supported: refused as unknown, but only to a client that has signed in, so that
+        // nobody learns more before sign-in. SORT and THREAD (RFC 5256) need a selected
+        // mailbox, yet the refusal is the same there.
+        C::Sort { .. }
+        | C::Thread { .. }
+        | C::Compress { .. }
+        | C::GetQuota { .. }
+        | C::GetQuotaRoot { .. }
+        | C::SetQuota { .. } => Needs::Authenticated,
+        // Commands of imap-types features not turned on here (METADATA): never parsed, so
+        // never seen; like the unsupported ones above if they ever were.
+        #[allow(
+            unreachable_patterns,
+            reason = "variants that exist only with imap-types features Postern does not enable"
+        )]
         _ => Needs::Authenticated,
     }
 }
 
-/// Whether the command's answer may carry EXPUNGE responses.
+/// Whether the command's answer may carry EXPUNGE responses: not during FETCH, STORE or
+/// SEARCH (RFC 3501 7.4.1), which RFC 4315 allows again for their UID forms. Every other
+/// command may.
 fn expunges(body: &CommandBody<'_>) -> Expunges {
     use CommandBody as C;
     match body {
@@ -80,13 +110,13 @@ pub(crate) async fn extended_list(s: &mut Session, server: &mut Server, line: &[
     };
     let (tag, outcome) = match parsed {
         list_extended::Parsed::Unsupported(tag, text) => (tag, Err(Refusal::bad(text))),
-        list_extended::Parsed::List(list) if s.user.is_some() => {
+        list_extended::Parsed::List(list) if s.is_authenticated() => {
             let outcome = list::run_extended(s, server, &list).await;
             (list.tag, outcome)
         }
         list_extended::Parsed::List(list) => (list.tag, Err(Refusal::bad("Sign in first"))),
     };
-    if s.selected.is_some() && !s.is_closing() {
+    if s.state.selected().is_ok() {
         selected::sync(s, server, Expunges::Send).await;
     }
     server.enqueue_status(match outcome {
@@ -99,11 +129,21 @@ pub(crate) async fn extended_list(s: &mut Session, server: &mut Server, line: &[
 /// Runs one command.
 pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'static>) -> Action {
     let Command { tag, body } = command;
-    let state_error = match (needs(&body), s.user.is_some(), s.selected.is_some()) {
-        (Needs::NotAuthenticated, true, _) => Some("Already signed in"),
-        (Needs::Authenticated, false, _) | (Needs::Selected, false, _) => Some("Sign in first"),
-        (Needs::Selected, true, false) => Some("No mailbox selected"),
-        _ => None,
+    let state_error = match (needs(&body), &s.state) {
+        (Needs::NotAuthenticated, State::Authenticated { .. } | State::Selected { .. }) => {
+            Some("Already signed in")
+        }
+        (Needs::Authenticated | Needs::Selected, State::NotAuthenticated(_)) => {
+            Some("Sign in first")
+        }
+        (Needs::Selected, State::Authenticated { .. }) => Some("No mailbox selected"),
+        // Commands are not taken once the goodbye is queued (see `Session::on_event`), and
+        // nothing queued after it would be sent.
+        (_, State::Logout { .. }) => return Action::Continue,
+        (Needs::Any, _)
+        | (Needs::NotAuthenticated, State::NotAuthenticated(_))
+        | (Needs::Authenticated, State::Authenticated { .. } | State::Selected { .. })
+        | (Needs::Selected, State::Selected { .. }) => None,
     };
     if let Some(text) = state_error {
         server.enqueue_status(tagged(tag, StatusKind::Bad, None, text));
@@ -120,10 +160,13 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
         CommandBody::StartTLS => {
             if s.info.tls {
                 Err(Refusal::bad("TLS is already active"))
-            } else {
+            } else if let Some(pre) = s.state.not_authenticated() {
                 let done = Done::ok("Begin TLS negotiation now").status(tag);
-                s.starttls = Some(server.enqueue_status(done));
+                pre.starttls = Some(server.enqueue_status(done));
                 return Action::Continue;
+            } else {
+                // `needs` let only a session not signed in this far.
+                Err(Refusal::bad("Already signed in"))
             }
         }
         CommandBody::Fetch {
@@ -144,9 +187,9 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
             Ok(()) => return Action::Continue,
             Err(refusal) => Err(refusal),
         },
-        body => dispatch(s, server, &tag, body).await,
+        body => dispatch(s, server, body).await,
     };
-    if s.selected.is_some() && !s.is_closing() {
+    if s.state.selected().is_ok() {
         selected::sync(s, server, mode).await;
     }
     let status = match outcome {
@@ -157,12 +200,7 @@ pub(crate) async fn run(s: &mut Session, server: &mut Server, command: Command<'
     Action::Continue
 }
 
-async fn dispatch(
-    s: &mut Session,
-    server: &mut Server,
-    tag: &Tag<'static>,
-    body: CommandBody<'static>,
-) -> Outcome {
+async fn dispatch(s: &mut Session, server: &mut Server, body: CommandBody<'static>) -> Outcome {
     use CommandBody as C;
     match body {
         C::Capability => capability::run(s, server),
@@ -199,7 +237,7 @@ async fn dispatch(
         } => append::run(s, &mailbox, &flags, date.as_ref(), &message).await,
         C::Close => expunge::close(s).await,
         C::Unselect => {
-            s.selected = None;
+            s.state.deselect();
             Ok(Done::ok("UNSELECT completed"))
         }
         C::Expunge => expunge::run(s, None).await,
@@ -226,9 +264,22 @@ async fn dispatch(
             mailbox,
             uid,
         } => copy::run(s, server, &sequence_set, &mailbox, uid, true).await,
-        _ => {
-            let _ = tag;
+        C::Sort { .. }
+        | C::Thread { .. }
+        | C::Compress { .. }
+        | C::GetQuota { .. }
+        | C::GetQuotaRoot { .. }
+        | C::SetQuota { .. } => Err(Refusal::bad("Command not supported")),
+        // Answered before dispatch (LOGOUT, STARTTLS, FETCH) or by their own events of
+        // imap-next (AUTHENTICATE, IDLE): never here, and refused like the rest if they were.
+        C::Logout | C::StartTLS | C::Fetch { .. } | C::Authenticate { .. } | C::Idle => {
             Err(Refusal::bad("Command not supported"))
         }
+        // Commands of imap-types features not turned on here (METADATA): never parsed.
+        #[allow(
+            unreachable_patterns,
+            reason = "variants that exist only with imap-types features Postern does not enable"
+        )]
+        _ => Err(Refusal::bad("Command not supported")),
     }
 }

@@ -11,7 +11,7 @@ pub(crate) async fn run(s: &mut Session, from: &Mailbox<'_>, to: &Mailbox<'_>) -
     if to == "INBOX" {
         return Err(Refusal::no("ALREADYEXISTS", "INBOX always exists"));
     }
-    let address = s.address()?;
+    let address = s.state.address()?;
     let mail = s.core.mailboxes();
     mail.mailbox(address, &from)
         .await?

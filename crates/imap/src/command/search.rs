@@ -117,7 +117,12 @@ fn query(key: &SearchKey<'_>, sel: &Selected) -> Result<Query, Refusal> {
         ),
         K::Body(s) => Query::Body(text(s)),
         K::Text(s) => Query::Text(text(s)),
-        #[allow(unreachable_patterns, reason = "keys of extensions imap-codec may add")]
+        // Keys of imap-types features not turned on here (WITHIN, CONDSTORE): never parsed,
+        // and not supported if they were.
+        #[allow(
+            unreachable_patterns,
+            reason = "variants that exist only with imap-types features Postern does not enable"
+        )]
         _ => return Err(Refusal::bad("SEARCH key not supported")),
     })
 }
@@ -146,7 +151,7 @@ pub(crate) async fn run(
             ));
         }
     }
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     if sel.uids.is_empty() {
         server.enqueue_data(Data::Search(Vec::new()));
         return Ok(Done::ok("SEARCH completed"));
@@ -159,7 +164,7 @@ pub(crate) async fn run(
     );
     let id = sel.id;
     let uids = s.core.mailboxes().search(id, &wanted).await?;
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     // Only the messages this session knows of: arrivals it has not announced yet are left
     // for the next search, as are those it still shows though they are gone.
     let found: Vec<NonZeroU32> = uids

@@ -16,9 +16,9 @@ pub(crate) async fn run(
     read_only: bool,
 ) -> Outcome {
     // A failed SELECT leaves no mailbox selected, too.
-    s.selected = None;
+    s.state.deselect();
     let name = names::from_wire(mailbox)?;
-    let address = s.address()?;
+    let address = s.state.address()?;
     let mail = s.core.mailboxes();
     let mailbox = mail
         .mailbox(address, &name)
@@ -97,7 +97,7 @@ pub(crate) async fn run(
         Some(Code::UidNext(nz(selected.uidnext))),
         "Predicted next UID",
     ));
-    s.selected = Some(Box::new(selected));
+    s.state.select(Box::new(selected))?;
     Ok(if read_only {
         Done::with(Code::ReadOnly, "EXAMINE completed")
     } else {

@@ -24,7 +24,7 @@ pub(crate) async fn run(
     uid: bool,
 ) -> Outcome {
     let numbers = if uid { Numbers::Uid } else { Numbers::Sequence };
-    let sel = s.selected()?;
+    let sel = s.state.selected()?;
     if sel.read_only {
         return Err(Refusal::no("CANNOT", "The mailbox is read-only"));
     }
@@ -43,7 +43,7 @@ pub(crate) async fn run(
     let uids: Vec<u32> = picked.iter().map(|(_, u)| *u).collect();
     let mail = s.core.mailboxes();
     let changed = mail.store_flags(id, &uids, op, &flags).await?;
-    if let Some(sel) = s.selected.as_deref_mut() {
+    if let Ok((_, sel)) = s.state.selected_mut() {
         sel.own.extend(changed.iter().map(|m| (m.uid, m.modseq)));
     }
     if response == StoreResponse::Answer {
@@ -52,10 +52,9 @@ pub(crate) async fn run(
             let Ok(i) = metas.binary_search_by_key(&uid, |m| m.uid) else {
                 continue;
             };
-            let recent = s.selected()?.is_recent(uid);
-            if let Some(sel) = s.selected.as_deref_mut() {
-                tell_keywords(sel, server, &metas[i].flags);
-            }
+            let (_, sel) = s.state.selected_mut()?;
+            let recent = sel.is_recent(uid);
+            tell_keywords(sel, server, &metas[i].flags);
             let mut items = vec![MessageDataItem::Flags(flag_list(&metas[i].flags, recent))];
             if numbers == Numbers::Uid {
                 items.insert(0, MessageDataItem::Uid(nz(uid)));

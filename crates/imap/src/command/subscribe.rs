@@ -10,7 +10,7 @@ pub(crate) async fn run(s: &mut Session, mailbox: &Mailbox<'_>, subscribe: bool)
     let name = names::from_wire(mailbox)?;
     s.core
         .mailboxes()
-        .set_subscribed(s.address()?, &name, subscribe)
+        .set_subscribed(s.state.address()?, &name, subscribe)
         .await?;
     Ok(Done::ok(if subscribe {
         "SUBSCRIBE completed"

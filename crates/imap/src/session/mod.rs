@@ -7,20 +7,22 @@ use std::sync::Arc;
 use imap_codec::imap_types::core::Tag;
 use imap_codec::imap_types::response::Greeting;
 use imap_next::server::{Error as ServerError, Event, Options, ResponseHandle, Server};
-use imap_next::{Interrupt, Io, State};
+use imap_next::{Interrupt, Io, State as _};
+use postern_domain::Core;
 use postern_domain::revocation::RevocationWatch;
-use postern_domain::{AddressId, Core, SignedIn};
 use tokio::sync::watch;
 
-use crate::command::{self, fetch::FetchJob};
+use crate::command;
 use crate::config::ImapConfig;
 use crate::error::Refusal;
 use crate::responses::{self, CapabilityState};
 
 pub(crate) mod selected;
 pub(crate) mod sequence;
+mod state;
 
 pub(crate) use selected::Selected;
+pub(crate) use state::State;
 
 /// Where a connection comes from.
 #[derive(Clone, Copy, Debug)]
@@ -46,17 +48,15 @@ pub struct Session {
     pub(crate) core: Arc<Core>,
     pub(crate) config: Arc<ImapConfig>,
     pub(crate) info: SessionInfo,
-    pub(crate) user: Option<Box<SignedIn>>,
-    pub(crate) selected: Option<Box<Selected>>,
-    /// The client's name from ID before sign-in, recorded once signed in.
-    pub(crate) client_id: Option<String>,
-    pub(crate) auth_tag: Option<Tag<'static>>,
-    pub(crate) auth_failures: u32,
-    pub(crate) idle_tag: Option<Tag<'static>>,
-    pub(crate) starttls: Option<ResponseHandle>,
-    closing: Option<ResponseHandle>,
-    /// A FETCH sent in batches: the last response of the batch in flight, and the rest.
-    pub(crate) job: Option<(ResponseHandle, Box<FetchJob>)>,
+    /// Where the session stands (RFC 3501 3), with what belongs to that state.
+    pub(crate) state: State,
+    /// What the input filter saw since the last protocol error: that error is about it.
+    noted: Noted,
+}
+
+/// What the input filter saw, for the text of the next protocol error.
+#[derive(Clone, Copy, Default)]
+struct Noted {
     line_too_long: bool,
     literal_too_large: bool,
     literal_refused: bool,
@@ -71,19 +71,8 @@ impl Session {
             core,
             config,
             info,
-            user: None,
-            selected: None,
-            client_id: None,
-            auth_tag: None,
-            auth_failures: 0,
-            idle_tag: None,
-            starttls: None,
-            closing: None,
-            job: None,
-            line_too_long: false,
-            literal_too_large: false,
-            literal_refused: false,
-            literal_over_budget: false,
+            state: State::default(),
+            noted: Noted::default(),
         }
     }
 
@@ -91,7 +80,7 @@ impl Session {
         CapabilityState {
             tls: self.info.tls,
             loopback: self.info.loopback,
-            authenticated: self.user.is_some(),
+            authenticated: self.is_authenticated(),
             max_literal: self.config.max_literal,
         }
     }
@@ -140,58 +129,55 @@ impl Session {
 
     /// The signed-in device's revocation, for the driver to listen on.
     pub fn revocation(&self) -> Option<RevocationWatch> {
-        self.user.as_ref().map(|u| u.revocation.clone())
+        self.state.user().map(|u| u.revocation.clone())
     }
 
     /// Whether the session has signed in.
     pub fn is_authenticated(&self) -> bool {
-        self.user.is_some()
+        self.state.user().is_some()
     }
 
     /// Whether the session is in IDLE.
     pub fn is_idling(&self) -> bool {
-        self.idle_tag.is_some()
+        self.state.is_idling()
     }
 
     /// News of the selected mailbox, for the driver to wake an IDLE.
     pub fn mailbox_watch(&self) -> Option<watch::Receiver<i64>> {
-        self.selected.as_ref().map(|s| s.watch.clone())
+        self.state.selected().ok().map(|s| s.watch.clone())
     }
 
     /// Whether nothing is half-done (no exchange, IDLE, batch or goodbye in flight), so the
     /// protocol state machine may be replaced by a fresh one.
     pub fn is_quiet(&self) -> bool {
-        self.starttls.is_none()
-            && self.closing.is_none()
-            && self.job.is_none()
-            && self.idle_tag.is_none()
-            && self.auth_tag.is_none()
+        self.state.is_quiet()
     }
 
     /// Whether a goodbye is on its way.
     pub fn is_closing(&self) -> bool {
-        self.closing.is_some()
+        self.state.closes_after().is_some()
     }
 
     /// Queues `* BYE` and closes once it is out. Works in any state: IDLE, mid-command,
     /// mid-literal.
     pub fn goodbye(&mut self, server: &mut Server, text: &'static str) {
-        if self.closing.is_none() {
-            self.closing = Some(server.enqueue_status(responses::bye(text)));
+        if !self.is_closing() {
+            let bye = server.enqueue_status(responses::bye(text));
+            self.state.logout(bye);
         }
     }
 
     /// Closes the session once `handle` (the LOGOUT's tagged OK) is out.
     pub(crate) fn finish_on(&mut self, handle: ResponseHandle) {
-        self.closing = Some(handle);
+        self.state.logout(handle);
     }
 
     /// What the input filter saw: the next protocol error is about that.
     pub(crate) fn note(&mut self, seen: crate::line_guard::Seen) {
-        self.line_too_long |= seen.line_cut;
-        self.literal_too_large |= seen.literal_too_large;
-        self.literal_refused |= seen.literal_refused;
-        self.literal_over_budget |= seen.over_budget;
+        self.noted.line_too_long |= seen.line_cut;
+        self.noted.literal_too_large |= seen.literal_too_large;
+        self.noted.literal_refused |= seen.literal_refused;
+        self.noted.literal_over_budget |= seen.over_budget;
     }
 
     /// Handles one event of the protocol state machine.
@@ -199,7 +185,7 @@ impl Session {
         match event {
             Event::GreetingSent { .. } => Action::Continue,
             Event::ResponseSent { handle, .. } => self.on_sent(server, handle).await,
-            _ if self.closing.is_some() => Action::Continue,
+            _ if self.is_closing() => Action::Continue,
             Event::CommandReceived { command } => {
                 let action = command::run(self, server, command).await;
                 self.after_auth(server);
@@ -227,23 +213,23 @@ impl Session {
     }
 
     fn after_auth(&mut self, server: &mut Server) -> Action {
-        if self.auth_failures >= self.config.max_auth_failures {
+        if self.state.auth_failures() >= self.config.max_auth_failures {
             self.goodbye(server, "Too many failed sign-ins");
         }
         Action::Continue
     }
 
     async fn on_sent(&mut self, server: &mut Server, handle: ResponseHandle) -> Action {
-        if self.closing == Some(handle) {
+        if self.state.closes_after() == Some(handle) {
             return Action::Close;
         }
-        if self.starttls == Some(handle) {
-            self.starttls = None;
+        if let Some(pre) = self.state.not_authenticated()
+            && pre.starttls == Some(handle)
+        {
+            pre.starttls = None;
             return Action::StartTls;
         }
-        if self.job.as_ref().is_some_and(|(h, _)| *h == handle)
-            && let Some((_, job)) = self.job.take()
-        {
+        if let Some(job) = self.state.take_fetch(handle) {
             command::fetch::resume(self, server, job).await;
         }
         Action::Continue
@@ -253,14 +239,24 @@ impl Session {
     pub async fn on_error(&mut self, server: &mut Server, error: ServerError) {
         // A broken AUTHENTICATE continuation leaves imap-next waiting for SASL data:
         // end the exchange, or every later line would be read as base64.
-        if let Some(tag) = self.auth_tag.take() {
+        if let Some(tag) = self
+            .state
+            .not_authenticated()
+            .and_then(|p| p.auth_tag.take())
+        {
             let _ = server.authenticate_finish(responses::bad(Some(tag), "Invalid SASL response"));
             return;
         }
-        let too_long = std::mem::take(&mut self.line_too_long);
-        let too_large = std::mem::take(&mut self.literal_too_large);
-        let refused = std::mem::take(&mut self.literal_refused);
-        let over_budget = std::mem::take(&mut self.literal_over_budget);
+        let Noted {
+            line_too_long: too_long,
+            literal_too_large: too_large,
+            literal_refused: refused,
+            literal_over_budget: over_budget,
+        } = std::mem::take(&mut self.noted);
+        // Nothing queued after the goodbye is sent: no answer is worth working out.
+        if self.is_closing() {
+            return;
+        }
         let (discarded, command_too_long) = match error {
             // imap-next has already answered `tag BAD Literal too large`.
             ServerError::LiteralTooLong { .. } => return,
@@ -290,7 +286,7 @@ impl Session {
         if !too_long
             && !too_large
             && !command_too_long
-            && self.idle_tag.is_none()
+            && !self.is_idling()
             && command::extended_list(self, server, discarded.declassify()).await
         {
             return;
@@ -307,7 +303,7 @@ impl Session {
             )
         } else if command_too_long {
             "Command too long".to_owned()
-        } else if self.idle_tag.is_some() {
+        } else if self.is_idling() {
             "Expected DONE".to_owned()
         } else {
             "Syntax error in the command".to_owned()
@@ -324,7 +320,7 @@ impl Session {
 
     /// The signed-in address's part of the literal budget; none before sign-in.
     pub(crate) fn literal_share(&self) -> Option<crate::literal_budget::AddressShare> {
-        let user = self.user.as_deref()?;
+        let user = self.state.user()?;
         Some(self.config.literals_per_address.share(user.address_id))
     }
 
@@ -356,27 +352,9 @@ impl Session {
 
     /// The selected mailbox changed while in IDLE: tell the client.
     pub async fn idle_wake(&mut self, server: &mut Server) {
-        if self.idle_tag.is_some() && self.closing.is_none() {
+        if self.is_idling() {
             selected::sync(self, server, selected::Expunges::Send).await;
         }
-    }
-
-    pub(crate) fn signed_in(&self) -> Result<&SignedIn, Refusal> {
-        self.user
-            .as_deref()
-            .ok_or_else(|| Refusal::bad("Sign in first"))
-    }
-
-    /// The signed-in address.
-    pub(crate) fn address(&self) -> Result<AddressId, Refusal> {
-        Ok(self.signed_in()?.address_id)
-    }
-
-    /// The selected mailbox.
-    pub(crate) fn selected(&self) -> Result<&Selected, Refusal> {
-        self.selected
-            .as_deref()
-            .ok_or_else(|| Refusal::bad("No mailbox selected"))
     }
 }
 

@@ -113,14 +113,14 @@ pub(crate) enum Expunges {
 /// Tells the client what changed in the selected mailbox since it last looked: EXPUNGE,
 /// EXISTS and FETCH FLAGS responses. A mailbox deleted meanwhile ends the session.
 pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunges) {
-    let Some(sel) = s.selected.as_deref() else {
+    let Ok(sel) = s.state.selected() else {
         return;
     };
     let (id, since) = (sel.id, sel.modseq);
     let delta = match s.core.mailboxes().changes_since(id, since).await {
         Ok(Some(delta)) => delta,
         Ok(None) => {
-            s.selected = None;
+            // The goodbye leaves the selected state, and the mailbox with it.
             s.goodbye(server, "The selected mailbox was deleted");
             return;
         }
@@ -129,7 +129,7 @@ pub(crate) async fn sync(s: &mut Session, server: &mut Server, expunges: Expunge
             return;
         }
     };
-    let Some(sel) = s.selected.as_deref_mut() else {
+    let Ok((_, sel)) = s.state.selected_mut() else {
         return;
     };
     let mut untold = std::mem::take(&mut sel.deferred);
