@@ -17,12 +17,12 @@ use postern_domain::clock::SystemClock;
 use postern_domain::throttle::ThrottleConfig;
 use postern_domain::{Actor, Core, Description, Email, Login, Pepper, ProtocolSet};
 use postern_imap::harness::Harness;
-use postern_imap::{ImapConfig, Session, SessionInfo};
+use postern_imap::{Settings, Session, SessionInfo};
 
 struct Setup {
     runtime: tokio::runtime::Runtime,
     core: Arc<Core>,
-    config: Arc<ImapConfig>,
+    settings: Arc<Settings>,
     login: Vec<u8>,
     _dir: tempfile::TempDir,
 }
@@ -81,15 +81,15 @@ fn setup() -> Setup {
         let password = secrecy::ExposeSecret::expose_secret(&issued.password).to_owned();
         (core, password)
     });
-    let config = ImapConfig {
+    let settings = Settings {
         max_literal: 64 * 1024,
         max_line_bytes: 4096,
-        ..ImapConfig::default()
+        ..Settings::default()
     };
     Setup {
         runtime,
         core: Arc::new(core),
-        config: Arc::new(config),
+        settings: Arc::new(settings),
         login: format!("a LOGIN fuzz@example.org {password}\r\n").into_bytes(),
         _dir: dir,
     }
@@ -110,7 +110,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut h = Harness::new(Session::new(
             Arc::clone(&s.core),
-            Arc::clone(&s.config),
+            Arc::clone(&s.settings),
             info,
         ));
         if mode & 4 != 0 && info.loopback {

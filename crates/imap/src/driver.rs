@@ -19,9 +19,9 @@ use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use crate::config::ImapConfig;
 use crate::line_guard::LineGuard;
 use crate::session::{Action, Session, SessionInfo};
+use crate::settings::Settings;
 
 /// How long the TLS handshake after STARTTLS may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -34,7 +34,7 @@ const RENEW_AFTER: usize = 1024 * 1024;
 /// Serves one IMAP connection until it closes.
 pub async fn serve_connection(
     core: Arc<Core>,
-    config: Arc<ImapConfig>,
+    settings: Arc<Settings>,
     tls: TlsAcceptor,
     connection: Connection,
 ) {
@@ -48,12 +48,12 @@ pub async fn serve_connection(
         loopback: peer.is_loopback(),
         tls: stream.is_tls(),
     };
-    let mut session = Session::new(Arc::clone(&core), Arc::clone(&config), info);
+    let mut session = Session::new(Arc::clone(&core), Arc::clone(&settings), info);
     let server = session.server();
     let mut conn = Conn::new(stream, &session);
     // One deadline for signing in, from the connection's start: not renewed by commands nor
     // by STARTTLS, so that a client trickling bytes cannot hold a connection unauthenticated.
-    let login_by = Instant::now() + config.login_timeout;
+    let login_by = Instant::now() + settings.login_timeout;
     if guarded(&mut conn, server, &mut session, &shutdown, login_by).await != End::StartTls {
         conn.close().await;
         return;
@@ -65,7 +65,7 @@ pub async fn serve_connection(
         return;
     };
     info.tls = true;
-    let mut session = Session::new(core, Arc::clone(&config), info);
+    let mut session = Session::new(core, Arc::clone(&settings), info);
     let server = session.server_without_greeting();
     let mut conn = Conn::new(stream, &session);
     guarded(&mut conn, server, &mut session, &shutdown, login_by).await;
@@ -266,7 +266,7 @@ async fn run(
     shutdown: &CancellationToken,
     login_by: Instant,
 ) -> End {
-    let config = Arc::clone(&session.config);
+    let settings = Arc::clone(&session.settings);
     let mut revocation: Option<RevocationWatch> = None;
     let mut news: Option<watch::Receiver<i64>> = None;
     let mut deadline = login_by;
@@ -276,22 +276,22 @@ async fn run(
     loop {
         if revocation.is_none() && session.is_authenticated() {
             if let Some(share) = session.literal_share() {
-                conn.guard.relax(config.max_literal, share);
+                conn.guard.relax(settings.max_literal, share);
             }
             revocation = session.revocation();
-            deadline = Instant::now() + config.autologout;
+            deadline = Instant::now() + settings.autologout;
         }
         if session.is_idling() {
             if news.is_none() {
                 news = session.mailbox_watch();
-                next_poll = Instant::now() + config.idle_poll;
+                next_poll = Instant::now() + settings.idle_poll;
             }
         } else {
             news = None;
             next_poll = far;
         }
         if session.is_closing() && give_up.is_none() {
-            give_up = Some(Instant::now() + config.goodbye_timeout);
+            give_up = Some(Instant::now() + settings.goodbye_timeout);
         }
         let closing = give_up.is_some();
         let step = tokio::select! {
@@ -318,7 +318,7 @@ async fn run(
                     session.timed_out(&mut server);
                 } else if now >= next_poll {
                     Box::pin(session.idle_wake(&mut server)).await;
-                    next_poll = now + config.idle_poll;
+                    next_poll = now + settings.idle_poll;
                 }
                 continue;
             }
@@ -334,7 +334,7 @@ async fn run(
                         Event::ResponseSent { .. } | Event::GreetingSent { .. }
                     )
                 {
-                    deadline = Instant::now() + config.autologout;
+                    deadline = Instant::now() + settings.autologout;
                 }
                 // Boxed: the command futures are large and only live while a command runs,
                 // so an idle session does not carry their space.
@@ -342,7 +342,7 @@ async fn run(
                     Action::Continue => {}
                     Action::Close => {
                         let wait =
-                            give_up.unwrap_or_else(|| Instant::now() + config.goodbye_timeout);
+                            give_up.unwrap_or_else(|| Instant::now() + settings.goodbye_timeout);
                         let _ = tokio::time::timeout_at(
                             wait.max(Instant::now() + Duration::from_millis(20)),
                             conn.flush(),

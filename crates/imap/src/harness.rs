@@ -50,7 +50,7 @@ impl Harness {
         self.server.enqueue_input(&filtered);
         let more = self.run().await;
         if let Some(share) = self.session.literal_share() {
-            self.guard.relax(self.session.config.max_literal, share);
+            self.guard.relax(self.session.settings.max_literal, share);
         }
         more
     }

@@ -7,7 +7,6 @@
 //! [`harness`] runs it on a byte slice (tests, fuzzing).
 
 mod command;
-pub mod config;
 pub mod driver;
 mod error;
 pub mod harness;
@@ -18,10 +17,11 @@ mod message;
 mod names;
 mod responses;
 mod session;
+pub mod settings;
 
-pub use config::ImapConfig;
 pub use driver::serve_connection;
 pub use session::{Action, Session, SessionInfo};
+pub use settings::Settings;
 
 #[cfg(test)]
 mod tests;

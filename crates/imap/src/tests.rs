@@ -13,7 +13,7 @@ use postern_domain::{Actor, Core, Description, DeviceId, Email, Login, Pepper, P
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::Harness;
-use crate::{Action, ImapConfig, Session, SessionInfo};
+use crate::{Action, Session, SessionInfo, Settings};
 
 pub(crate) struct World {
     pub core: Arc<Core>,
@@ -88,7 +88,7 @@ pub(crate) fn remote(loopback: bool, tls: bool) -> SessionInfo {
 pub(crate) fn harness(w: &World, info: SessionInfo) -> Harness {
     Harness::new(Session::new(
         Arc::clone(&w.core),
-        Arc::new(ImapConfig::default()),
+        Arc::new(Settings::default()),
         info,
     ))
 }
@@ -199,7 +199,7 @@ async fn a_large_fetch_is_answered_in_batches() {
 }
 
 /// Runs the driver on one accepted connection of a fresh listener.
-async fn drive(w: &World, config: ImapConfig) -> SocketAddr {
+async fn drive(w: &World, settings: Settings) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (cert, key) = postern_net::tls::self_signed(&["localhost".into()]).unwrap();
@@ -215,7 +215,7 @@ async fn drive(w: &World, config: ImapConfig) -> SocketAddr {
             stream: postern_net::Stream::Plain(tcp),
             shutdown: tokio_util::sync::CancellationToken::new(),
         };
-        crate::serve_connection(core, Arc::new(config), tls, connection).await;
+        crate::serve_connection(core, Arc::new(settings), tls, connection).await;
     });
     addr
 }
@@ -232,12 +232,12 @@ async fn read_all(tcp: &mut tokio::net::TcpStream) -> String {
 #[tokio::test]
 async fn autologout_before_and_after_sign_in() {
     let w = world().await;
-    let config = ImapConfig {
+    let settings = Settings {
         login_timeout: Duration::from_millis(300),
         autologout: Duration::from_millis(600),
-        ..ImapConfig::default()
+        ..Settings::default()
     };
-    let addr = drive(&w, config.clone()).await;
+    let addr = drive(&w, settings.clone()).await;
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let out = read_all(&mut tcp).await;
     assert!(
@@ -245,7 +245,7 @@ async fn autologout_before_and_after_sign_in() {
         "{out}"
     );
 
-    let addr = drive(&w, config).await;
+    let addr = drive(&w, settings).await;
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let started = std::time::Instant::now();
     tcp.write_all(format!("a LOGIN me@example.org {}\r\n", w.password).as_bytes())
@@ -282,8 +282,8 @@ async fn the_connection_future_stays_small() {
         stream: postern_net::Stream::Plain(tcp),
         shutdown: tokio_util::sync::CancellationToken::new(),
     };
-    let config = Arc::new(ImapConfig::default());
-    let future = crate::serve_connection(Arc::clone(&w.core), config, tls, connection);
+    let settings = Arc::new(Settings::default());
+    let future = crate::serve_connection(Arc::clone(&w.core), settings, tls, connection);
     let size = std::mem::size_of_val(&future);
     assert!(size <= 4096, "the connection future takes {size} bytes");
 }
@@ -291,11 +291,11 @@ async fn the_connection_future_stays_small() {
 #[tokio::test]
 async fn idle_hears_of_changes_made_by_another_process() {
     let w = world().await;
-    let config = ImapConfig {
+    let settings = Settings {
         idle_poll: Duration::from_millis(200),
-        ..ImapConfig::default()
+        ..Settings::default()
     };
-    let addr = drive(&w, config).await;
+    let addr = drive(&w, settings).await;
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.write_all(
         format!(

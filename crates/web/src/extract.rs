@@ -78,11 +78,7 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 /// Walks `X-Forwarded-For` from the nearest hop while the hops are trusted proxies.
-pub fn client_ip(
-    peer: IpAddr,
-    headers: &axum::http::HeaderMap,
-    trusted: &[IpAddr],
-) -> IpAddr {
+pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let mut client = peer;
     if !trusted.contains(&client) {
         return client;

@@ -13,9 +13,9 @@ use postern_domain::revocation::RevocationWatch;
 use tokio::sync::watch;
 
 use crate::command;
-use crate::config::ImapConfig;
 use crate::error::Refusal;
 use crate::responses::{self, CapabilityState};
+use crate::settings::Settings;
 
 pub(crate) mod selected;
 pub(crate) mod sequence;
@@ -46,7 +46,7 @@ pub enum Action {
 /// One IMAP session.
 pub struct Session {
     pub(crate) core: Arc<Core>,
-    pub(crate) config: Arc<ImapConfig>,
+    pub(crate) settings: Arc<Settings>,
     pub(crate) info: SessionInfo,
     /// Where the session stands (RFC 3501 3), with what belongs to that state.
     pub(crate) state: State,
@@ -66,10 +66,10 @@ struct Noted {
 
 impl Session {
     /// A session for a new connection (or for the same connection after STARTTLS).
-    pub fn new(core: Arc<Core>, config: Arc<ImapConfig>, info: SessionInfo) -> Self {
+    pub fn new(core: Arc<Core>, settings: Arc<Settings>, info: SessionInfo) -> Self {
         Session {
             core,
-            config,
+            settings,
             info,
             state: State::default(),
             noted: Noted::default(),
@@ -81,7 +81,7 @@ impl Session {
             tls: self.info.tls,
             loopback: self.info.loopback,
             authenticated: self.is_authenticated(),
-            max_literal: self.config.max_literal,
+            max_literal: self.settings.max_literal,
         }
     }
 
@@ -93,15 +93,15 @@ impl Session {
     fn options(&self) -> Options {
         let mut options = Options::default();
         options.crlf_relaxed = true;
-        options.max_literal_size = self.config.max_literal;
+        options.max_literal_size = self.settings.max_literal;
         options.max_command_size = self
-            .config
+            .settings
             .max_literal
-            .saturating_add(self.config.max_line_bytes)
-            .max(self.config.max_literal.saturating_add(1));
+            .saturating_add(self.settings.max_line_bytes)
+            .max(self.settings.max_literal.saturating_add(1));
         let limit = format!(
             "Literal too large (the limit is {} bytes)",
-            self.config.max_literal
+            self.settings.max_literal
         );
         let _ = options.set_literal_reject_text(limit);
         let _ = options.set_literal_accept_text("Ready for literal data".to_owned());
@@ -213,7 +213,7 @@ impl Session {
     }
 
     fn after_auth(&mut self, server: &mut Server) -> Action {
-        if self.state.auth_failures() >= self.config.max_auth_failures {
+        if self.state.auth_failures() >= self.settings.max_auth_failures {
             self.goodbye(server, "Too many failed sign-ins");
         }
         Action::Continue
@@ -294,12 +294,12 @@ impl Session {
         let text = if too_large {
             format!(
                 "Literal too large (the limit is {} bytes)",
-                self.config.max_literal
+                self.settings.max_literal
             )
         } else if too_long {
             format!(
                 "Line too long (the limit is {} bytes)",
-                self.config.max_line_bytes
+                self.settings.max_line_bytes
             )
         } else if command_too_long {
             "Command too long".to_owned()
@@ -315,23 +315,23 @@ impl Session {
     /// The input filter of a new connection: the small literal limit of a session not
     /// signed in.
     pub(crate) fn line_guard(&self) -> crate::line_guard::LineGuard {
-        crate::line_guard::LineGuard::new(self.config.max_line_bytes, self.literal_limit(), true)
+        crate::line_guard::LineGuard::new(self.settings.max_line_bytes, self.literal_limit(), true)
     }
 
     /// The signed-in address's part of the literal budget; none before sign-in.
     pub(crate) fn literal_share(&self) -> Option<crate::literal_budget::AddressShare> {
         let user = self.state.user()?;
-        Some(self.config.literals_per_address.share(user.address_id))
+        Some(self.settings.literals_per_address.share(user.address_id))
     }
 
     /// The largest literal the session takes now.
     fn literal_limit(&self) -> u32 {
         if self.is_authenticated() {
-            self.config.max_literal
+            self.settings.max_literal
         } else {
-            self.config
+            self.settings
                 .max_literal_unauthenticated
-                .min(self.config.max_literal)
+                .min(self.settings.max_literal)
         }
     }
 

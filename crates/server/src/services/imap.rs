@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Result;
-use postern_imap::ImapConfig;
+use postern_imap::Settings;
 use postern_imap::literal_budget::LiteralBudget;
 use postern_net::Tracker;
 use tokio::task::JoinSet;
@@ -17,17 +17,17 @@ use crate::serve::{ServiceContext, bind};
 const TOO_MANY: &[u8] = b"* BYE Too many connections; try again later\r\n";
 
 /// The IMAP settings of the configuration.
-pub fn imap_config(config: &Config) -> ImapConfig {
+pub fn imap_settings(config: &Config) -> Settings {
     let max_literal = u32::try_from(config.limits.max_message_bytes)
         .unwrap_or(u32::MAX / 2)
         .min(u32::MAX / 2);
-    ImapConfig {
+    Settings {
         max_literal,
         // Two messages of the largest size at once, whatever the number of sessions.
         literals_per_address: LiteralBudget::new(2 * u64::from(max_literal)),
         login_timeout: config.limits.login_timeout,
         autologout: config.limits.imap_autologout,
-        ..ImapConfig::default()
+        ..Settings::default()
     }
 }
 
@@ -37,7 +37,7 @@ pub async fn start(
     tasks: &mut JoinSet<()>,
     addrs: &mut BTreeMap<Listener, SocketAddr>,
 ) -> Result<()> {
-    let config = Arc::new(imap_config(&ctx.config));
+    let config = Arc::new(imap_settings(&ctx.config));
     let tracker = Tracker::new(super::limits(&ctx.config));
     for name in [Listener::Imap, Listener::ImapTls] {
         let Some(listener) = bind(&ctx.config, name, addrs).await? else {

@@ -7,7 +7,7 @@ use crate::literal_budget::LiteralBudget;
 
 /// Limits and timeouts of IMAP sessions.
 #[derive(Clone, Debug)]
-pub struct ImapConfig {
+pub struct Settings {
     /// Largest literal (and so message) a client may send, in bytes.
     pub max_literal: u32,
     /// Largest literal, and sum of the literals of one command, before sign-in: enough for
@@ -30,9 +30,9 @@ pub struct ImapConfig {
     pub goodbye_timeout: Duration,
 }
 
-impl Default for ImapConfig {
+impl Default for Settings {
     fn default() -> Self {
-        ImapConfig {
+        Settings {
             max_literal: 50 * 1024 * 1024,
             max_literal_unauthenticated: 8 * 1024,
             literals_per_address: LiteralBudget::new(2 * 50 * 1024 * 1024),
