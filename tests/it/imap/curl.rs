@@ -1,5 +1,7 @@
 //! curl over imap:// (STARTTLS required, and plain on loopback) and imaps://.
 
+use postern_testkit::{Need, requires};
+
 use super::{EMAIL, Env, message};
 
 async fn curl(args: &[&str]) -> (bool, String, String) {
@@ -18,6 +20,9 @@ async fn curl(args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_lists_reads_and_uploads() {
+    if !requires(&[Need::Curl]) {
+        return;
+    }
     let env = Env::start().await;
     env.deliver(&message("Curl", "fetched by curl")).await;
     let plain = env.server.addr("imap.listen");

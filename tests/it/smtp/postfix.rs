@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use postern_testkit::{Need, requires};
+
 use super::{args, printed, server_with, swaks, wait_for_inbox};
 
 /// A private Postfix instance; stopped when dropped.
@@ -134,6 +136,9 @@ fn run(program: &str, arguments: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postfix_delivers_a_domain_to_postern_over_lmtp() {
+    if !requires(&[Need::Postfix, Need::Swaks]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let lmtp = server.addr("lmtp.listen");
     let postfix = tokio::task::spawn_blocking(move || Postfix::start("example.org", lmtp))

@@ -208,7 +208,8 @@ impl Tab {
             "--lang=en-US".into(),
             format!("--user-data-dir={}", driver.profile.display()),
         ];
-        let mut options = json!({"binary": chromium(), "args": []});
+        let chromium = postern_testkit::needs::chromium().expect("Chromium on PATH");
+        let mut options = json!({"binary": chromium, "args": []});
         match setup {
             Setup::Desktop => args.push("--window-size=1280,1040".into()),
             Setup::PhoneWithoutJs => {
@@ -405,14 +406,6 @@ impl Tab {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
     }
-}
-
-/// Where Debian's Chromium is.
-fn chromium() -> &'static str {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("/usr/bin/chromium")
 }
 
 /// An XPath string literal for `text` (which may hold either kind of quote).
