@@ -398,13 +398,23 @@ impl Tab {
             .unwrap()
     }
 
-    /// Saves a screenshot for the documentation.
+    /// Saves a screenshot for the documentation, into [`screenshots`].
     pub async fn screenshot(&self, name: &str) {
         let png = self.c.screenshot().await.unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = screenshots();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
+    }
+}
+
+/// Where screenshots go: the folder `POSTERN_SCREENSHOTS` names (relative to the checkout;
+/// `scripts/screenshots.sh` names docs/screenshots), else a temporary folder, so that a test
+/// run leaves the checkout as it found it.
+fn screenshots() -> PathBuf {
+    match std::env::var_os("POSTERN_SCREENSHOTS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir),
+        _ => std::env::temp_dir().join("postern-screenshots"),
     }
 }
 
