@@ -105,8 +105,10 @@ pub fn requires(needs: &[Need]) -> bool {
         panic!("{test}: needs {needs} (CI is set, so nothing is skipped)");
     }
     // Straight to the standard error, past libtest's capture, which would hide the line
-    // of a test that passes.
-    let _ = writeln!(std::io::stderr().lock(), "skipped {test}: needs {needs}");
+    // of a test that passes; in one write, so that the lines of tests running at the same
+    // time do not cut into it.
+    let line = format!("skipped {test}: needs {needs}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
     false
 }
 
@@ -191,16 +193,17 @@ pub fn imapclient_python() -> PathBuf {
 
 /// imaptest's build and run scripts, which stay outside the project: `$IMAPTEST_TOOLS`,
 /// else `shared/tools/imaptest` in the checkout's parent folder or the nearest one above it
-/// that has it.
+/// that has it; `None` when the folder found holds no `run.sh`.
 pub fn imaptest_scripts() -> Option<PathBuf> {
+    let has_scripts = |dir: &PathBuf| dir.join("run.sh").exists();
     if let Some(dir) = std::env::var_os("IMAPTEST_TOOLS") {
-        return Some(PathBuf::from(dir));
+        return Some(PathBuf::from(dir)).filter(has_scripts);
     }
     checkout()
         .ancestors()
         .skip(1)
         .map(|dir| dir.join("shared/tools/imaptest"))
-        .find(|dir| dir.join("run.sh").exists())
+        .find(has_scripts)
 }
 
 /// Where imaptest is built, once for every run.
