@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use postern_testkit::TestServer;
+use postern_testkit::{Need, TestServer, requires};
 
 use crate::imap::Client;
 use postern_testkit::Listener;
@@ -57,6 +57,9 @@ async fn signed_in(server: &TestServer, password: &str) -> Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let (first, second, _shared) = two_servers().await;
     let (id, password) = first.device("admin@localhost", "Phone", "imap").await;
     let (_, other) = first.device("admin@localhost", "Laptop", "imap").await;
@@ -109,6 +112,9 @@ async fn a_disconnect_on_one_server_closes_sessions_on_another_within_a_second()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_node_with_a_shared_pepper_makes_its_own_data_folder() {
     use std::os::unix::fs::PermissionsExt;
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let (first, _second, shared) = two_servers().await;
     let (_, password) = first.device("admin@localhost", "Phone", "imap").await;
     let url = first.config.store.clone();
@@ -131,6 +137,9 @@ async fn a_second_node_with_a_shared_pepper_makes_its_own_data_folder() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_delivered_through_one_server_wakes_an_idle_on_another() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let (first, second, _shared) = two_servers().await;
     let (_, password) = first.device("admin@localhost", "Phone", "imap").await;
     let mut idle = signed_in(&second, &password).await;
@@ -168,6 +177,9 @@ async fn mail_delivered_through_one_server_wakes_an_idle_on_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_lost_its_notifications_catches_up() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let (first, second, _shared) = two_servers().await;
     let (id, password) = first.device("admin@localhost", "Phone", "imap").await;
     let mut session = signed_in(&second, &password).await;
@@ -191,6 +203,9 @@ async fn a_server_that_lost_its_notifications_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiring_device_is_cut_off_on_every_server_when_it_expires() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let (first, second, _shared) = two_servers().await;
     let lifetime = Duration::from_millis(1500);
     let (_, password) = first

@@ -10,7 +10,7 @@ use postern_domain::search::{MessageIndex, Query};
 use postern_domain::{Actor, Core, Email, Protocol};
 use postern_server::config::Config;
 use postern_store::SqlStore;
-use postern_testkit::TestServer;
+use postern_testkit::{Need, TestServer, requires};
 
 use crate::support::run;
 
@@ -104,6 +104,9 @@ async fn core_on(url: &str, data_dir: &std::path::Path) -> Core {
 
 #[tokio::test]
 async fn sqlite_to_postgres_and_back_loses_nothing() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let server = TestServer::start_with(|c| {
         c.store = Some(format!(
             "sqlite://{}",
@@ -226,6 +229,9 @@ async fn sqlite_to_postgres_and_back_loses_nothing() {
 
 #[tokio::test]
 async fn the_copy_knows_every_table() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mut expected: Vec<String> = postern_store::TABLES
         .iter()

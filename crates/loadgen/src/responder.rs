@@ -312,6 +312,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn revoke_times_every_session_to_its_bye() {
+        // The disconnect command calls the kick endpoint with curl.
+        if !postern_testkit::requires(&[postern_testkit::Need::Curl]) {
+            return;
+        }
         let r = imap("pw-7").await;
         let addr = r.addr.to_string();
         let kick = format!("curl -s http://{}/{{id}}", r.kick_addr);

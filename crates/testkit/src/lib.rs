@@ -11,7 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod needs;
 pub mod postgres;
+
+pub use needs::{Need, requires};
 
 use postern_domain::account_password::AccountPassword;
 use postern_domain::clock::{Clock, SystemClock};

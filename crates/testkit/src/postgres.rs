@@ -5,11 +5,13 @@
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::needs::Need;
 
 struct Cluster {
     port: u16,
@@ -22,30 +24,9 @@ struct Cluster {
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
 
-fn bin_dir() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs.pop()
-        .filter(|d| d.join("initdb").exists())
-        .expect("PostgreSQL's server programs (Debian package postgresql) are installed")
-}
-
 /// Runs a server program as the `postgres` user when we are root (PostgreSQL refuses root).
 fn as_postgres(program: &Path) -> Command {
-    // The effective user id is the third field of /proc/self/status's Uid line.
-    let root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false);
-    if root {
+    if crate::needs::is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program);
         c
@@ -55,7 +36,10 @@ fn as_postgres(program: &Path) -> Command {
 }
 
 fn start() -> Cluster {
-    let bin = bin_dir();
+    // Reached only by tests that asked for PostgreSQL, or by every test when
+    // STORE_UNDER_TEST=postgres asks for it: either way a missing PostgreSQL fails them.
+    crate::needs::insist(Need::Postgres);
+    let bin = crate::needs::postgres_bin_dir().expect("PostgreSQL's server programs");
     let dir = tempfile::Builder::new()
         .prefix("postern-pg")
         .tempdir()

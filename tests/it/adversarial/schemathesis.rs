@@ -6,12 +6,10 @@
 //! Schemathesis comes from PyPI; `scripts/install-test-deps.sh` installs it in a virtual
 //! environment under `target/test-tools/schemathesis`.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use postern_testkit::Listener;
-use postern_testkit::TestServer;
+use postern_testkit::{Listener, Need, TestServer, requires};
 use reqwest::header::SET_COOKIE;
 
 /// Examples generated per operation and phase: enough to reach every declared answer,
@@ -21,17 +19,6 @@ const MAX_EXAMPLES: &str = "100";
 /// The checks that make "no 5xx, every response conforms to the schema".
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
     response_headers_conformance,response_schema_conformance,negative_data_rejection";
-
-fn schemathesis() -> PathBuf {
-    let st =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/schemathesis/bin/st");
-    assert!(
-        st.exists(),
-        "{} is missing: run scripts/install-test-deps.sh",
-        st.display()
-    );
-    st
-}
 
 /// The session cookie's value after a sign-in through the API.
 async fn session_cookie(web: std::net::SocketAddr, login: &str, password: &str) -> String {
@@ -55,7 +42,10 @@ async fn session_cookie(web: std::net::SocketAddr, login: &str, password: &str) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_schema() {
-    let st = schemathesis();
+    if !requires(&[Need::Schemathesis]) {
+        return;
+    }
+    let st = postern_testkit::needs::schemathesis();
     let server = TestServer::start().await;
     let web = server.addr(Listener::Web);
     let (login, password) = server.admin();

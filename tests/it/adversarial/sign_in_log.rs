@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use postern_testkit::{Need, requires};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -125,6 +126,9 @@ fn fail2ban_regex(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn failed_sign_ins_are_logged_for_fail2ban() {
+    if !requires(&[Need::Fail2ban]) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let log_path = tmp.path().join("postern.log");
     let log = std::fs::File::create(&log_path).unwrap();

@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use time::{Duration, OffsetDateTime};
 
 use postern_store::{Backend, SqlStore};
+use postern_testkit::{Need, requires};
 
 /// Messages with the words the queries look for in their headers, text parts, attachments
 /// and encodings.
@@ -325,5 +326,8 @@ fn sqlite_keeps_counts_and_searches_like_a_scan() {
 
 #[test]
 fn postgres_keeps_counts_and_searches_like_a_scan() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     property(Backend::Postgres);
 }

@@ -344,6 +344,9 @@ macro_rules! on_both {
         mod postgres {
             $(#[tokio::test]
             async fn $name() {
+                if !postern_testkit::requires(&[postern_testkit::Need::Postgres]) {
+                    return;
+                }
                 super::$name(super::Backend::Postgres).await;
             })*
         }

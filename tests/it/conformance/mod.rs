@@ -17,6 +17,7 @@ use postern_domain::{
     Description, DeviceId, DevicePassword, DeviceRules, DomainError, Email, Expiry, Login,
     Networks, Pepper, Protocol, ProtocolSet,
 };
+use postern_testkit::{Need, requires};
 
 fn activity(
     address: postern_domain::AddressId,
@@ -564,6 +565,9 @@ async fn sqlite_conforms() {
 
 #[tokio::test]
 async fn postgres_conforms() {
+    if !requires(&[Need::Postgres]) {
+        return;
+    }
     let url = postern_testkit::postgres::fresh_database();
     all(postern_store::open(&url).await.unwrap()).await;
 }

@@ -1,5 +1,7 @@
 //! curl over imap:// (STARTTLS required, and plain on loopback) and imaps://.
 
+use postern_testkit::{Need, requires};
+
 use super::{EMAIL, Env, message};
 use postern_testkit::Listener;
 
@@ -19,6 +21,9 @@ async fn curl(args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_lists_reads_and_uploads() {
+    if !requires(&[Need::Curl]) {
+        return;
+    }
     let env = Env::start().await;
     env.deliver(&message("Curl", "fetched by curl")).await;
     let plain = env.server.addr(Listener::Imap);

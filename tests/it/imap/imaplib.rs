@@ -1,5 +1,7 @@
 //! Python's imaplib, which shares none of our code, against the server.
 
+use postern_testkit::{Need, requires};
+
 use super::{EMAIL, Env};
 use postern_testkit::Listener;
 
@@ -81,9 +83,12 @@ print('all good')
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_imaplib() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let env = Env::start().await;
     let addr = env.server.addr(Listener::Imap);
-    let out = tokio::process::Command::new("/usr/bin/python3")
+    let out = tokio::process::Command::new("python3")
         .args(["-c", SCRIPT])
         .arg(addr.ip().to_string())
         .arg(addr.port().to_string())

@@ -7,8 +7,9 @@
 //! `target/test-tools/imaptest`. `scripts/install-test-deps.sh` installs the Debian packages
 //! the build needs.
 
-use std::path::PathBuf;
 use std::process::Command;
+
+use postern_testkit::{Need, requires};
 
 use super::{EMAIL, Env};
 use postern_testkit::Listener;
@@ -48,31 +49,13 @@ fn summary(report: &str) -> Option<Summary> {
     })
 }
 
-/// The suite's build and run scripts: `$IMAPTEST_TOOLS`, else `shared/tools/imaptest` in the
-/// checkout's parent folder or the nearest one above it that has it.
-fn tools_dir(repo: &std::path::Path) -> PathBuf {
-    if let Some(dir) = std::env::var_os("IMAPTEST_TOOLS") {
-        return PathBuf::from(dir);
-    }
-    let found = repo
-        .ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/tools/imaptest"))
-        .find(|dir| dir.join("run.sh").exists());
-    found.unwrap_or_else(|| {
-        panic!(
-            "imaptest's scripts were not found in shared/tools/imaptest beside {} or above it; \
-             set IMAPTEST_TOOLS to their folder",
-            repo.display()
-        )
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imaptest_compliance_suite_passes() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let tools = tools_dir(&repo);
-    let out = repo.join("target/test-tools/imaptest");
+    if !requires(&[Need::Imaptest]) {
+        return;
+    }
+    let tools = postern_testkit::needs::imaptest_scripts().expect("imaptest's scripts");
+    let out = postern_testkit::needs::imaptest_build();
     std::fs::create_dir_all(&out).unwrap();
     // One build for every run of the test (SQLite and PostgreSQL may run at once).
     let build = Command::new("flock")

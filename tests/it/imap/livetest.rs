@@ -6,21 +6,19 @@
 //! `scripts/install-test-deps.sh` installs it in a virtual environment under
 //! `target/test-tools/imapclient`.
 
-use std::path::PathBuf;
 use std::process::Command;
+
+use postern_testkit::{Need, requires};
 
 use super::{EMAIL, Env};
 use postern_testkit::Listener;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imapclient_live_tests_pass() {
-    let python =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/imapclient/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/install-test-deps.sh",
-        python.display()
-    );
+    if !requires(&[Need::ImapclientLivetest]) {
+        return;
+    }
+    let python = postern_testkit::needs::imapclient_python();
     let env = Env::start().await;
     let addr = env.server.addr(Listener::Imap);
     let dir = tempfile::tempdir().unwrap();

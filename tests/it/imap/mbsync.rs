@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use postern_testkit::{Need, requires};
+
 use super::{EMAIL, Env, message};
 use postern_testkit::Listener;
 
@@ -35,6 +37,9 @@ fn files(folder: &Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mbsync_syncs_both_ways() {
+    if !requires(&[Need::Mbsync]) {
+        return;
+    }
     let env = Env::start().await;
     env.deliver(&message("FromServer", "delivered to the server"))
         .await;

@@ -2,6 +2,7 @@
 //! committed at QUIT and announced to other sessions of the mailbox.
 
 use postern_domain::Email;
+use postern_testkit::{Need, requires};
 
 use crate::smtp::{args, cert, inbox, printed, python, server_with};
 use postern_testkit::Listener;
@@ -40,6 +41,9 @@ async fn deliver(server: &postern_testkit::TestServer, email: &str, content: &[u
 
 #[tokio::test(flavor = "multi_thread")]
 async fn poplib_reads_and_deletes_over_stls_and_implicit_tls() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let (_, pw) = server.device("alice@example.org", "Phone", "pop3").await;
     for i in 1..=3 {

@@ -1,11 +1,16 @@
 //! LMTP delivery from a mail transfer agent: one reply per recipient.
 
+use postern_testkit::{Need, requires};
+
 use super::{args, inbox, printed, server_with, swaks};
 use crate::wire::Wire;
 use postern_testkit::Listener;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn swaks_delivers_over_lmtp_with_a_reply_per_recipient() {
+    if !requires(&[Need::Swaks]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let out = swaks(args(&[
         "--protocol",

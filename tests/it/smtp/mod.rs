@@ -81,7 +81,7 @@ pub fn plain(user: &str, password: &str) -> String {
 pub async fn python(script: &str, args: Vec<String>) -> Output {
     let script = script.to_owned();
     tokio::task::spawn_blocking(move || {
-        Command::new("/usr/bin/python3")
+        Command::new("python3")
             .arg("-c")
             .arg(script)
             .args(args)

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use postern_testkit::{Need, requires};
+
 use super::{args, printed, server_with, swaks, wait_for_inbox};
 use postern_testkit::Listener;
 
@@ -135,6 +137,9 @@ fn run(program: &str, arguments: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postfix_delivers_a_domain_to_postern_over_lmtp() {
+    if !requires(&[Need::Postfix, Need::Swaks]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let lmtp = server.addr(Listener::Lmtp);
     let postfix = tokio::task::spawn_blocking(move || Postfix::start("example.org", lmtp))

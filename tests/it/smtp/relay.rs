@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use postern_testkit::{Need, requires};
+
 use super::sink::Sink;
 use super::{args, inbox, printed, python, server_with, wait_for_inbox};
 use postern_testkit::Listener;
@@ -60,6 +62,9 @@ pub(super) async fn queue_is_empty(server: &postern_testkit::TestServer) -> bool
 
 #[tokio::test(flavor = "multi_thread")]
 async fn relays_retries_after_a_temporary_refusal_and_delivers_hosted_copies() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = server_with(|c| {
@@ -105,6 +110,9 @@ async fn relays_retries_after_a_temporary_refusal_and_delivers_hosted_copies() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_permanent_refusal_and_too_many_retries_bounce_to_the_sender() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = server_with(|c| {
@@ -165,6 +173,9 @@ async fn a_permanent_refusal_and_too_many_retries_bounce_to_the_sender() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_smarthost_keeps_the_mail_queued() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     // A port nobody listens on: bind one, note it, and let it go.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -209,6 +220,9 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_address_of_a_hosted_domain_is_refused_not_relayed() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = server_with(|c| c.smtp.smarthost = Some(smarthost)).await;

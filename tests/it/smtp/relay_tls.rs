@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use postern_net::tls;
+use postern_testkit::{Need, requires};
 
 use super::relay::{eventually, send};
 use super::server_with;
@@ -40,6 +41,9 @@ async fn queued_error(server: &postern_testkit::TestServer) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn starttls_with_a_checked_certificate_and_a_password() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
@@ -63,6 +67,9 @@ async fn starttls_with_a_checked_certificate_and_a_password() {
 /// The message stays queued with the reason.
 #[tokio::test(flavor = "multi_thread")]
 async fn auto_mode_sends_no_password_to_an_unchecked_certificate() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (impostor, _dir, _) = tls_sink(Some(("relay-user", "relay secret"))).await;
     // A CA file is given, but it is another one: the impostor's certificate is not in it.
     let (_, _other_dir, other_ca) = tls_sink(None).await;
@@ -93,6 +100,9 @@ async fn auto_mode_sends_no_password_to_an_unchecked_certificate() {
 /// The same smarthost, trusted through `smtp.smarthost_ca`: checked, signed in, delivered.
 #[tokio::test(flavor = "multi_thread")]
 async fn auto_mode_with_the_smarthost_ca_signs_in() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
@@ -113,6 +123,9 @@ async fn auto_mode_with_the_smarthost_ca_signs_in() {
 /// A smarthost that offers no STARTTLS gets no password, not even on this machine.
 #[tokio::test(flavor = "multi_thread")]
 async fn no_password_over_plain_text() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let plain = Sink::start_with(Extras {
         tls: None,
         auth: Some(("relay-user".into(), "relay secret".into())),
@@ -137,6 +150,9 @@ async fn no_password_over_plain_text() {
 /// `insecure` encrypts without checking, as asked, and says so when the server starts.
 #[tokio::test(flavor = "multi_thread")]
 async fn insecure_mode_skips_the_check_and_warns_at_start() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (sink, _dir, _) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
@@ -211,6 +227,9 @@ fn start_and_read_log(env: &[(&str, &str)]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_certificate_or_missing_starttls_defers_instead_of_sending() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (sink, _dir, _) = tls_sink(None).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {
@@ -245,6 +264,9 @@ async fn an_unknown_certificate_or_missing_starttls_defers_instead_of_sending() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_password_defers() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let (sink, _dir, ca) = tls_sink(Some(("relay-user", "relay secret"))).await;
     let addr = sink.addr.to_string();
     let server = server_with(|c| {

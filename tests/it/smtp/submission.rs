@@ -6,6 +6,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use postern_domain::Actor;
+use postern_testkit::{Need, requires};
 
 use super::{args, cert, inbox, printed, python, server_with, swaks};
 use postern_testkit::Listener;
@@ -48,6 +49,9 @@ print("SENT")
 
 #[tokio::test(flavor = "multi_thread")]
 async fn swaks_and_smtplib_submit_and_another_device_reads_over_pop3() {
+    if !requires(&[Need::Swaks, Need::Python3]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let (laptop, alice_pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     let (_, bob_pop) = server.device("bob@example.org", "Phone", "pop3").await;
@@ -170,6 +174,9 @@ async fn swaks_and_smtplib_submit_and_another_device_reads_over_pop3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_sender_is_refused() {
+    if !requires(&[Need::Swaks, Need::Python3]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let (_, alice_pw) = server.device("alice@example.org", "Laptop", "smtp").await;
     let out = swaks(args(&[
@@ -224,6 +231,9 @@ except smtplib.SMTPSenderRefused as e:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lettre_submits_over_starttls_and_implicit_tls() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let server = server_with(|_| {}).await;
     let (_, alice_pw) = server.device("alice@example.org", "Rust app", "smtp").await;
     let pem = std::fs::read(cert(&server)).unwrap();

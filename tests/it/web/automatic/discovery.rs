@@ -2,6 +2,7 @@
 //! parsers and checked against the running listeners: every server they name is signed in
 //! to with the host, port and security they give.
 
+use postern_testkit::{Need, requires};
 use reqwest::StatusCode;
 
 use super::{ADMIN, Site, sign_in_with};
@@ -31,6 +32,9 @@ fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn thunderbird_autoconfig_names_every_listener_and_no_secret() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let site = Site::start().await;
     let (_, password) = site
         .server
@@ -163,6 +167,9 @@ const OUTLOOK: &str =
 
 #[tokio::test]
 async fn autodiscover_answers_outlook_with_the_running_listeners() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let site = Site::start().await;
     let (_, password) = site.server.device(ADMIN, "Outlook", "imap,smtp,pop3").await;
     let request = POX_REQUEST

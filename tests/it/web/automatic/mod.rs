@@ -217,7 +217,7 @@ pub async fn sign_in_with(
     password: &str,
 ) -> Result<(), String> {
     let cafile = server.data_dir().join("tls-cert.pem");
-    let out = tokio::process::Command::new("/usr/bin/python3")
+    let out = tokio::process::Command::new("python3")
         .arg("-c")
         .arg(SIGN_IN)
         .args([kind, host, &port.to_string(), security, user, password])

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use postern_domain::{Actor, DomainError, Email, Protocol};
+use postern_testkit::{Need, requires};
 use reqwest::StatusCode;
 
 use super::{ADMIN, Page, Site, client, decode_qr_svg, qr_svg_of, read, sign_in_with};
@@ -81,6 +82,9 @@ pub fn string<'a>(dict: &'a plist::Dictionary, key: &str) -> &'a str {
 
 #[tokio::test]
 async fn a_profile_is_downloaded_once_and_its_device_is_an_ordinary_device() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let mut site = Site::start().await;
     site.sign_in_admin().await;
     // More than five minutes after signing in, the account password is asked for first.

@@ -3,6 +3,7 @@
 //! reads (the pixels Chromium drew, decoded by rqrr) to the profile's one-time link.
 
 use fantoccini::Locator;
+use postern_testkit::{Need, requires};
 use reqwest::StatusCode;
 
 use super::{Browser, Setup, within_limit};
@@ -100,6 +101,9 @@ async fn download(b: &Browser, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_automatic_tab_makes_a_profile_for_a_phone() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         b.sign_in_admin().await;
@@ -160,6 +164,9 @@ async fn the_automatic_tab_makes_a_profile_for_a_phone() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_automatic_tab_without_javascript_on_a_phone() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::PhoneWithoutJs).await;
         b.sign_in_admin().await;

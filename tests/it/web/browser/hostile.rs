@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use postern_domain::Email;
+use postern_testkit::{Need, requires};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -67,6 +68,9 @@ fn hostile_mail(port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hostile_mail_is_inert_in_the_browser() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let (port, hits) = canary().await;
         let b = Browser::start(Setup::Desktop).await;

@@ -4,6 +4,7 @@
 
 use fantoccini::Locator;
 use postern_domain::Email;
+use postern_testkit::{Need, requires};
 
 use super::seed::add_a_device;
 use super::{Browser, Setup, Tab, lit, within_limit};
@@ -55,6 +56,9 @@ async fn listed(t: &Tab, address: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_password_lends_an_address_until_the_device_is_disconnected() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         b.server.account(DANA, DANA_PASSWORD).await;

@@ -209,7 +209,8 @@ impl Tab {
             "--lang=en-US".into(),
             format!("--user-data-dir={}", driver.profile.display()),
         ];
-        let mut options = json!({"binary": chromium(), "args": []});
+        let chromium = postern_testkit::needs::chromium().expect("Chromium on PATH");
+        let mut options = json!({"binary": chromium, "args": []});
         match setup {
             Setup::Desktop => args.push("--window-size=1280,1040".into()),
             Setup::PhoneWithoutJs => {
@@ -398,22 +399,24 @@ impl Tab {
             .unwrap()
     }
 
-    /// Saves a screenshot for the documentation.
+    /// Saves a screenshot for the documentation, into [`screenshots`].
     pub async fn screenshot(&self, name: &str) {
         let png = self.c.screenshot().await.unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = screenshots();
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
     }
 }
 
-/// Where Debian's Chromium is.
-fn chromium() -> &'static str {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("/usr/bin/chromium")
+/// Where screenshots go: the folder `POSTERN_SCREENSHOTS` names (relative to the checkout;
+/// `scripts/screenshots.sh` names docs/screenshots), else a temporary folder, so that a test
+/// run leaves the checkout as it found it.
+fn screenshots() -> PathBuf {
+    match std::env::var_os("POSTERN_SCREENSHOTS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir),
+        _ => std::env::temp_dir().join("postern-screenshots"),
+    }
 }
 
 /// An XPath string literal for `text` (which may hold either kind of quote).

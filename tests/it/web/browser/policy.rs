@@ -2,6 +2,7 @@
 //! assistant; its page shows both; once past its expiry, it is listed `Expired` and refused.
 
 use postern_domain::{Actor, DomainError, Email, Protocol};
+use postern_testkit::{Need, requires};
 
 use super::{Browser, Setup, lit, within_limit};
 use crate::web::find_password;
@@ -10,6 +11,9 @@ const ADMIN: &str = "admin@localhost";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_with_an_expiry_stops_working_and_is_listed_expired() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         b.sign_in_admin().await;

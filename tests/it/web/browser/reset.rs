@@ -2,6 +2,7 @@
 //! five minutes of a confirmation.
 
 use postern_domain::{DomainError, Protocol};
+use postern_testkit::{Need, requires};
 
 use super::{Browser, Setup, within_limit};
 use crate::web::find_password;
@@ -10,6 +11,9 @@ const ADMIN: &str = "admin@localhost";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resetting_an_existing_device() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         let (id, old) = b.server.device(ADMIN, "Work laptop", "imap,smtp").await;

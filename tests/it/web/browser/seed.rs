@@ -1,6 +1,7 @@
 //! The help-centre article, step by step, in Chromium with JavaScript on.
 
 use postern_domain::{DomainError, Protocol};
+use postern_testkit::{Need, requires};
 
 use super::{Browser, Setup, within_limit};
 use crate::web::find_password;
@@ -137,6 +138,9 @@ pub async fn use_password(b: &Browser, password: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_article_step_by_step() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         // 1. The web app; signing in confirms the account password...

@@ -2,12 +2,16 @@
 //! POST–redirect–GET carry every step.
 
 use postern_domain::Protocol;
+use postern_testkit::{Need, requires};
 
 use super::seed::{add_a_device, disconnect, use_password};
 use super::{Browser, Setup, within_limit};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_article_without_javascript_on_a_phone() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::PhoneWithoutJs).await;
         b.sign_in_admin().await;

@@ -6,6 +6,7 @@
 use postern_domain::Protocol;
 use postern_domain::clock::Clock;
 use postern_domain::two_step::code_at;
+use postern_testkit::{Need, requires};
 use time::Duration;
 
 use super::automatic::scan;
@@ -75,6 +76,9 @@ async fn code_step(b: &Browser, code: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn turning_on_two_step_verification_and_signing_in_with_codes() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         let (_, password) = b.server.admin();

@@ -2,6 +2,7 @@
 //! unread, deleted to Trash; a new message written and sent to another hosted address.
 
 use postern_domain::Email;
+use postern_testkit::{Need, requires};
 
 use super::{Browser, Setup, Tab, lit, within_limit};
 use crate::smtp::inbox;
@@ -40,6 +41,9 @@ async fn pane(t: &Tab, text: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn read_download_mark_delete_and_send_in_the_browser() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         b.server.account(CAROL, "carol's long password").await;
@@ -136,6 +140,9 @@ async fn read_download_mark_delete_and_send_in_the_browser() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_search_box_finds_words_in_subjects_senders_and_text() {
+    if !requires(&[Need::Chromium]) {
+        return;
+    }
     within_limit(async {
         let b = Browser::start(Setup::Desktop).await;
         let core = b.server.core();

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use postern_testkit::TestServer;
+use postern_testkit::{Need, TestServer, requires};
 
 use super::{ADMIN, CAROL, account, with_carol};
 use crate::smtp::sink::Sink;
@@ -99,6 +99,9 @@ M.logout()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sent_mail_reaches_a_hosted_inbox_over_imap_and_the_smarthost() {
+    if !requires(&[Need::Python3]) {
+        return;
+    }
     let sink = Sink::start().await;
     let smarthost = sink.addr.to_string();
     let server = TestServer::start_with(|c| c.smtp.smarthost = Some(smarthost)).await;
