@@ -17,7 +17,7 @@ use postern_domain::clock::SystemClock;
 use postern_domain::throttle::ThrottleConfig;
 use postern_domain::{Actor, Core, Description, Email, Login, Pepper, ProtocolSet};
 use postern_imap::harness::Harness;
-use postern_imap::{Settings, Session, SessionInfo};
+use postern_imap::{Session, SessionInfo, Settings};
 
 struct Setup {
     runtime: tokio::runtime::Runtime,

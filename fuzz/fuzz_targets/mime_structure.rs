@@ -20,7 +20,14 @@ use postern_web::mail::read;
 /// Operations in one input, at most.
 const MAX_OPS: usize = 256;
 
-const SUBTYPES: &[&str] = &["mixed", "alternative", "related", "digest", "signed", "report"];
+const SUBTYPES: &[&str] = &[
+    "mixed",
+    "alternative",
+    "related",
+    "digest",
+    "signed",
+    "report",
+];
 const TAGS: &[(&str, &str)] = &[
     ("<div>", ""),
     ("<b><i>", ""),
@@ -113,7 +120,9 @@ impl Builder {
             ));
             self.stack.push(Frame::Multipart(b));
         } else {
-            self.write(&format!("Content-Type: multipart/{sub}\r\n\r\nno boundary\r\n"));
+            self.write(&format!(
+                "Content-Type: multipart/{sub}\r\n\r\nno boundary\r\n"
+            ));
         }
     }
 
@@ -180,7 +189,11 @@ fn header(kind: u8, n: usize) -> String {
             "(".repeat(n % 5_000),
             ")".repeat(n % 5_000)
         ),
-        _ => format!("To: {}a@example.test\r\nCc: {}\r\n", "g:".repeat(n % 5_000), ";".repeat(n % 50)),
+        _ => format!(
+            "To: {}a@example.test\r\nCc: {}\r\n",
+            "g:".repeat(n % 5_000),
+            ";".repeat(n % 50)
+        ),
     }
 }
 
@@ -204,7 +217,10 @@ fn leaf(b: &mut Builder, kind: u8, n: usize) {
             for _ in 0..depth {
                 html.push_str(close);
             }
-            b.leaf("Content-Type: text/html; charset=utf-8\r\n", html.as_bytes());
+            b.leaf(
+                "Content-Type: text/html; charset=utf-8\r\n",
+                html.as_bytes(),
+            );
         }
         2 => b.leaf(
             "Content-Type: application/pdf; name=\"a.pdf\"\r\n\
@@ -251,7 +267,10 @@ fn build(u: &mut Unstructured<'_>) -> Vec<u8> {
         match op {
             Op::Multipart => {
                 let arg = byte(u);
-                b.multipart(SUBTYPES[usize::from(arg >> 1) % SUBTYPES.len()], arg & 1 == 0);
+                b.multipart(
+                    SUBTYPES[usize::from(arg >> 1) % SUBTYPES.len()],
+                    arg & 1 == 0,
+                );
             }
             Op::Message => {
                 let kind = byte(u);

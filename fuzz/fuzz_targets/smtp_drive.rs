@@ -40,9 +40,9 @@ pub fn run(mode: Mode, data: &[u8]) {
                             Ok(e) => AuthOutcome::SignedIn(e),
                             Err(_) => AuthOutcome::Failed,
                         }
-                    } else if failures % 3 == 0 {
+                    } else if failures.is_multiple_of(3) {
                         AuthOutcome::Throttled
-                    } else if failures % 5 == 0 {
+                    } else if failures.is_multiple_of(5) {
                         AuthOutcome::Unavailable
                     } else {
                         AuthOutcome::Failed

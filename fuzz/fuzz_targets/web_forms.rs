@@ -69,11 +69,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let (method, uri, body) = match &TARGETS[usize::from(mode & 0x0f) % TARGETS.len()] {
         Target::Body(path) => (Method::POST, (*path).to_owned(), body),
-        Target::Query(path) => (
-            Method::GET,
-            format!("{path}?{}", encoded(body)),
-            &[][..],
-        ),
+        Target::Query(path) => (Method::GET, format!("{path}?{}", encoded(body)), &[][..]),
         Target::Path(path, after) => (
             Method::GET,
             format!("{path}{}{after}", encoded(body)),

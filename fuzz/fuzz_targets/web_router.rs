@@ -68,7 +68,7 @@ fn start() -> App {
             .expect("account");
         let email = Email::parse("fuzz@example.org").expect("email");
         core.create_address(&email, &login).await.expect("address");
-        postern_web::router(Arc::new(core), Settings::new(&format!("http://{HOST}")))
+        postern_web::router(Arc::new(core), Settings::new(format!("http://{HOST}")))
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
     });
     let mut app = App {
@@ -97,7 +97,10 @@ fn start() -> App {
         body.as_bytes(),
         &[(header::COOKIE, cookie.as_bytes())],
     );
-    assert!(status.is_success(), "the set-up confirms the password: {status}");
+    assert!(
+        status.is_success(),
+        "the set-up confirms the password: {status}"
+    );
     app
 }
 
@@ -166,7 +169,9 @@ pub fn check(method: &Method, uri: &str, status: StatusCode, headers: &axum::htt
     if let Some(location) = headers.get(header::LOCATION) {
         let location = location.to_str().expect("a location is text");
         assert!(
-            location.starts_with('/') && !location.starts_with("//") && !location.starts_with("/\\"),
+            location.starts_with('/')
+                && !location.starts_with("//")
+                && !location.starts_with("/\\"),
             "{method} {uri} redirects off the site to {location:?}"
         );
         assert!(
