@@ -5,9 +5,11 @@
 //! session cookie is sent (top bit); the rest is the body.
 #![no_main]
 
-use axum::http::{Method, header};
+use axum::http::Method;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "fuzz_store.rs"]
+mod fuzz_store;
 #[path = "web_router.rs"]
 mod web_router;
 
@@ -39,12 +41,7 @@ fuzz_target!(|data: &[u8]| {
         },
     };
     let app = web_router::app();
-    let cookie = app.cookie.as_bytes();
-    let headers: &[(header::HeaderName, &[u8])] = if mode & 0x80 != 0 {
-        &[(header::COOKIE, cookie)]
-    } else {
-        &[]
-    };
-    let (status, answer) = app.send(method.clone(), uri, content_type, body, headers);
+    let headers = app.cookie_header(mode & 0x80 != 0);
+    let (status, answer) = app.send(method.clone(), uri, content_type, body, &headers);
     web_router::check(method, uri, status, &answer);
 });

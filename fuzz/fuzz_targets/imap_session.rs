@@ -9,15 +9,14 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use postern_domain::account_password::AccountPassword;
-use postern_domain::clock::SystemClock;
-use postern_domain::throttle::ThrottleConfig;
-use postern_domain::{Actor, Core, Description, Email, Login, Pepper, ProtocolSet};
+use postern_domain::{Actor, Core, Description, ProtocolSet};
 use postern_imap::harness::Harness;
 use postern_imap::{Session, SessionInfo, Settings};
+
+#[path = "fuzz_store.rs"]
+mod fuzz_store;
 
 struct Setup {
     runtime: tokio::runtime::Runtime,
@@ -34,38 +33,11 @@ Date: Tue, 2 Jan 2024 09:30:00 +0100\r\nContent-Type: multipart/mixed; boundary=
 Subject: inner\r\n\r\nbody\r\n--b--\r\n";
 
 fn setup() -> Setup {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = fuzz_store::runtime();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (core, password) = runtime.block_on(async {
-        let store = postern_store::SqlStore::open(
-            &format!("sqlite://{}", dir.path().join("fuzz.db").display()),
-            Default::default(),
-        )
-        .await
-        .expect("the store");
-        let throttle = ThrottleConfig {
-            free_failures: u32::MAX,
-            failure_pause: Duration::ZERO,
-            ..ThrottleConfig::default()
-        };
-        let core = Core::new(
-            Arc::new(store),
-            Pepper::generate().expect("a pepper"),
-            Arc::new(SystemClock),
-            throttle,
-        );
-        let login = Login::parse("owner@example.org").expect("login");
-        let email = Email::parse("fuzz@example.org").expect("email");
-        core.create_account(
-            &login,
-            AccountPassword::parse_new("fuzzing-password").expect("pw"),
-        )
-        .await
-        .expect("account");
-        let address = core.create_address(&email, &login).await.expect("address");
+        let (core, address) = fuzz_store::core(dir.path()).await;
+        let email = address.email.clone();
         let issued = core
             .create_device(
                 &Actor::CommandLine,

@@ -9,9 +9,11 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "fuzz_store.rs"]
+mod fuzz_store;
 #[path = "web_router.rs"]
 mod web_router;
 
@@ -61,12 +63,7 @@ fuzz_target!(|data: &[u8]| {
         },
     };
     let app = web_router::app();
-    let cookie = app.cookie.as_bytes();
-    let headers: &[(header::HeaderName, &[u8])] = if mode & 0x80 != 0 {
-        &[(header::COOKIE, cookie)]
-    } else {
-        &[]
-    };
+    let headers = app.cookie_header(mode & 0x80 != 0);
     let (method, uri, body) = match &TARGETS[usize::from(mode & 0x0f) % TARGETS.len()] {
         Target::Body(path) => (Method::POST, (*path).to_owned(), body),
         Target::Query(path) => (Method::GET, format!("{path}?{}", encoded(body)), &[][..]),
@@ -76,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
             &[][..],
         ),
     };
-    let (status, answer) = app.send(method.clone(), &uri, content_type, body, headers);
+    let (status, answer) = app.send(method.clone(), &uri, content_type, body, &headers);
     web_router::check(&method, &uri, status, &answer);
 
     // X-Forwarded-For: only a trusted proxy's peers are believed, and the client is the peer

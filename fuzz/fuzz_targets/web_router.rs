@@ -5,22 +5,18 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use postern_domain::account_password::AccountPassword;
-use postern_domain::clock::SystemClock;
-use postern_domain::throttle::ThrottleConfig;
-use postern_domain::{Core, Email, Login, Pepper};
 use postern_web::Settings;
 use tower::ServiceExt;
 
+use crate::fuzz_store::{self, PASSWORD};
+
 const HOST: &str = "postern.test";
-const PASSWORD: &str = "fuzzing-password";
 
 pub struct App {
     runtime: tokio::runtime::Runtime,
@@ -38,36 +34,10 @@ pub fn app() -> &'static App {
 }
 
 fn start() -> App {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = fuzz_store::runtime();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let router = runtime.block_on(async {
-        let store = postern_store::SqlStore::open(
-            &format!("sqlite://{}", dir.path().join("fuzz.db").display()),
-            Default::default(),
-        )
-        .await
-        .expect("the store");
-        // Wrong passwords are what fuzzing sends most: no pause, no lock-out.
-        let throttle = ThrottleConfig {
-            free_failures: u32::MAX,
-            failure_pause: Duration::ZERO,
-            ..ThrottleConfig::default()
-        };
-        let core = Core::new(
-            Arc::new(store),
-            Pepper::generate().expect("a pepper"),
-            Arc::new(SystemClock),
-            throttle,
-        );
-        let login = Login::parse("owner@example.org").expect("login");
-        core.create_account(&login, AccountPassword::parse_new(PASSWORD).expect("pw"))
-            .await
-            .expect("account");
-        let email = Email::parse("fuzz@example.org").expect("email");
-        core.create_address(&email, &login).await.expect("address");
+        let (core, _) = fuzz_store::core(dir.path()).await;
         postern_web::router(Arc::new(core), Settings::new(format!("http://{HOST}")))
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
     });
@@ -110,6 +80,15 @@ pub const FORM: Option<&[u8]> = Some(b"application/x-www-form-urlencoded");
 pub const JSON: Option<&[u8]> = Some(b"application/json");
 
 impl App {
+    /// The session cookie as a header when `signed_in`, else no header.
+    pub fn cookie_header(&self, signed_in: bool) -> Vec<(HeaderName, &[u8])> {
+        if signed_in {
+            vec![(header::COOKIE, self.cookie.as_bytes())]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Sends one request as a browser on this site would (same-origin), with the given
     /// headers where they are valid header values; returns its status and headers after
     /// reading the whole body.
