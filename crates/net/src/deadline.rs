@@ -39,7 +39,7 @@ impl ReadDeadline {
         self.login_by.map_or(idle, |login| login.min(idle))
     }
 
-    /// `n` bytes were read: a renewal after every [`PROGRESS_BYTES`].
+    /// `n` bytes were read: a renewal after every `PROGRESS_BYTES` (64 KiB).
     pub fn received(&mut self, n: usize) {
         self.received = self.received.saturating_add(n);
         if self.received >= PROGRESS_BYTES {
